@@ -1,0 +1,33 @@
+# The two set-up commands: `make run` (the whole stack with the simulators) and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck protos protos-check bench clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (set PYTHON=...)" >&2; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/smlog demo
+
+test: $(STAMP)
+	$(BIN)/python -m tools.gen_protos --check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -q
+
+protos: $(STAMP)
+	$(BIN)/python -m tools.gen_protos
+
+bench: $(STAMP)
+	$(BIN)/smlog bench all
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
