@@ -23,7 +23,9 @@ GENERATED_SUFFIXES = ("_pb2.py", "_pb2.pyi", "_pb2_grpc.py", "_pb2_grpc.pyi")
 
 
 def _generate(into: Path) -> None:
-    protos = sorted(str(p.relative_to(PROTO_ROOT)) for p in (PROTO_ROOT / "smlog/v1").glob("*.proto"))
+    protos = sorted(
+        str(p.relative_to(PROTO_ROOT)) for p in (PROTO_ROOT / "smlog/v1").glob("*.proto")
+    )
     well_known = str(resources.files("grpc_tools") / "_proto")
     bin_dir = Path(sys.executable).parent
     args = [

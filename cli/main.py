@@ -1,0 +1,75 @@
+"""``smlog``: the command-line entry point.
+
+Expected failures (bad flags, bad config, a port in use, a corrupt database) print one line
+naming the problem and exit non-zero; only bugs print a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from smlog.errors import ConfigError, StoreError
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def _add_config_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", dest="db_path", help="SQLite file (SMLOG_DB_PATH)")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override any setting, e.g. --set redial_wait_seconds=5 (see README)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from cli import serve, token, up
+
+    parser = argparse.ArgumentParser(prog="smlog", description="Sent Message Log 2.0")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("serve", help="run one service in the foreground")
+    p.add_argument("service", choices=serve.SERVICE_NAMES)
+    p.add_argument("--port", type=int, help="listen port (default: the service's default)")
+    p.add_argument("--metrics-port", type=int, help="Prometheus /metrics port")
+    _add_config_flags(p)
+    p.set_defaults(run=serve.run)
+
+    p = sub.add_parser("up", help="run every service and simulator as child processes")
+    p.add_argument(
+        "--only", nargs="+", choices=serve.SERVICE_NAMES, help="start only these services"
+    )
+    _add_config_flags(p)
+    p.set_defaults(run=up.run)
+
+    p = sub.add_parser("token", help="mint a development bearer token")
+    p.add_argument("--user", required=True)
+    p.add_argument("--district", type=int, required=True)
+    p.add_argument("--rights", nargs="*", default=[], help="right names (see README)")
+    p.add_argument("--name", default="")
+    p.add_argument("--ttl", type=float, default=8 * 3600, help="seconds")
+    _add_config_flags(p)
+    p.set_defaults(run=token.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    run: Command = args.run
+    try:
+        return run(args)
+    except (ConfigError, StoreError) as exc:
+        print(f"smlog: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""``smlog up``: every service and simulator as child processes, supervised.
+
+Starts the children, waits until each is healthy (gRPC health for services, ``/healthz`` for
+the simulators), prints where each listens, prefixes and streams their logs, and on
+Ctrl-C/SIGTERM stops them all (SIGTERM, then SIGKILL after the grace period): no orphans.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import Sequence
+
+from cli.health import wait_healthy
+from cli.serve import GRPC_SERVICES, SERVICE_NAMES
+from cli.settings import settings_from_args
+from smlog.config import Settings
+from smlog.errors import ConfigError
+
+COLORS = ("36", "33", "35", "32", "34", "31")
+
+
+class Stack:
+    """Child processes of one ``smlog up`` (also used by the demo and end-to-end tests)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        names: Sequence[str] = SERVICE_NAMES,
+        *,
+        extra_args: Sequence[str] = (),
+        env: dict[str, str] | None = None,
+        quiet: bool = False,
+    ) -> None:
+        self.settings = settings
+        self.names = list(names)
+        self.extra_args = list(extra_args)
+        self.env = env
+        self.quiet = quiet
+        self.procs: dict[str, asyncio.subprocess.Process] = {}
+        self._pumps: list[asyncio.Task[None]] = []
+
+    async def start(self, timeout: float = 30.0) -> None:
+        env = dict(os.environ if self.env is None else self.env)
+        env.setdefault("PYTHONUNBUFFERED", "1")
+        for i, name in enumerate(self.names):
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "cli.main",
+                "serve",
+                name,
+                *self.extra_args,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+                env=env,
+            )
+            self.procs[name] = proc
+            self._pumps.append(asyncio.create_task(self._pump(name, proc, COLORS[i % 6])))
+        try:
+            await asyncio.gather(*(self._ready(name, timeout) for name in self.names))
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _ready(self, name: str, timeout: float) -> None:
+        proc = self.procs[name]
+        waiter = asyncio.create_task(wait_healthy(self.settings, name, timeout))
+        exited = asyncio.create_task(proc.wait())
+        done, _ = await asyncio.wait({waiter, exited}, return_when=asyncio.FIRST_COMPLETED)
+        if exited in done:
+            waiter.cancel()
+            raise ConfigError(f"{name} exited with code {proc.returncode} while starting")
+        exited.cancel()
+        await waiter
+
+    async def _pump(self, name: str, proc: asyncio.subprocess.Process, color: str) -> None:
+        assert proc.stdout is not None
+        prefix = f"\x1b[{color}m{name:>12} |\x1b[0m " if sys.stdout.isatty() else f"{name:>12} | "
+        async for line in proc.stdout:
+            if not self.quiet:
+                sys.stdout.write(prefix + line.decode(errors="replace"))
+                sys.stdout.flush()
+
+    async def stop(self, grace: float | None = None) -> None:
+        grace = self.settings.grace_seconds + 5 if grace is None else grace
+        for proc in self.procs.values():
+            if proc.returncode is None:
+                proc.send_signal(signal.SIGTERM)
+        for name, proc in self.procs.items():
+            try:
+                await asyncio.wait_for(proc.wait(), grace)
+            except TimeoutError:
+                print(f"smlog: {name} did not stop in {grace:.0f} s, killing it", file=sys.stderr)
+                proc.kill()
+                await proc.wait()
+        for pump in self._pumps:
+            pump.cancel()
+        await asyncio.gather(*self._pumps, return_exceptions=True)
+
+    def kill(self, name: str) -> None:
+        """SIGKILL one child (fault tests)."""
+        self.procs[name].kill()
+
+    async def restart(self, name: str, timeout: float = 30.0) -> None:
+        proc = self.procs[name]
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+        await proc.wait()
+        env = dict(os.environ if self.env is None else self.env)
+        new = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "cli.main",
+            "serve",
+            name,
+            *self.extra_args,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            env=env,
+        )
+        self.procs[name] = new
+        self._pumps.append(asyncio.create_task(self._pump(name, new, "37")))
+        await self._ready(name, timeout)
+
+
+def describe(settings: Settings, names: Sequence[str]) -> str:
+    lines = []
+    for name in names:
+        if name in GRPC_SERVICES:
+            where = f"grpc {settings.host}:{settings.grpc_port(name)}"
+            if name == "status":
+                where += f", webhooks http://{settings.host}:{settings.status_http_port}"
+        else:
+            port = (
+                settings.voxology_sim_port if name == "voxology-sim" else settings.mailgun_sim_port
+            )
+            where = f"http://{settings.host}:{port}"
+        lines.append(f"  {name:<13} {where}  (metrics :{settings.metrics_port(name)}/metrics)")
+    return "\n".join(lines)
+
+
+async def run_stack(settings: Settings, names: Sequence[str], extra_args: Sequence[str]) -> None:
+    stack = Stack(settings, names, extra_args=extra_args)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stack.start()
+    print("smlog is up:\n" + describe(settings, names), flush=True)
+    await stop.wait()
+    print("smlog: stopping...", flush=True)
+    await stack.stop()
+
+
+def forwarded_args(args: argparse.Namespace) -> list[str]:
+    extra: list[str] = []
+    if getattr(args, "db_path", None):
+        extra += ["--db", args.db_path]
+    for item in getattr(args, "overrides", []) or []:
+        extra += ["--set", item]
+    return extra
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from_args(args)
+    names = args.only or list(SERVICE_NAMES)
+    asyncio.run(run_stack(settings, names, forwarded_args(args)))
+    return 0

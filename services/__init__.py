@@ -1,0 +1,1 @@
+"""smlog's services: one package per process (dispatch, status, log, reports)."""

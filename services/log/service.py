@@ -1,0 +1,23 @@
+"""Assembles the log service process."""
+
+from __future__ import annotations
+
+from smlog.config import Settings
+from smlog.runtime import ServiceParts, Servicer
+from smlog.store import open_database
+from smlog.v1 import log_pb2_grpc
+
+
+async def create(settings: Settings) -> ServiceParts:
+    db = await open_database(settings)
+    return ServiceParts(
+        name="log",
+        servicers=[
+            Servicer(
+                log_pb2_grpc.add_SentMessageLogServiceServicer_to_server,
+                log_pb2_grpc.SentMessageLogServiceServicer(),  # type: ignore[abstract]  # UNIMPLEMENTED until built
+                "smlog.v1.SentMessageLogService",
+            )
+        ],
+        on_close=[db.close],
+    )

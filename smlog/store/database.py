@@ -1,0 +1,177 @@
+"""The one storage interface every service uses, and its SQLite implementation.
+
+SQL is portable and uses ``?`` placeholders; a PostgreSQL backend implements ``Database`` by
+translating them to ``$n`` (and ``INTEGER PRIMARY KEY`` to identity columns in its DDL).
+Writes happen inside ``transaction()``; reads outside a transaction may run concurrently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import aiosqlite
+
+from smlog.errors import StoreError
+
+Params = Sequence[Any]
+
+
+class Row(Protocol):
+    def __getitem__(self, key: int | str) -> Any: ...
+
+    def keys(self) -> list[str]: ...
+
+
+class Transaction(Protocol):
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement; returns the affected row count."""
+        ...
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        """Run one INSERT; returns the new row's id."""
+        ...
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> int: ...
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]: ...
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None: ...
+
+
+class Database(Protocol):
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]: ...
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None: ...
+
+    def stream(self, sql: str, params: Params = (), batch: int = 2000) -> AsyncIterator[list[Row]]:
+        """Rows in batches, without holding the whole result in memory."""
+        ...
+
+    def transaction(self) -> contextlib.AbstractAsyncContextManager[Transaction]: ...
+
+    async def close(self) -> None: ...
+
+
+class _SqliteTransaction:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        cursor = await self._conn.execute(sql, params)
+        return cursor.rowcount
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        cursor = await self._conn.execute(sql, params)
+        return int(cursor.lastrowid or 0)
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> int:
+        cursor = await self._conn.executemany(sql, rows)
+        return cursor.rowcount
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        return list(await self._conn.execute_fetchall(sql, params))
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        async with self._conn.execute(sql, params) as cursor:
+            row: Row | None = await cursor.fetchone()
+            return row
+
+
+class SqliteDatabase:
+    """SQLite in WAL mode: one writer connection (serialized, ``BEGIN IMMEDIATE``) and a few
+    reader connections. Several processes may open the same file."""
+
+    def __init__(
+        self, path: str, writer: aiosqlite.Connection | None, readers: list[aiosqlite.Connection]
+    ) -> None:
+        self.path = path
+        self._writer = writer
+        self._readers = readers
+        self._next_reader = itertools.cycle(range(len(readers)))
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: str, *, readers: int = 2, read_only: bool = False) -> SqliteDatabase:
+        if path != ":memory:":
+            target = Path(path)
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create directory for {path}: {exc.strerror}") from None
+        try:
+            writer = None if read_only else await _connect(path, read_only=False)
+            reader_conns = [await _connect(path, read_only=True) for _ in range(readers)]
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path}: {exc}") from None
+        return cls(path, writer, reader_conns)
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        conn = self._readers[next(self._next_reader)]
+        return list(await conn.execute_fetchall(sql, params))
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        conn = self._readers[next(self._next_reader)]
+        async with conn.execute(sql, params) as cursor:
+            row: Row | None = await cursor.fetchone()
+            return row
+
+    async def stream(
+        self, sql: str, params: Params = (), batch: int = 2000
+    ) -> AsyncIterator[list[Row]]:
+        conn = await _connect(self.path, read_only=True)
+        try:
+            async with conn.execute(sql, params) as cursor:
+                while True:
+                    rows = await cursor.fetchmany(batch)
+                    if not rows:
+                        break
+                    yield list(rows)
+        finally:
+            await conn.close()
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        if self._writer is None:
+            raise StoreError(f"{self.path}: opened read-only")
+        async with self._write_lock:
+            await self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield _SqliteTransaction(self._writer)
+            except BaseException:
+                await self._writer.rollback()
+                raise
+            else:
+                await self._writer.commit()
+
+    async def close(self) -> None:
+        for conn in [*self._readers, *([self._writer] if self._writer else [])]:
+            await conn.close()
+        self._readers = []
+        self._writer = None
+
+
+async def _connect(path: str, *, read_only: bool) -> aiosqlite.Connection:
+    conn = await aiosqlite.connect(path, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    try:
+        await conn.execute("PRAGMA busy_timeout = 30000")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        if not read_only:
+            mode = await conn.execute_fetchall("PRAGMA journal_mode = WAL")
+            if path != ":memory:" and next(iter(mode))[0] != "wal":
+                raise StoreError(f"{path}: cannot switch to WAL mode")
+            await conn.execute("PRAGMA synchronous = NORMAL")
+        else:
+            await conn.execute("PRAGMA query_only = ON")
+        # Touch the schema so a corrupt or non-database file fails here, not mid-request.
+        await conn.execute_fetchall("SELECT count(*) FROM sqlite_master")
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
