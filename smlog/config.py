@@ -116,8 +116,8 @@ class Settings:
             )
         if self.redial_max_attempts < 1:
             raise ConfigError("SMLOG_REDIAL_MAX_ATTEMPTS: at least 1 (the first attempt)")
-        if not self.jwt_secret:
-            raise ConfigError("SMLOG_JWT_SECRET: must not be empty")
+        if len(self.jwt_secret.encode()) < 32:
+            raise ConfigError("SMLOG_JWT_SECRET: at least 32 bytes for HS256 (RFC 7518 3.2)")
 
     def grpc_port(self, service: str) -> int:
         ports = {

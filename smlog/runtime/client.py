@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from grpc import aio
 
@@ -13,12 +13,19 @@ from smlog.auth.tokens import mint_service_token
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 
 
-class _Defaults(
-    aio.UnaryUnaryClientInterceptor[Any, Any],
-    aio.UnaryStreamClientInterceptor[Any, Any],
-    aio.StreamUnaryClientInterceptor[Any, Any],
-    aio.StreamStreamClientInterceptor[Any, Any],
-):
+if TYPE_CHECKING:  # the stubs make these generic; at run time they are plain classes
+    _UnaryUnary = aio.UnaryUnaryClientInterceptor[Any, Any]
+    _UnaryStream = aio.UnaryStreamClientInterceptor[Any, Any]
+    _StreamUnary = aio.StreamUnaryClientInterceptor[Any, Any]
+    _StreamStream = aio.StreamStreamClientInterceptor[Any, Any]
+else:
+    _UnaryUnary = aio.UnaryUnaryClientInterceptor
+    _UnaryStream = aio.UnaryStreamClientInterceptor
+    _StreamUnary = aio.StreamUnaryClientInterceptor
+    _StreamStream = aio.StreamStreamClientInterceptor
+
+
+class _Defaults(_UnaryUnary, _UnaryStream, _StreamUnary, _StreamStream):
     """Adds a default deadline and the bearer token to calls that lack them."""
 
     def __init__(self, timeout: float | None, token: Callable[[], str] | None) -> None:

@@ -14,7 +14,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import grpc
 from grpc import aio
@@ -109,7 +109,13 @@ def _stream_response(
     return wrapped
 
 
-class ServerInterceptor(aio.ServerInterceptor[Any, Any]):
+if TYPE_CHECKING:  # generic in the stubs only
+    _Base = aio.ServerInterceptor[Any, Any]
+else:
+    _Base = aio.ServerInterceptor
+
+
+class ServerInterceptor(_Base):
     def __init__(self, jwt_secret: str, jwt_algorithm: str = "HS256") -> None:
         self._secret = jwt_secret
         self._algorithm = jwt_algorithm
