@@ -1,5 +1,5 @@
 # The two set-up commands: `make run` (the whole stack with the simulators) and `make test`.
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -7,14 +7,14 @@ STAMP := $(VENV)/.installed
 .PHONY: run test lint typecheck protos protos-check bench clean
 
 $(STAMP): pyproject.toml
-	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (set PYTHON=...)" >&2; exit 1; }
+	@test -n "$(PYTHON)" || { echo "error: no python3.11 or python3 on PATH (set PYTHON=...)" >&2; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/smlog demo
+	$(BIN)/smlog up
 
 test: $(STAMP)
 	$(BIN)/python -m tools.gen_protos --check

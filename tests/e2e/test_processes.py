@@ -1,0 +1,149 @@
+"""The `smlog` command as people run it: real processes, signals and exit codes."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cli.health import wait_healthy
+from cli.up import Stack
+from tests.e2e.conftest import StackConfig
+
+pytestmark = pytest.mark.e2e
+
+GRPC_SERVICES = ["dispatch", "status", "log", "reports"]
+
+
+def _smlog(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cli.main", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+async def test_sigterm_drains_and_exits_zero(stack_config: StackConfig) -> None:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "cli.main", "serve", "log", *stack_config.args,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    await wait_healthy(stack_config.settings, "log", timeout=30)
+    proc.send_signal(signal.SIGTERM)
+    _, err = await asyncio.wait_for(proc.communicate(), 20)
+    assert proc.returncode == 0, err.decode()
+    assert b'"msg": "stopped"' in err
+
+
+async def test_up_starts_every_service_healthy_and_leaves_nothing_behind(
+    stack_config: StackConfig,
+) -> None:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "cli.main", "up", *stack_config.args,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    output = b""
+    while b"smlog is up" not in output:
+        line = await asyncio.wait_for(proc.stdout.readline(), 60)
+        assert line, output.decode()
+        output += line
+    children = _children(proc.pid)
+    assert len(children) == 6
+    for name in [*GRPC_SERVICES, "voxology-sim", "mailgun-sim"]:
+        await wait_healthy(stack_config.settings, name, timeout=5)
+    proc.send_signal(signal.SIGTERM)
+    rest, _ = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 0, (output + rest).decode()
+    assert not [pid for pid in children if _alive(pid)]
+
+
+async def test_stack_helper_restarts_one_service(stack_config: StackConfig) -> None:
+    stack = Stack(stack_config.settings, ["log"], extra_args=stack_config.args, quiet=True)
+    await stack.start()
+    try:
+        first = stack.procs["log"].pid
+        stack.kill("log")
+        await stack.restart("log")
+        assert stack.procs["log"].pid != first
+        await wait_healthy(stack_config.settings, "log", timeout=5)
+    finally:
+        await stack.stop()
+
+
+def test_bad_flag_is_one_line() -> None:
+    result = _smlog("serve", "nonsense")
+    assert result.returncode == 2
+    assert "invalid choice" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_config_value_is_one_line(stack_config: StackConfig) -> None:
+    result = _smlog("serve", "log", "--set", "log_port=abc")
+    assert result.returncode == 2
+    assert result.stderr.strip() == "smlog: error: --log-port='abc': expected int"
+
+
+def test_corrupt_database_is_one_line(tmp_path: Path) -> None:
+    db = tmp_path / "bad.db"
+    db.write_bytes(b"garbage" * 1000)
+    result = _smlog("serve", "log", "--db", str(db), "--set", "log_port=0", "--set",
+                    "log_metrics_port=0")  # fmt: skip
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "bad.db" in lines[0] and "not a database" in lines[0]
+
+
+async def test_port_in_use_is_one_line(stack_config: StackConfig) -> None:
+    server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        result = await asyncio.to_thread(
+            _smlog, "serve", "log", *stack_config.args, "--set", f"log_port={port}"
+        )
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert result.returncode == 2
+    assert "cannot listen on" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_token_command_mints_a_verifiable_token(stack_config: StackConfig) -> None:
+    from smlog.auth import verify_token
+
+    result = _smlog("token", "--user", "u9", "--district", "3", "--rights", "sent_message_log")
+    assert result.returncode == 0, result.stderr
+    caller = verify_token(result.stdout.strip(), stack_config.settings.jwt_secret)
+    assert (caller.user_id, caller.district_id) == ("u9", 3)
+    bad = _smlog("token", "--user", "u9", "--district", "3", "--rights", "root")
+    assert bad.returncode == 2 and "unknown right(s): root" in bad.stderr
