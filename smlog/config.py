@@ -73,6 +73,14 @@ class Settings:
     # Webhook edge.
     webhook_max_body_bytes: int = 256 * 1024
     webhook_timestamp_tolerance_seconds: float = 300.0
+    # Status service: batched apply, parked events, retention, telling dispatch.
+    status_apply_batch_size: int = 5000
+    status_parked_retry_seconds: float = 1.0
+    status_parked_ttl_seconds: float = 3600.0
+    status_journal_retention_seconds: float = 7 * 86400.0
+    status_notify_timeout_seconds: float = 2.0
+    # The automatic answer to HELP; {district} is the district's name.
+    sms_help_reply: str = "{district}: reply STOP to opt out, START to opt back in."
     # Simulators: delays are multiplied by this (0 = as fast as possible).
     sim_time_scale: float = 1.0
     sim_profile: str = "realistic"
