@@ -1,0 +1,164 @@
+"""Simulators over real HTTP on port 0, with an in-process receiver collecting callbacks."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from simulators import mailgun, voxology
+
+
+@dataclass
+class Post:
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+    data: dict[str, Any]
+    at: float
+
+
+@dataclass
+class Receiver:
+    """Collects every callback; ``respond`` picks the HTTP status of each answer."""
+
+    url: str = ""
+    posts: list[Post] = field(default_factory=list)
+    respond: Callable[[Post], int] = lambda _post: 200
+    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        post = Post(
+            request.path,
+            dict(request.query),
+            dict(request.headers),
+            body,
+            json.loads(body),
+            time.monotonic(),
+        )
+        status = self.respond(post)
+        async with self._changed:
+            self.posts.append(post)
+            self._changed.notify_all()
+        return web.Response(status=status)
+
+    def on(self, path: str) -> list[Post]:
+        return [post for post in self.posts if post.path == path]
+
+    async def wait_for(
+        self, predicate: Callable[[list[Post]], bool], timeout: float = 5.0
+    ) -> list[Post]:
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: predicate(self.posts)), timeout)
+        return self.posts
+
+    async def wait_count(self, count: int, path: str | None = None, timeout: float = 5.0) -> None:
+        await self.wait_for(
+            lambda posts: len([p for p in posts if path is None or p.path == path]) >= count,
+            timeout,
+        )
+
+
+@dataclass
+class Sim:
+    url: str
+    app: web.Application
+    http: aiohttp.ClientSession
+
+    async def stats(self) -> dict[str, Any]:
+        async with self.http.get(f"{self.url}/admin/stats") as response:
+            result: dict[str, Any] = await response.json()
+            return result
+
+    async def faults(self, **spec: float) -> None:
+        async with self.http.post(f"{self.url}/admin/faults", json=spec) as response:
+            assert response.status == 200, await response.text()
+
+
+async def _start(app: web.Application) -> tuple[web.AppRunner, str]:
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    return runner, f"http://{host}:{port}"
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    rec = Receiver()
+    app = web.Application()
+    app.router.add_post("/{tail:.*}", rec.handle)
+    runner, rec.url = await _start(app)
+    yield rec
+    await runner.cleanup()
+
+
+VoxFactory = Callable[..., Awaitable[Sim]]
+
+
+@pytest.fixture
+async def start_voxology(
+    receiver: Receiver, http: aiohttp.ClientSession
+) -> AsyncIterator[VoxFactory]:
+    runners: list[web.AppRunner] = []
+
+    async def start(**overrides: Any) -> Sim:
+        settings = voxology.VoxologySettings(
+            **{
+                "time_scale": 0.0,
+                "seed": 7,
+                "call_callback_url": f"{receiver.url}/call",
+                "sms_callback_url": f"{receiver.url}/sms",
+                "inbound_url": f"{receiver.url}/inbound",
+                **overrides,
+            }
+        )
+        app = voxology.build_app(settings)
+        runner, url = await _start(app)
+        runners.append(runner)
+        return Sim(url, app, http)
+
+    yield start
+    for runner in runners:
+        await runner.cleanup()
+
+
+@pytest.fixture
+async def start_mailgun(
+    receiver: Receiver, http: aiohttp.ClientSession
+) -> AsyncIterator[VoxFactory]:
+    runners: list[web.AppRunner] = []
+
+    async def start(**overrides: Any) -> Sim:
+        settings = mailgun.MailgunSettings(
+            **{
+                "time_scale": 0.0,
+                "seed": 7,
+                "webhook_url": f"{receiver.url}/mailgun",
+                **overrides,
+            }
+        )
+        app = mailgun.build_app(settings)
+        runner, url = await _start(app)
+        runners.append(runner)
+        return Sim(url, app, http)
+
+    yield start
+    for runner in runners:
+        await runner.cleanup()
