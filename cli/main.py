@@ -10,6 +10,8 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+import grpc
+
 from smlog.errors import ConfigError, StoreError
 
 Command = Callable[[argparse.Namespace], int]
@@ -28,7 +30,7 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from cli import serve, token, up
+    from cli import dispatch_cmd, log_cmd, report_cmd, serve, token, up
 
     parser = argparse.ArgumentParser(prog="smlog", description="Sent Message Log 2.0")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -55,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ttl", type=float, default=8 * 3600, help="seconds")
     _add_config_flags(p)
     p.set_defaults(run=token.run)
+
+    log_cmd.add_parser(sub)
+    dispatch_cmd.add_parsers(sub)
+    report_cmd.add_parser(sub)
     return parser
 
 
@@ -69,6 +75,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except grpc.RpcError as exc:
+        code = exc.code().name if hasattr(exc, "code") else "ERROR"
+        details = exc.details() if hasattr(exc, "details") else str(exc)
+        print(f"smlog: {code}: {details}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
