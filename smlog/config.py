@@ -62,6 +62,11 @@ class Settings:
     mailgun_concurrency: int = 16
     vendor_timeout_seconds: float = 5.0
     vendor_max_retries: int = 5
+    # All tries of one vendor request end within this deadline; backoff between tries grows
+    # exponentially from the initial wait up to the max, with full jitter.
+    vendor_deadline_seconds: float = 60.0
+    vendor_backoff_initial_seconds: float = 0.2
+    vendor_backoff_max_seconds: float = 10.0
     # Public base URL of the status service's webhook edge (vendor callbacks go there).
     status_public_url: str = "http://127.0.0.1:8082"
     # Dispatch policy.
