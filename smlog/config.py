@@ -53,6 +53,8 @@ class Settings:
     voxology_api_key: str = "voxology-dev-key"
     voxology_webhook_secret: str = "voxology-dev-webhook-secret"  # noqa: S105
     voxology_from_number: str = "+15555550000"
+    # The short code texts come from when a district has none of its own.
+    voxology_short_code: str = "55555"
     voxology_concurrency: int = 200
     mailgun_url: str = "http://127.0.0.1:8092"
     mailgun_api_key: str = "mailgun-dev-key"
@@ -89,6 +91,10 @@ class Settings:
     # Simulators: delays are multiplied by this (0 = as fast as possible).
     sim_time_scale: float = 1.0
     sim_profile: str = "realistic"
+    # Faults at start, e.g. "drop=0.05,duplicate=0.02,error_burst=20" (see docs/simulators.md).
+    sim_faults: str = ""
+    # Random seed of the outcome mix; 0 draws a fresh one.
+    sim_seed: int = 0
 
     @classmethod
     def load(

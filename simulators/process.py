@@ -1,0 +1,59 @@
+"""Running a simulator as an ``smlog serve`` process, configured from ``smlog.config.Settings``.
+
+The simulator's callbacks go to the status service's webhook edge (``status_public_url``),
+signed with the same secrets the status service verifies with; its metrics are served both on
+its own port (``/metrics``) and on its metrics port like every other process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry
+
+from simulators.common.faults import FaultSpec
+from simulators.common.http import run_app
+from smlog.config import Settings
+from smlog.errors import ConfigError
+from smlog.runtime.metrics import MetricsServer
+
+
+def fault_spec(text: str) -> FaultSpec:
+    """``"drop=0.05,error_burst=20"`` as a FaultSpec; ConfigError naming the problem."""
+    values: dict[str, object] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, sep, raw = item.partition("=")
+        if not sep:
+            raise ConfigError(f"SMLOG_SIM_FAULTS: {item!r} is not NAME=VALUE")
+        values[name.strip()] = raw.strip()
+    try:
+        return FaultSpec.from_mapping(values)
+    except ValueError as exc:
+        raise ConfigError(f"SMLOG_SIM_FAULTS: {exc}") from None
+
+
+async def run_simulator(
+    name: str,
+    app: web.Application,
+    registry: CollectorRegistry,
+    settings: Settings,
+    port: int,
+    metrics_port: int,
+) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    metrics = MetricsServer(settings.host, metrics_port, registry)
+    try:
+        metrics.start()
+    except OSError as exc:
+        raise ConfigError(f"{name}: cannot serve metrics on port {metrics_port}: {exc}") from None
+    try:
+        await run_app(app, settings.host, port, stop)
+    except OSError as exc:
+        raise ConfigError(f"{name}: cannot listen on {settings.host}:{port}: {exc}") from None
+    finally:
+        metrics.stop()
