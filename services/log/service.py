@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from services.log.servicer import LogServicer
 from smlog.config import Settings
+from smlog.readmodel import PageTokens
 from smlog.runtime import ServiceParts, Servicer
 from smlog.store import open_database
 from smlog.v1 import log_pb2_grpc
@@ -15,7 +17,7 @@ async def create(settings: Settings) -> ServiceParts:
         servicers=[
             Servicer(
                 log_pb2_grpc.add_SentMessageLogServiceServicer_to_server,
-                log_pb2_grpc.SentMessageLogServiceServicer(),  # type: ignore[abstract]  # UNIMPLEMENTED until built
+                LogServicer(db, PageTokens(settings.jwt_secret)),
                 "smlog.v1.SentMessageLogService",
             )
         ],

@@ -1,0 +1,51 @@
+"""How a device is shown in a Recipient Details row: masked by default, full with the right.
+
+- phone (voice, text): "+15555550123" → full "(555) 555-0123", masked "(***) ***-0123";
+  numbers outside the North American plan: full as stored, masked "***-" + last four digits;
+  an extension is kept in both: " x123";
+- email: "jane.doe@example.org" → masked "j***@example.org" (domain kept);
+- inbox: the portal account id as is, masked or not (it is an account, not contact data);
+- a No Device placeholder (empty address) shows as "".
+"""
+
+from __future__ import annotations
+
+from smlog.v1.common_pb2 import DeliveryMode
+
+_M = DeliveryMode
+
+
+def _digits(address: str) -> str:
+    return "".join(c for c in address if c.isdigit())
+
+
+def format_phone(address: str, extension: str = "", *, full: bool) -> str:
+    digits = _digits(address)
+    if not digits:
+        return ""
+    nanp = (len(digits) == 11 and digits.startswith("1")) or len(digits) == 10
+    local = digits[-10:]
+    if full:
+        text = f"({local[:3]}) {local[3:6]}-{local[6:]}" if nanp else address
+    else:
+        text = f"(***) ***-{local[6:]}" if nanp else f"***-{digits[-4:]}"
+    ext = _digits(extension)
+    return f"{text} x{ext}" if ext else text
+
+
+def mask_email(address: str) -> str:
+    local, at, domain = address.partition("@")
+    if not at or not local:
+        return "***"
+    return f"{local[0]}***@{domain}"
+
+
+def show_device(mode: int, address: str, extension: str = "", *, full: bool) -> str:
+    """The device column for one target."""
+    if not address:
+        return ""
+    if mode in (_M.DELIVERY_MODE_VOICE, _M.DELIVERY_MODE_TEXT):
+        return format_phone(address, extension, full=full)
+    if mode == _M.DELIVERY_MODE_EMAIL:
+        return address if full else mask_email(address)
+    return address
