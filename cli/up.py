@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from cli.health import wait_healthy
 from cli.serve import GRPC_SERVICES, SERVICE_NAMES
@@ -34,12 +35,14 @@ class Stack:
         extra_args: Sequence[str] = (),
         env: dict[str, str] | None = None,
         quiet: bool = False,
+        log_dir: Path | None = None,
     ) -> None:
         self.settings = settings
         self.names = list(names)
         self.extra_args = list(extra_args)
         self.env = env
         self.quiet = quiet
+        self.log_dir = log_dir
         self.procs: dict[str, asyncio.subprocess.Process] = {}
         self._pumps: list[asyncio.Task[None]] = []
 
@@ -79,6 +82,13 @@ class Stack:
 
     async def _pump(self, name: str, proc: asyncio.subprocess.Process, color: str) -> None:
         assert proc.stdout is not None
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            with (self.log_dir / f"{name}.log").open("ab") as out:
+                async for line in proc.stdout:
+                    out.write(line)
+                    out.flush()
+            return
         prefix = f"\x1b[{color}m{name:>12} |\x1b[0m " if sys.stdout.isatty() else f"{name:>12} | "
         async for line in proc.stdout:
             if not self.quiet:
