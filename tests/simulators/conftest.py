@@ -79,6 +79,16 @@ class Sim:
             result: dict[str, Any] = await response.json()
             return result
 
+    async def wait_stats(
+        self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 5.0
+    ) -> dict[str, Any]:
+        """Stats once ``predicate`` holds: a callback is counted after its receiver answered."""
+        async with asyncio.timeout(timeout):
+            # Polls over HTTP as an outside client would; no in-process event to wait on.
+            while not predicate(stats := await self.stats()):  # noqa: ASYNC110
+                await asyncio.sleep(0.005)
+        return stats
+
     async def faults(self, **spec: float) -> None:
         async with self.http.post(f"{self.url}/admin/faults", json=spec) as response:
             assert response.status == 200, await response.text()

@@ -55,11 +55,15 @@ async def test_voice_magic_numbers(
     [event] = for_id(receiver, "call_id", call_id)
     assert event["status"] == status
     assert event.get("digits") == digits
-    assert event["event_id"] and event["timestamp"].endswith("Z")
+    assert event["event_id"]
+    assert event["timestamp"].endswith("Z")
     assert isinstance(event["duration_s"], int)
     [post] = receiver.on("/call")
     verify_voxology(
-        SECRET, post.body, post.headers["X-Voxology-Timestamp"], post.headers["X-Voxology-Signature"]
+        SECRET,
+        post.body,
+        post.headers["X-Voxology-Timestamp"],
+        post.headers["X-Voxology-Signature"],
     )
     with pytest.raises(SignatureError):
         verify_voxology(
@@ -94,7 +98,7 @@ async def test_silent_number_never_calls_back(
     _, silent_text = await text(sim, "+15555550122", "silent-text")
     _, other = await call(sim, "+15555550100", "other")
     await receiver.wait_for(lambda _: bool(for_id(receiver, "call_id", other["call_id"])))
-    stats = await sim.stats()
+    stats = await sim.wait_stats(lambda s: s["callbacks"].get("sent") == 1)
     assert stats["outcomes"]["call"] == {"silent": 1, "completed": 1}
     assert stats["outcomes"]["sms"] == {"silent": 1}
     assert stats["accepted"] == {"call": 2, "sms": 1}
