@@ -1,0 +1,1 @@
+"""The report templates (report.docx) and the script that generates them."""
