@@ -149,6 +149,8 @@ class CallbackSender:
             self._stats.callback(callback.kind, "sent", elapsed)
             return
         attempt = callback.attempt
+        if callback.generation != self._generation:
+            return  # reset while in flight: forget it
         if attempt <= len(self._schedule) and self._retry_on(status):
             delay = self._schedule[attempt - 1]
             self._stats.retry(callback.kind, attempt, delay)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import time
 from typing import Any
 
 from aiohttp import web
@@ -17,7 +18,7 @@ from simulators.common.http import (
     read_json_object,
     run_app,
 )
-from simulators.common.ids import new_id, rfc3339_now
+from simulators.common.ids import new_id, rfc3339, rfc3339_now
 from simulators.common.limits import StoredResponse, TokenBucket, retry_after_header
 from simulators.common.profile import scaled, stable_fraction
 from simulators.voxology.magic import REQUEST_ERRORS
@@ -58,7 +59,7 @@ class VoxologyCore(SimulatorCore):
         )
 
     def _encode(self, payload: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
-        payload.setdefault("timestamp", rfc3339_now())  # the event time: kept on retries
+        payload.setdefault("timestamp", rfc3339_now())  # inbound replies: the time of posting
         body = dumps(payload)
         return body, sign_voxology(self.vox.signing_secret, body)
 
@@ -81,9 +82,19 @@ class VoxologyCore(SimulatorCore):
             raise ApiError(401, "unauthorized", "missing or invalid API key")
 
     def schedule_plan(self, plan: Plan, url: str, kind: str, ids: dict[str, str]) -> None:
-        fields = self.faults.reorder([f for _, f in plan.events])
-        for (delay, _), status in zip(plan.events, fields, strict=True):
-            payload = {"event_id": new_id("EV"), **ids, **status}
+        now = time.time()
+        scale = self.vox.time_scale
+        payloads = [
+            {
+                "event_id": new_id("EV"),
+                **ids,
+                **fields,
+                "timestamp": rfc3339(now + scaled(at, scale)),
+            }
+            for at, fields in plan.events
+        ]
+        reordered = self.faults.reorder(payloads)
+        for (delay, _), payload in zip(plan.events, reordered, strict=True):
             self.sender.schedule(delay, Callback(url, payload, kind))
 
     def schedule_inbound(self, delay_s: float, sender: str, body: str) -> str:

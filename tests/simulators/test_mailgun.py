@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import itertools
 import json
@@ -11,6 +12,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from simulators.mailgun import MailgunSettings, serve
 from simulators.mailgun.app import RETRY_SCHEDULE_S
 from smlog.signing import SignatureError, verify_mailgun
 
@@ -253,3 +255,11 @@ async def test_events_happen_later_at_a_larger_time_scale(
     )
     assert (accepted["event"], delivered["event"]) == ("accepted", "delivered")
     assert delivered["timestamp"] - started >= 0.005  # accept + deliver >= 0.55 vendor s
+
+
+async def test_serve_runs_until_stopped() -> None:
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(MailgunSettings(port=0, time_scale=0), stop))
+    await asyncio.sleep(0)
+    stop.set()
+    await asyncio.wait_for(task, 5)
