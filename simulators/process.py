@@ -22,14 +22,8 @@ from smlog.runtime.metrics import MetricsServer
 
 def fault_spec(text: str) -> FaultSpec:
     """``"drop=0.05,error_burst=20"`` as a FaultSpec; ConfigError naming the problem."""
-    values: dict[str, object] = {}
-    for item in filter(None, (part.strip() for part in text.split(","))):
-        name, sep, raw = item.partition("=")
-        if not sep:
-            raise ConfigError(f"SMLOG_SIM_FAULTS: {item!r} is not NAME=VALUE")
-        values[name.strip()] = raw.strip()
     try:
-        return FaultSpec.from_mapping(values)
+        return FaultSpec.parse(text)
     except ValueError as exc:
         raise ConfigError(f"SMLOG_SIM_FAULTS: {exc}") from None
 
