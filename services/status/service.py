@@ -1,23 +1,58 @@
-"""Assembles the status service process."""
+"""Assembles the status service process: the gRPC servicer, the webhook edge (HTTP), the
+journal worker and the dispatch notifier, over one store."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from services.status.journal import CommitQueue
+from services.status.notifier import OutcomeNotifier
+from services.status.servicer import StatusServicer
+from services.status.webhooks import WebhookEdge
+from services.status.worker import StatusWorker
 from smlog.config import Settings
 from smlog.runtime import ServiceParts, Servicer
 from smlog.store import open_database
 from smlog.v1 import status_pb2_grpc
+from smlog.vendors import VoxologyClient
+
+__all__ = ["StatusParts", "create", "create_parts"]
 
 
-async def create(settings: Settings) -> ServiceParts:
+@dataclass
+class StatusParts:
+    """The service's pieces, for tests that need to reach one of them."""
+
+    parts: ServiceParts
+    edge: WebhookEdge
+    worker: StatusWorker
+    notifier: OutcomeNotifier
+
+
+async def create_parts(
+    settings: Settings, *, http_port: int | None = None, dispatch_target: str | None = None
+) -> StatusParts:
     db = await open_database(settings)
-    return ServiceParts(
+    texts = VoxologyClient(settings)
+    notifier = OutcomeNotifier(settings, dispatch_target)
+    worker = StatusWorker(db, settings, notifier, texts)
+    edge = WebhookEdge(settings, db, CommitQueue(db, worker.wake), port=http_port)
+    parts = ServiceParts(
         name="status",
         servicers=[
             Servicer(
                 status_pb2_grpc.add_StatusServiceServicer_to_server,
-                status_pb2_grpc.StatusServiceServicer(),  # type: ignore[abstract]  # UNIMPLEMENTED until built
+                StatusServicer(db, notifier),
                 "smlog.v1.StatusService",
             )
         ],
-        on_close=[db.close],
+        # Started in order, stopped in reverse: the edge stops taking webhooks first, then the
+        # worker applies what was journaled, then the notifier tells dispatch.
+        components=[notifier, worker, edge],
+        on_close=[texts.close, db.close],
     )
+    return StatusParts(parts, edge, worker, notifier)
+
+
+async def create(settings: Settings) -> ServiceParts:
+    return (await create_parts(settings)).parts

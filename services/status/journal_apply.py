@@ -1,0 +1,113 @@
+"""The webhook journal's apply side: one transaction takes the oldest new rows, turns them
+into events (and inbound texts), runs them through the state machine and marks each row
+applied (1), parked (2) or rejected (3) — so a crash before the commit leaves the rows new
+and the next start applies them, and a commit applies them exactly once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from services.status.applier import ApplyResult, apply_events
+from services.status.events import Disposition, StatusEvent
+from services.status.optout import HelpReply, Keyword, record_inbound
+from services.status.payloads import (
+    InboundText,
+    ParsedEvent,
+    PayloadError,
+    inbound_text,
+    load_object,
+    mailgun_event,
+    voxology_call_event,
+    voxology_sms_event,
+)
+from smlog.store import Database
+
+__all__ = ["JOURNAL_APPLIED", "JOURNAL_NEW", "JOURNAL_PARKED", "JOURNAL_REJECTED", "JournalBatch"]
+
+JOURNAL_NEW = 0
+JOURNAL_APPLIED = 1
+JOURNAL_PARKED = 2
+JOURNAL_REJECTED = 3
+
+
+@dataclass(slots=True)
+class JournalBatch:
+    """What one journal batch did, for metrics and the follow-ups after its commit."""
+
+    rows: int = 0
+    result: ApplyResult = field(default_factory=ApplyResult)
+    events: list[StatusEvent] = field(default_factory=list)
+    unknown_codes: list[str] = field(default_factory=list)  # vendor of each unknown code
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (vendor, reason)
+    keywords: list[Keyword] = field(default_factory=list)
+    help_replies: list[HelpReply] = field(default_factory=list)
+
+
+def _decode(vendor: str, kind: str, body: bytes, attempt_id: int) -> ParsedEvent | InboundText:
+    doc = load_object(body)
+    if vendor == "mailgun":
+        return mailgun_event(doc)
+    if kind == "call":
+        return voxology_call_event(doc, attempt_id)
+    if kind == "sms":
+        return voxology_sms_event(doc, attempt_id)
+    if kind == "inbound":
+        return inbound_text(doc)
+    raise PayloadError("invalid_field", f"unknown journal kind {kind!r}")
+
+
+async def apply_journal_batch(db: Database, limit: int, now: int) -> JournalBatch:
+    batch = JournalBatch()
+    async with db.transaction() as tx:
+        rows = await tx.fetch_all(
+            "SELECT id, vendor, kind, body, attempt_id FROM webhook_journal WHERE state = ?"
+            " ORDER BY id LIMIT ?",
+            (JOURNAL_NEW, limit),
+        )
+        batch.rows = len(rows)
+        if not rows:
+            return batch
+        updates: list[tuple[int, str, int]] = []
+        event_rows: list[int] = []
+        inbound: list[tuple[int, InboundText]] = []
+        for row in rows:
+            row_id, vendor = int(row[0]), str(row[1])
+            try:
+                decoded = _decode(vendor, str(row[2]), bytes(row[3]), int(row[4]))
+            except PayloadError as exc:
+                updates.append((JOURNAL_REJECTED, exc.reason, row_id))
+                batch.rejected.append((vendor, exc.reason))
+                continue
+            if isinstance(decoded, InboundText):
+                inbound.append((row_id, decoded))
+                continue
+            batch.events.append(decoded.event)
+            event_rows.append(row_id)
+            if not decoded.known_code:
+                batch.unknown_codes.append(vendor)
+        batch.result = await apply_events(tx, batch.events, now)
+        for row_id, event, disposition in zip(
+            event_rows, batch.events, batch.result.dispositions, strict=True
+        ):
+            if disposition == Disposition.PARKED:
+                updates.append((JOURNAL_PARKED, "", row_id))
+            elif disposition == Disposition.REJECTED:
+                updates.append((JOURNAL_REJECTED, "wrong_mode", row_id))
+                batch.rejected.append((event.source.split("-")[0], "wrong_mode"))
+            else:
+                updates.append((JOURNAL_APPLIED, "", row_id))
+        for row_id, text in inbound:
+            outcome = await record_inbound(tx, text, now)
+            if outcome is None:
+                updates.append((JOURNAL_REJECTED, "unknown_short_code", row_id))
+                batch.rejected.append(("voxology", "unknown_short_code"))
+                continue
+            keyword, reply = outcome
+            batch.keywords.append(keyword)
+            if reply is not None:
+                batch.help_replies.append(reply)
+            updates.append((JOURNAL_APPLIED, "", row_id))
+        await tx.executemany(
+            "UPDATE webhook_journal SET state = ?, reason = ? WHERE id = ?", updates
+        )
+    return batch

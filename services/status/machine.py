@@ -1,0 +1,59 @@
+"""The per-attempt state machine, pure: no I/O, so it can be tested over every arrival order.
+
+Rules (smlog.domain): a status only moves to a higher rank (Queued < In Progress < provisional
+Sent < final); the first final status is frozen; an event that would not move the status
+forward is kept as history only. History-only events with a ``detail_rank`` (Mailgun's) replace
+the attempt's vendor detail when they outrank the detail it holds, whatever the status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.status.events import Disposition, StatusEvent
+from services.status.mapping import mailgun_detail_rank
+from smlog.domain import is_final, status_rank
+
+__all__ = ["AttemptState", "step"]
+
+
+@dataclass(slots=True)
+class AttemptState:
+    """An attempt as stored, plus what this batch changed about it."""
+
+    attempt_id: int
+    target_id: int
+    number: int
+    mode: int
+    status: int
+    status_time: int
+    is_final: bool
+    vendor_code: str
+    vendor_detail: str
+    status_changed: bool = False
+    detail_changed: bool = False
+    became_final: bool = False
+
+
+def step(state: AttemptState, event: StatusEvent) -> Disposition:
+    """Apply one (non-duplicate) event to ``state`` in place; say what became of it."""
+    if event.mode is not None and event.mode != state.mode:
+        return Disposition.REJECTED
+    if event.status is None:
+        if event.detail_rank is not None and event.detail_rank > mailgun_detail_rank(
+            state.vendor_code, state.vendor_detail
+        ):
+            state.vendor_code = event.vendor_code
+            state.vendor_detail = event.vendor_detail
+            state.detail_changed = True
+        return Disposition.APPLIED
+    if state.is_final or status_rank(event.status) <= status_rank(state.status):
+        return Disposition.STALE
+    state.status = event.status
+    state.status_time = event.event_time
+    state.vendor_code = event.vendor_code
+    state.vendor_detail = event.vendor_detail
+    state.is_final = is_final(event.status, state.mode)
+    state.status_changed = True
+    state.became_final = state.is_final
+    return Disposition.APPLIED

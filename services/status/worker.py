@@ -1,0 +1,158 @@
+"""The status service's background worker: applies the webhook journal in batches (woken by
+each group commit, and at start for rows a crash left unapplied), retries parked events,
+and keeps the status tables small. Follow-ups run after each commit: metrics, telling
+dispatch, answering HELP."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from services.status import metrics
+from services.status.journal_apply import JournalBatch, apply_journal_batch
+from services.status.notifier import OutcomeNotifier
+from services.status.optout import HelpReply, Keyword
+from services.status.parking import expire_parked, prune, retry_parked
+from smlog.clock import now_us
+from smlog.config import Settings
+from smlog.store import Database
+from smlog.vendors import TextClient, VendorError
+
+__all__ = ["StatusWorker"]
+
+log = logging.getLogger("smlog.status.worker")
+
+_MAINTENANCE_SECONDS = 60.0
+
+
+class StatusWorker:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        notifier: OutcomeNotifier,
+        texts: TextClient | None = None,
+    ) -> None:
+        self._db = db
+        self._settings = settings
+        self._notifier = notifier
+        self._texts = texts
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._replies: set[asyncio.Task[None]] = set()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def start(self) -> None:
+        if self._task is None:
+            await self.drain()  # crash recovery: rows journaled but not applied yet
+            self._task = asyncio.create_task(self._run(), name="status-worker")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        with contextlib.suppress(Exception):
+            await self.drain()
+        for task in list(self._replies):
+            task.cancel()
+        await asyncio.gather(*self._replies, return_exceptions=True)
+
+    async def drain(self) -> int:
+        """Apply journal rows until none is new; returns how many rows were handled."""
+        total = 0
+        limit = self._settings.status_apply_batch_size
+        while True:
+            now = now_us()
+            batch = await apply_journal_batch(self._db, limit, now)
+            total += batch.rows
+            self._after_commit(batch, now)
+            if batch.rows < limit:
+                return total
+
+    async def retry_parked(self) -> int:
+        now = now_us()
+        result = await retry_parked(self._db, self._settings.status_apply_batch_size, now)
+        if result is None:
+            return 0
+        self._notifier.offer(result.outcomes)
+        return len(result.dispositions)
+
+    async def maintain(self) -> None:
+        now = now_us()
+        s = self._settings
+        expired = await expire_parked(self._db, now - int(s.status_parked_ttl_seconds * 1e6))
+        if expired:
+            metrics.PARKED_EXPIRED.inc(expired)
+            log.warning("dropped %d parked events whose attempt never appeared", expired)
+        tokens_window = 2 * s.webhook_timestamp_tolerance_seconds + _MAINTENANCE_SECONDS
+        await prune(
+            self._db,
+            tokens_before=now - int(tokens_window * 1e6),
+            journal_before=now - int(s.status_journal_retention_seconds * 1e6),
+        )
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_parked = loop.time()
+        next_maintenance = loop.time()
+        interval = max(self._settings.status_parked_retry_seconds, 0.05)
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=interval)
+            self._wake.clear()
+            try:
+                await self.drain()
+                if loop.time() >= next_parked:
+                    await self.retry_parked()
+                    next_parked = loop.time() + interval
+                if loop.time() >= next_maintenance:
+                    await self.maintain()
+                    next_maintenance = loop.time() + _MAINTENANCE_SECONDS
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("status worker pass failed; retrying")
+                await asyncio.sleep(interval)
+
+    def _after_commit(self, batch: JournalBatch, now: int) -> None:
+        if not batch.rows:
+            return
+        metrics.observe_applied(batch.events, batch.result.dispositions, now)
+        for vendor in batch.unknown_codes:
+            metrics.UNKNOWN_CODES.labels(vendor).inc()
+        for vendor, reason in batch.rejected:
+            metrics.REJECTED.labels(vendor, reason).inc()
+        for keyword in batch.keywords:
+            if keyword is Keyword.OTHER:
+                metrics.OTHER_INBOUND.inc()
+            elif keyword is not Keyword.HELP:
+                metrics.OPT_CHANGES.labels(keyword.value).inc()
+        self._notifier.offer(batch.result.outcomes)
+        for reply in batch.help_replies:
+            task = asyncio.create_task(self._answer_help(reply), name="status-help-reply")
+            self._replies.add(task)
+            task.add_done_callback(self._replies.discard)
+
+    async def _answer_help(self, reply: HelpReply) -> None:
+        if self._texts is None:
+            metrics.HELP_REPLIES.labels("no_client").inc()
+            return
+        base = self._settings.status_public_url.rstrip("/")
+        try:
+            await self._texts.send_text(
+                to=reply.to,
+                body=self._settings.sms_help_reply.format(district=reply.district_name),
+                idempotency_key=f"smlog-help-{reply.event_id}",
+                status_callback=f"{base}/webhooks/voxology/sms?reply=help",
+                from_=reply.short_code,
+            )
+        except VendorError as exc:
+            metrics.HELP_REPLIES.labels("failed").inc()
+            log.warning("HELP answer not sent: %s", exc.message)
+            return
+        metrics.HELP_REPLIES.labels("sent").inc()

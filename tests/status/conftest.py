@@ -1,0 +1,48 @@
+"""Status service fixtures: a migrated store, and the service's parts started without the
+gRPC host (webhook edge on port 0, a fast parked-event retry, no dispatch to tell)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+
+from services.status.service import StatusParts, create_parts
+from smlog.config import Settings
+from smlog.store import SqliteDatabase, open_database
+from tests.conftest import free_port
+
+
+@pytest.fixture
+def status_settings(settings: Settings) -> Settings:
+    return settings.replace(
+        status_parked_retry_seconds=0.1,
+        status_notify_timeout_seconds=0.5,
+        dispatch_port=free_port(),  # nobody listens: telling dispatch fails quietly
+    )
+
+
+@pytest.fixture
+async def db(status_settings: Settings) -> AsyncIterator[SqliteDatabase]:
+    database = await open_database(status_settings)
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+async def status(status_settings: Settings, db: SqliteDatabase) -> AsyncIterator[StatusParts]:
+    parts = await create_parts(status_settings, http_port=0)
+    for component in parts.parts.components:
+        await component.start()
+    yield parts
+    for component in reversed(parts.parts.components):
+        await component.stop()
+    for close in reversed(parts.parts.on_close):
+        await close()
+
+
+@pytest.fixture
+async def http(status: StatusParts) -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession(f"http://127.0.0.1:{status.edge.port}") as session:
+        yield session
