@@ -14,7 +14,7 @@ from smlog.config import Settings
 from smlog.runtime import ServiceParts, Servicer
 from smlog.store import open_database
 from smlog.v1 import status_pb2_grpc
-from smlog.vendors import VoxologyClient
+from smlog.vendors import TextClient, VoxologyClient
 
 __all__ = ["StatusParts", "create", "create_parts"]
 
@@ -30,10 +30,14 @@ class StatusParts:
 
 
 async def create_parts(
-    settings: Settings, *, http_port: int | None = None, dispatch_target: str | None = None
+    settings: Settings,
+    *,
+    http_port: int | None = None,
+    dispatch_target: str | None = None,
+    texts: TextClient | None = None,
 ) -> StatusParts:
     db = await open_database(settings)
-    texts = VoxologyClient(settings)
+    texts = texts or VoxologyClient(settings)
     notifier = OutcomeNotifier(settings, dispatch_target)
     worker = StatusWorker(db, settings, notifier, texts)
     edge = WebhookEdge(settings, db, CommitQueue(db, worker.wake), port=http_port)

@@ -1,0 +1,194 @@
+"""Inbound texts: STOP and START variants opt the number out and in and appear in the log;
+HELP is answered; anything else is kept in the journal only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from services.status.optout import Keyword, classify
+from services.status.service import StatusParts, create_parts
+from smlog.config import Settings
+from smlog.store import Database
+from smlog.v1.common_pb2 import DeviceStatus as S
+from smlog.v1.common_pb2 import MessageType as M
+from smlog.vendors import VoxologyClient
+from tests.status.helpers import (
+    TEXT,
+    add_attempts,
+    add_district,
+    count,
+    inbound_payload,
+    voxology_request,
+    wait_until,
+)
+
+PATH = "/webhooks/voxology/inbound"
+PHONE = "+15555550123"
+
+
+@pytest.mark.parametrize(
+    ("body", "keyword"),
+    [
+        ("STOP", Keyword.OPT_OUT),
+        (" stop ", Keyword.OPT_OUT),
+        ("Stop", Keyword.OPT_OUT),
+        ("STOPALL", Keyword.OPT_OUT),
+        ("unsubscribe", Keyword.OPT_OUT),
+        ("CANCEL", Keyword.OPT_OUT),
+        ("end", Keyword.OPT_OUT),
+        ("Quit\n", Keyword.OPT_OUT),
+        ("START", Keyword.OPT_IN),
+        ("yes", Keyword.OPT_IN),
+        ("UnStop", Keyword.OPT_IN),
+        ("help", Keyword.HELP),
+        (" HELP ", Keyword.HELP),
+        ("stop please", Keyword.OTHER),
+        ("", Keyword.OTHER),
+        ("Thanks!", Keyword.OTHER),
+    ],
+)
+def test_keywords(body: str, keyword: Keyword) -> None:
+    assert classify(body)[0] is keyword
+
+
+async def post(http: aiohttp.ClientSession, payload: dict[str, Any]) -> tuple[int, Any]:
+    body, headers = voxology_request(payload)
+    async with http.post(PATH, data=body, headers=headers) as r:
+        return r.status, await r.json()
+
+
+async def opted_out(db: Database) -> int | None:
+    row = await db.fetch_one(
+        "SELECT opted_out FROM sms_opt_outs WHERE phone = ? AND short_code = '55555'", (PHONE,)
+    )
+    return None if row is None else int(row[0])
+
+
+async def applied(db: Database, n: int) -> None:
+    async def check() -> bool:
+        return await count(db, "SELECT count(*) FROM webhook_journal WHERE state = 1") == n
+
+    await wait_until(check)
+
+
+@pytest.mark.parametrize("text", [" stop ", "Stop", "UNSUBSCRIBE", "quit"])
+async def test_stop_opts_out_and_logs_a_text_opt_out(
+    http: aiohttp.ClientSession, db: Database, status: StatusParts, text: str
+) -> None:
+    await add_district(db)
+    await add_attempts(db, TEXT, address=PHONE, recipient="Maria Diaz")
+    assert (await post(http, inbound_payload(text, sender=PHONE)))[0] == 200
+    await applied(db, 1)
+    assert await opted_out(db) == 1
+    message = await db.fetch_one(
+        "SELECT id, message_type, subject, status, created_by_user_id, created_by_name,"
+        " sent_time, end_time, pending_targets, total_recipients FROM messages"
+        " WHERE created_by_user_id = 'sms-reply'"
+    )
+    assert message is not None
+    assert message["message_type"] == M.MESSAGE_TYPE_TEXT_OPT_OUT
+    assert message["subject"] == f"Text Opt Out: {text.strip().upper()}"
+    assert message["status"] == 2
+    assert message["created_by_name"] == "Recipient reply"
+    assert message["sent_time"] == message["end_time"]
+    assert (message["pending_targets"], message["total_recipients"]) == (0, 1)
+    target = await db.fetch_one(
+        "SELECT t.status, t.is_final, t.attempt_count, t.address, r.name FROM targets t"
+        " JOIN recipients r ON r.id = t.recipient_id WHERE t.message_id = ?",
+        (message["id"],),
+    )
+    assert target is not None
+    assert tuple(target) == (S.DEVICE_STATUS_OPT_OUT, 1, 0, PHONE, "Maria Diaz")
+    stats = await db.fetch_one(
+        "SELECT mode, total_devices, total_attempts, total_successful FROM message_mode_stats"
+        " WHERE message_id = ?",
+        (message["id"],),
+    )
+    assert stats is not None
+    assert tuple(stats) == (TEXT, 1, 0, 1)
+
+
+@pytest.mark.parametrize("text", ["START", "yes", " Unstop"])
+async def test_start_opts_back_in(
+    http: aiohttp.ClientSession, db: Database, status: StatusParts, text: str
+) -> None:
+    await add_district(db)
+    assert (await post(http, inbound_payload("STOP", sender=PHONE)))[0] == 200
+    await applied(db, 1)
+    assert (await post(http, inbound_payload(text, sender=PHONE)))[0] == 200
+    await applied(db, 2)
+    assert await opted_out(db) == 0
+    row = await db.fetch_one(
+        "SELECT r.name, t.status FROM messages m JOIN targets t ON t.message_id = m.id"
+        " JOIN recipients r ON r.id = t.recipient_id WHERE m.message_type = ?",
+        (M.MESSAGE_TYPE_TEXT_OPT_IN,),
+    )
+    assert row is not None
+    assert tuple(row) == ("Unknown recipient", S.DEVICE_STATUS_OPT_IN)
+
+
+async def test_other_texts_are_kept_but_change_nothing(
+    http: aiohttp.ClientSession, db: Database, status: StatusParts
+) -> None:
+    await add_district(db)
+    assert (await post(http, inbound_payload("see you at the game", sender=PHONE)))[0] == 200
+    await applied(db, 1)
+    assert await opted_out(db) is None
+    assert await count(db, "SELECT count(*) FROM messages") == 0
+
+
+async def test_unknown_short_code_is_refused(
+    http: aiohttp.ClientSession, db: Database, status: StatusParts
+) -> None:
+    await add_district(db)
+    code, answer = await post(http, inbound_payload("STOP", to="99999"))
+    assert code == 400
+    assert answer["error"]["reason"] == "unknown_short_code"
+    assert await count(db, "SELECT count(*) FROM webhook_journal") == 0
+
+
+async def test_help_is_answered_from_the_short_code(
+    db: Database, status_settings: Settings
+) -> None:
+    await add_district(db, name="Springfield Public Schools")
+    sent: list[dict[str, Any]] = []
+
+    async def fake_voxology(request: web.Request) -> web.Response:
+        sent.append({"key": request.headers.get("Idempotency-Key"), **(await request.json())})
+        return web.json_response({"message_id": "SM9", "status": "queued"}, status=201)
+
+    app = web.Application()
+    app.router.add_post("/v1/messages", fake_voxology)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    vendor = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    texts = VoxologyClient(status_settings.replace(voxology_url=vendor))
+    parts = await create_parts(status_settings, http_port=0, texts=texts)
+    for component in parts.parts.components:
+        await component.start()
+    try:
+        async with aiohttp.ClientSession(f"http://127.0.0.1:{parts.edge.port}") as http:
+            payload = inbound_payload(" help ", sender=PHONE)
+            assert (await post(http, payload))[0] == 200
+
+            async def answered() -> bool:
+                return len(sent) == 1
+
+            await wait_until(answered)
+        assert sent[0]["to"] == PHONE
+        assert sent[0]["from"] == "55555"
+        assert sent[0]["body"].startswith("Springfield Public Schools: reply STOP")
+        assert sent[0]["key"] == f"smlog-help-{payload['event_id']}"
+        assert "reply=help" in sent[0]["status_callback"]
+        assert await count(db, "SELECT count(*) FROM messages") == 0
+    finally:
+        for component in reversed(parts.parts.components):
+            await component.stop()
+        for close in reversed(parts.parts.on_close):
+            await close()
+        await runner.cleanup()
