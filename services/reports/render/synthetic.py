@@ -145,3 +145,31 @@ async def synthetic_rows(
     """``count`` rows in batches, made as they are asked for (memory stays flat)."""
     for start in range(0, count, batch_size):
         yield [synthetic_row(i, modes) for i in range(start, min(start + batch_size, count))]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Writes a synthetic report: ``python -m services.reports.render.synthetic --help``."""
+    import argparse
+    import asyncio
+
+    from services.reports.render.api import render
+    from smlog.v1.reports_pb2 import ReportFormat
+
+    parser = argparse.ArgumentParser(description="Write a report of synthetic rows to a file.")
+    parser.add_argument("--format", choices=("pdf", "csv", "docx"), default="pdf")
+    parser.add_argument("--rows", type=int, default=500)
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args(argv)
+    fmt = ReportFormat.Value(f"REPORT_FORMAT_{args.format.upper()}")
+
+    async def write() -> None:
+        with open(args.out, "wb") as out:  # noqa: ASYNC230 - a local tool, nothing else runs
+            async for chunk in render(fmt, sample_context(args.rows), synthetic_rows(args.rows)):
+                out.write(chunk.data)
+
+    asyncio.run(write())
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
