@@ -98,9 +98,11 @@ def map_voxology_sms(code: str, error_code: str = "", error_message: str = "") -
 
 
 def mailgun_detail(event: str, severity: str = "", reason: str = "") -> str:
-    """The vendor detail a Mailgun event leaves, e.g. "failed (permanent): mailbox does not
-    exist"."""
-    head = f"{event} ({severity})" if event == "failed" and severity else event
+    """The vendor detail a Mailgun event leaves: its name, with severity and reason for a
+    failure, e.g. "failed (permanent): mailbox does not exist"."""
+    if event != "failed":
+        return event  # delivered, opened, ...: the event says it all ("OK" adds nothing)
+    head = f"{event} ({severity})" if severity else event
     return f"{head}: {reason}" if reason else head
 
 
