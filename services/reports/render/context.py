@@ -21,8 +21,8 @@ class ReportContext:
     ``selected_modes`` holds DeliveryMode values, "All" already expanded by the caller;
     ``selected_statuses`` holds DeviceStatus values, or None for "All". The rows given to
     the renderer are expected to be filtered by both already: the renderer prints them.
-    ``total_rows`` is the caller's count of those rows (used for "Page N of M" estimates and
-    the header); ``generated_time`` must be timezone-aware.
+    ``total_rows`` is the caller's count of those rows (printed in the header; DOCX also uses
+    it to decide on Zip64); ``generated_time`` must be timezone-aware.
     """
 
     detail: log_pb2.MessageDetail

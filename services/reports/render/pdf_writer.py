@@ -3,7 +3,7 @@
 Every page carries the district and message above and "Page N of M" below. The total page
 count is a form XObject defined after the last page, so the file is produced in one pass.
 reportlab keeps the compressed page streams in memory and writes the file at ``save()``:
-about 4 MB for 100,000 rows (docs/reports.md), so the bytes come out in ``finish``.
+about 3.4 MB for 100,000 rows (docs/reports.md), so the bytes come out in ``finish``.
 """
 
 from __future__ import annotations
