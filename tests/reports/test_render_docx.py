@@ -6,10 +6,12 @@ import io
 import zipfile
 
 import docx
+import pytest
 from docx.oxml.ns import qn
 
 from services.reports.render.content import NO_ROWS_TEXT, RECIPIENT_COLUMNS, TOTAL_DURATION_TEXT
 from services.reports.render.docx_template import ROW_MARKER, template_bytes
+from services.reports.render.docx_writer import DocxWriter
 from services.reports.templates.make_template import build
 from smlog.readmodel import DeliveryRow
 from smlog.v1.reports_pb2 import ReportFormat
@@ -120,3 +122,39 @@ def test_committed_template_is_what_make_template_generates() -> None:
     for part in fresh.namelist():
         if part != "docProps/core.xml":  # holds the creation time
             assert fresh.read(part) == committed.read(part), f"{part} is stale: run make_template"
+
+
+def restyled_template(marker_xml: str) -> bytes:
+    """The committed template with its marker cell's run replaced, as Word might save it."""
+    source = zipfile.ZipFile(io.BytesIO(template_bytes()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "word/document.xml":
+                original = f"<w:r><w:t>{ROW_MARKER}</w:t></w:r>".encode()
+                assert original in data
+                data = data.replace(original, marker_xml.encode())
+            target.writestr(name, data)
+    return out.getvalue()
+
+
+def test_restyled_marker_row_styles_every_row(rows: list[DeliveryRow]) -> None:
+    # Word split the marker into two runs, and the district made the first column bold.
+    template = restyled_template(
+        "<w:r><w:rPr><w:b/></w:rPr><w:t>SMLOG_</w:t></w:r><w:r><w:t>RECIPIENT_ROWS</w:t></w:r>"
+    )
+    writer = DocxWriter(context(rows), template=template)
+    data = writer.begin() + writer.write(rows) + writer.finish()
+    table = docx.Document(io.BytesIO(data)).tables[3]
+    assert len(table.rows) == len(rows) + 1
+    for row in table.rows[1:]:
+        assert row.cells[0].paragraphs[0].runs[0].bold is True
+        assert row.cells[1].paragraphs[0].runs[0].bold is None
+    assert table.rows[5].cells[0].text == NASTY_NAME
+
+
+def test_template_without_marker_row_is_refused(rows: list[DeliveryRow]) -> None:
+    writer = DocxWriter(context(rows), template=restyled_template("<w:r><w:t>gone</w:t></w:r>"))
+    with pytest.raises(ValueError, match="no table row holding SMLOG_RECIPIENT_ROWS"):
+        writer.begin()
