@@ -26,11 +26,11 @@ from smlog.store import Database, Row
 from smlog.v1.common_pb2 import DeliveryMode
 
 _MODES = frozenset(v for v in DeliveryMode.values() if v)
-_SELECT = (
-    "SELECT t.id, r.name, r.student_name, t.mode, t.address, t.extension, t.status,"
-    " t.status_time, t.vendor_detail, t.attempt_count"
-    " FROM targets t JOIN recipients r ON r.id = t.recipient_id"
+_COLUMNS = (
+    "t.id, r.name, r.student_name, t.mode, t.address, t.extension, t.status, t.status_time,"
+    " t.vendor_detail, t.attempt_count"
 )
+_JOIN = "JOIN recipients r ON r.id = t.recipient_id"
 
 
 def check_modes(values: Sequence[int], field: str = "delivery_modes") -> tuple[int, ...]:
@@ -85,6 +85,7 @@ class DeliveryQuery:
         return [self.message_id, list(self.modes), list(self.statuses), self.full_devices]
 
     def _where(self, after_id: int) -> tuple[str, list[Any]]:
+        # Every condition is on a column of targets_message_order (0030): a covering scan.
         where = ["t.message_id = ?"]
         params: list[Any] = [self.message_id]
         if self.modes:
@@ -123,8 +124,10 @@ class DeliveryQuery:
     async def page(self, after_id: int, size: int) -> tuple[list[DeliveryRow], bool]:
         """Up to ``size`` rows with target id above ``after_id``, and whether more follow."""
         where, params = self._where(after_id)
+        # The page's ids first (index only), then the rows of just those ids.
         rows = await self.db.fetch_all(
-            f"{_SELECT} WHERE {where} ORDER BY t.id LIMIT ?",
+            f"SELECT {_COLUMNS} FROM (SELECT t.id FROM targets t WHERE {where}"  # noqa: S608
+            f" ORDER BY t.id LIMIT ?) p JOIN targets t ON t.id = p.id {_JOIN} ORDER BY t.id",
             [*params, size + 1],
         )
         return [self._row(r) for r in rows[:size]], len(rows) > size
@@ -133,7 +136,7 @@ class DeliveryQuery:
         """Every row, in batches, without holding the whole result in memory."""
         where, params = self._where(0)
         async for rows in self.db.stream(
-            f"{_SELECT} WHERE {where} ORDER BY t.id",
+            f"SELECT {_COLUMNS} FROM targets t {_JOIN} WHERE {where} ORDER BY t.id",  # noqa: S608
             params,
             batch,
         ):

@@ -23,6 +23,9 @@ _COLUMNS = (
     "m.id, m.sent_time, m.subject, m.created_by_user_id, m.created_by_name, m.message_type,"
     " m.delivery_modes, m.has_attachment, m.attachment_name, m.status"
 )
+# Calendar sizes (messages) up to which a page / a count starts from the calendar's rows.
+SMALL_CALENDAR_PAGE = 1_000
+SMALL_CALENDAR_COUNT = 10_000
 _MODES: tuple[int, ...] = tuple(v for v in DeliveryMode.values() if v)
 
 
@@ -37,10 +40,21 @@ def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _conditions(f: MessageFilter, types: Sequence[int]) -> tuple[list[str], list[Any]]:
+def _conditions(
+    f: MessageFilter, types: Sequence[int], via_calendar: bool
+) -> tuple[str, list[str], list[Any]]:
+    """The FROM clause, conditions and parameters of a filter."""
+    source = "messages m"
+    where: list[str] = []
+    params: list[Any] = []
+    if f.calendar_id and via_calendar:
+        # Small calendar: start from its rows (CROSS JOIN keeps SQLite from reordering).
+        source = "message_calendars mc CROSS JOIN messages m"
+        where += ["mc.calendar_id = ?", "m.id = mc.message_id"]
+        params.append(f.calendar_id)
     # Drafts have no sent_time; testing it (not status) keeps counts index-only.
-    where = ["m.district_id = ?", "m.sent_time IS NOT NULL"]
-    params: list[Any] = [f.district_id]
+    where += ["m.district_id = ?", "m.sent_time IS NOT NULL"]
+    params.append(f.district_id)
     if f.creator is not None:
         where.append("m.created_by_user_id = ?")
         params.append(f.creator)
@@ -53,7 +67,8 @@ def _conditions(f: MessageFilter, types: Sequence[int]) -> tuple[list[str], list
     if f.sent_before_us is not None:
         where.append("m.sent_time < ?")
         params.append(f.sent_before_us)
-    if f.calendar_id:
+    if f.calendar_id and not via_calendar:
+        # Large calendar: walk the district's log in order, testing membership.
         where.append(
             "m.id IN (SELECT mc.message_id FROM message_calendars mc WHERE mc.calendar_id = ?)"
         )
@@ -67,43 +82,61 @@ def _conditions(f: MessageFilter, types: Sequence[int]) -> tuple[list[str], list
     elif set(types) != set(ALL_TYPES):
         where.append(f"m.message_type IN ({', '.join('?' * len(types))})")
         params.extend(types)
-    return where, params
+    return source, where, params
 
 
 def _page_sql(
-    f: MessageFilter, types: Sequence[int], after: tuple[int, int] | None, limit: int
+    f: MessageFilter,
+    types: Sequence[int],
+    after: tuple[int, int] | None,
+    limit: int,
+    via_calendar: bool,
 ) -> tuple[str, list[Any]]:
-    where, params = _conditions(f, types)
+    source, where, params = _conditions(f, types, via_calendar)
     if after is not None:
         where.append("m.sent_time <= ? AND (m.sent_time < ? OR m.id < ?)")
         params.extend([after[0], after[0], after[1]])
     sql = (
-        f"SELECT {_COLUMNS} FROM messages m WHERE {' AND '.join(where)}"  # noqa: S608
+        f"SELECT {_COLUMNS} FROM {source} WHERE {' AND '.join(where)}"  # noqa: S608
         " ORDER BY m.sent_time DESC, m.id DESC LIMIT ?"
     )
     return sql, [*params, limit]
 
 
 async def _rows(
-    db: Database, f: MessageFilter, after: tuple[int, int] | None, limit: int
+    db: Database, f: MessageFilter, after: tuple[int, int] | None, limit: int, via: bool
 ) -> list[Row]:
     if len(f.types) <= 1 or set(f.types) == set(ALL_TYPES):
-        sql, params = _page_sql(f, f.types, after, limit)
+        sql, params = _page_sql(f, f.types, after, limit, via)
         return await db.fetch_all(sql, params)
     # Several (not all) types: each type's index yields its rows in order; merge the heads.
-    parts = [_page_sql(f, (t,), after, limit) for t in f.types]
+    parts = [_page_sql(f, (t,), after, limit, via) for t in f.types]
     sql = " UNION ALL ".join(f"SELECT * FROM ({s})" for s, _ in parts)  # noqa: S608
     sql = f"SELECT * FROM ({sql}) ORDER BY sent_time DESC, id DESC LIMIT ?"  # noqa: S608
     return await db.fetch_all(sql, [*(p for _, ps in parts for p in ps), limit])
 
 
-async def count_messages(db: Database, f: MessageFilter) -> int:
+async def count_messages(db: Database, f: MessageFilter, via_calendar: bool) -> int:
     if not f.types:
         return 0
-    where, params = _conditions(f, f.types)
+    source, where, params = _conditions(f, f.types, via_calendar)
     row = await db.fetch_one(
-        f"SELECT count(*) FROM messages m WHERE {' AND '.join(where)}",  # noqa: S608
+        f"SELECT count(*) FROM {source} WHERE {' AND '.join(where)}",  # noqa: S608
         params,
+    )
+    return int(row[0]) if row is not None else 0
+
+
+async def _calendar_size(db: Database, f: MessageFilter) -> int | None:
+    """How many messages the filter's calendar holds (None without a calendar filter).
+
+    A page starts from the calendar's rows when it holds few messages (walking the district's
+    log in order would pass many rows per match) and walks the log otherwise (a page is found
+    soon); the count starts from the calendar's rows unless it is larger than a walk."""
+    if not f.calendar_id or f.message_id:
+        return None
+    row = await db.fetch_one(
+        "SELECT count(*) FROM message_calendars WHERE calendar_id = ?", (f.calendar_id,)
     )
     return int(row[0]) if row is not None else 0
 
@@ -155,7 +188,12 @@ async def list_messages(
     """One page after the keyset position ``after`` (None: the first page)."""
     if not f.types:
         return MessagePage([], None, 0)
-    rows, total = await asyncio.gather(_rows(db, f, after, size + 1), count_messages(db, f))
+    calendar_size = await _calendar_size(db, f)
+    small = calendar_size is not None and calendar_size <= SMALL_CALENDAR_PAGE
+    countable = calendar_size is not None and calendar_size <= SMALL_CALENDAR_COUNT
+    rows, total = await asyncio.gather(
+        _rows(db, f, after, size + 1, small), count_messages(db, f, countable)
+    )
     more = len(rows) > size
     rows = rows[:size]
     calendars = await calendars_of(db, [int(r["id"]) for r in rows])
