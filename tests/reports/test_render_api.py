@@ -9,9 +9,9 @@ from google.protobuf.duration_pb2 import Duration
 
 from services.reports.render import content_type, file_name, render, resolve_format
 from services.reports.render.content import build_content
-from services.reports.render.labels import format_duration, format_seconds, type_label
 from services.reports.render.synthetic import synthetic_row
 from services.reports.render.timefmt import LocalTimes, district_zone
+from smlog.domain.labels import format_duration, format_seconds, type_label
 from smlog.v1.common_pb2 import MessageType
 from smlog.v1.reports_pb2 import ReportFormat
 

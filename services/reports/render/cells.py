@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from services.reports.render.labels import mode_label
 from services.reports.render.timefmt import LocalTimes
 from smlog.domain import status_label
+from smlog.domain.labels import mode_label
 from smlog.readmodel import DeliveryRow
 
 # Line breaks and tabs become spaces (one line per cell in every format); other control

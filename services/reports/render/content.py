@@ -12,15 +12,15 @@ from dataclasses import dataclass
 
 from services.reports.render.cells import clean
 from services.reports.render.context import ReportContext
-from services.reports.render.labels import (
+from services.reports.render.timefmt import LocalTimes, district_zone, zone_name
+from smlog.domain import status_label
+from smlog.domain.labels import (
     format_count,
     format_duration,
     message_status_label,
     mode_label,
     type_label,
 )
-from services.reports.render.timefmt import LocalTimes, district_zone, zone_name
-from smlog.domain import status_label
 from smlog.v1.common_pb2 import DeliveryMode, DeviceStatus
 
 TITLE = "Sent Message Log 2.0 Report"

@@ -1,4 +1,4 @@
-"""Names the reports print for the API's enums, durations and counts."""
+"""Names people read for the API's enums, durations and counts (reports, CLI, demo)."""
 
 from __future__ import annotations
 
