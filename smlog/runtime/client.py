@@ -25,8 +25,12 @@ else:
     _StreamStream = aio.StreamStreamClientInterceptor
 
 
-class _Defaults(_UnaryUnary, _UnaryStream, _StreamUnary, _StreamStream):
-    """Adds a default deadline and the bearer token to calls that lack them."""
+class _Defaults:
+    """Adds a default deadline and the bearer token to calls that lack them.
+
+    grpc.aio files each interceptor under the first call kind it matches (an if/elif chain),
+    so there is one subclass per call kind and ``open_channel`` registers all four.
+    """
 
     def __init__(self, timeout: float | None, token: Callable[[], str] | None) -> None:
         self._timeout = timeout
@@ -41,17 +45,28 @@ class _Defaults(_UnaryUnary, _UnaryStream, _StreamUnary, _StreamStream):
             details.method, timeout, metadata, details.credentials, details.wait_for_ready
         )
 
+
+class _DefaultsUnaryUnary(_Defaults, _UnaryUnary):
     async def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
         return await continuation(self._details(details), request)
 
+
+class _DefaultsUnaryStream(_Defaults, _UnaryStream):
     async def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
         return await continuation(self._details(details), request)
 
+
+class _DefaultsStreamUnary(_Defaults, _StreamUnary):
     async def intercept_stream_unary(self, continuation: Any, details: Any, requests: Any) -> Any:
         return await continuation(self._details(details), requests)
 
+
+class _DefaultsStreamStream(_Defaults, _StreamStream):
     async def intercept_stream_stream(self, continuation: Any, details: Any, requests: Any) -> Any:
         return await continuation(self._details(details), requests)
+
+
+_PER_KIND = (_DefaultsUnaryUnary, _DefaultsUnaryStream, _DefaultsStreamUnary, _DefaultsStreamStream)
 
 
 def open_channel(
@@ -67,7 +82,7 @@ def open_channel(
     provider = (lambda: token) if isinstance(token, str) else token
     return aio.insecure_channel(
         target,
-        interceptors=[cast(Any, _Defaults(timeout, provider))],
+        interceptors=[cast(Any, kind(timeout, provider)) for kind in _PER_KIND],
         options=[
             ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
