@@ -77,6 +77,19 @@ class Settings:
     voice_status_deadline_seconds: float = 900.0
     text_status_deadline_seconds: float = 3600.0
     email_status_deadline_seconds: float = 3600.0
+    # Dispatch engine: targets claimed per transaction, recipients per email batch (Mailgun's
+    # limit is 1,000), how often it looks for due targets / outcomes / expired deadlines when
+    # nothing woke it, and how vendor answers are batched into one transaction.
+    dispatch_claim_batch: int = 500
+    dispatch_email_batch_size: int = 1000
+    dispatch_poll_seconds: float = 0.2
+    dispatch_outcome_poll_seconds: float = 0.5
+    dispatch_outcome_batch: int = 1000
+    dispatch_deadline_sweep_seconds: float = 1.0
+    dispatch_flush_seconds: float = 0.05
+    dispatch_flush_rows: int = 500
+    dispatch_watch_interval_seconds: float = 0.25
+    dispatch_gauge_seconds: float = 5.0
     # Webhook edge.
     webhook_max_body_bytes: int = 256 * 1024
     webhook_timestamp_tolerance_seconds: float = 300.0

@@ -2,22 +2,36 @@
 
 from __future__ import annotations
 
+from services.dispatch.clock import Clock, SystemClock
+from services.dispatch.engine import Dispatcher
+from services.dispatch.servicer import DispatchServicer
 from smlog.config import Settings
 from smlog.runtime import ServiceParts, Servicer
 from smlog.store import open_database
 from smlog.v1 import dispatch_pb2_grpc
+from smlog.vendors import MailgunClient, VoxologyClient
 
 
-async def create(settings: Settings) -> ServiceParts:
+async def create(settings: Settings, *, clock: Clock | None = None) -> ServiceParts:
     db = await open_database(settings)
+    voxology = VoxologyClient(settings)
+    engine = Dispatcher(
+        settings,
+        db,
+        clock or SystemClock(),
+        voice=voxology,
+        text=voxology,
+        email=MailgunClient(settings),
+    )
     return ServiceParts(
         name="dispatch",
         servicers=[
             Servicer(
                 dispatch_pb2_grpc.add_DispatchServiceServicer_to_server,
-                dispatch_pb2_grpc.DispatchServiceServicer(),  # type: ignore[abstract]  # UNIMPLEMENTED until built
+                DispatchServicer(engine),
                 "smlog.v1.DispatchService",
             )
         ],
+        components=[engine],
         on_close=[db.close],
     )

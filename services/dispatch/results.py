@@ -1,0 +1,148 @@
+"""Vendor answers, written in batches: one transaction per flush, never one per attempt.
+
+Voice and text answers record the vendor reference and request time (their statuses come
+from the status service); an accepted email batch makes its attempts Sent (final); a refusal
+makes them Error (4xx) or Vendor Error (retries exhausted), final.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from services.dispatch.finals import Final, Settled, settle
+from services.dispatch.policy import DispatchPolicy
+from smlog.store import Database
+
+__all__ = ["Answer", "ResultWriter"]
+
+log = logging.getLogger("smlog.dispatch.results")
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A vendor's answer to one request (one attempt, or an email batch's attempts)."""
+
+    attempt_ids: tuple[int, ...]
+    time_us: int
+    reference: str | None = None  # set when the vendor accepted
+    final_status: int | None = None  # Sent (email), Error or Vendor Error
+    code: str = ""
+    detail: str = ""
+    batch_key: str | None = None
+
+
+class ResultWriter:
+    def __init__(
+        self,
+        db: Database,
+        policy: DispatchPolicy,
+        *,
+        in_flight: set[int],
+        after: Callable[[Settled, list[tuple[int, int]]], None],
+        flush_rows: int,
+        flush_seconds: float,
+    ) -> None:
+        self._db = db
+        self._policy = policy
+        self._in_flight = in_flight
+        self._after = after
+        self._flush_rows = flush_rows
+        self._flush_seconds = flush_seconds
+        self._pending: list[Answer] = []
+        self._rows = 0
+        self._full = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def add(self, answer: Answer) -> None:
+        self._pending.append(answer)
+        self._idle.clear()
+        self._rows += len(answer.attempt_ids)
+        if self._rows >= self._flush_rows:
+            self._full.set()
+
+    async def drained(self) -> None:
+        await self._idle.wait()
+
+    async def run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._full.wait(), self._flush_seconds)
+            self._full.clear()
+            try:
+                await self.flush()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("writing vendor answers failed; retrying")
+                await asyncio.sleep(self._flush_seconds)
+
+    async def flush(self) -> None:
+        if not self._pending:
+            self._idle.set()
+            return
+        batch, self._pending, self._rows = self._pending, [], 0
+        try:
+            settled, results = await self._write(batch)
+        except BaseException:
+            self._pending[:0] = batch
+            self._rows += sum(len(a.attempt_ids) for a in batch)
+            raise
+        for answer in batch:
+            self._in_flight.difference_update(answer.attempt_ids)
+        if not self._pending:
+            self._idle.set()
+        self._after(settled, results)
+
+    async def _write(self, batch: list[Answer]) -> tuple[Settled, list[tuple[int, int]]]:
+        accepted = [a for a in batch if a.final_status is None and a.reference is not None]
+        finals = [a for a in batch if a.final_status is not None]
+        async with self._db.transaction() as tx:
+            await tx.executemany(
+                "UPDATE attempts SET vendor_reference = ?, request_time = ? WHERE id = ?",
+                [(a.reference, a.time_us, a.attempt_ids[0]) for a in accepted],
+            )
+            await tx.executemany(
+                "UPDATE email_batches SET request_time = ?, vendor_reference = ?"
+                " WHERE idempotency_key = ?",
+                [(a.time_us, a.reference or "", a.batch_key) for a in batch if a.batch_key],
+            )
+            by_attempt = {i: a for a in finals for i in a.attempt_ids}
+            open_rows = []
+            ids = sorted(by_attempt)
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                sql = f"SELECT id, target_id, number, mode FROM attempts WHERE id IN ({marks})"  # noqa: S608
+                open_rows += await tx.fetch_all(sql + " AND is_final = 0", chunk)
+            updates = []
+            target_finals = []
+            results = []
+            for row in open_rows:
+                answer = by_attempt[int(row[0])]
+                status = int(answer.final_status or 0)
+                updates.append(
+                    (
+                        status,
+                        answer.time_us,
+                        answer.code,
+                        answer.detail,
+                        answer.reference,
+                        answer.time_us if answer.reference else None,
+                        int(row[0]),
+                    )
+                )
+                target_finals.append(Final(int(row[1]), int(row[2]), status, answer.time_us))
+                results.append((int(row[3]), status))
+            await tx.executemany(
+                "UPDATE attempts SET status = ?, status_time = ?, is_final = 1, vendor_code = ?,"
+                " vendor_detail = ?, vendor_reference = COALESCE(?, vendor_reference),"
+                " request_time = COALESCE(?, request_time) WHERE id = ? AND is_final = 0",
+                updates,
+            )
+            settled = await settle(tx, target_finals, self._policy)
+        return settled, results

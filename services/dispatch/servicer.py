@@ -1,0 +1,145 @@
+"""The DispatchService RPCs: thin handlers over validation, the store and the engine."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from grpc import aio
+
+from services.dispatch import drafts
+from services.dispatch.engine import Dispatcher
+from services.dispatch.progress import load_progress, watch_progress
+from services.dispatch.starting import start_dispatch
+from services.dispatch.validation import check_draft, check_recipients, check_sender
+from smlog.auth import Caller, Right, current_caller
+from smlog.errors import InvalidArgumentError
+from smlog.v1 import dispatch_pb2 as pb
+from smlog.v1 import dispatch_pb2_grpc
+
+__all__ = ["DispatchServicer"]
+
+Context = aio.ServicerContext[Any, Any]
+
+
+class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
+    def __init__(self, engine: Dispatcher) -> None:
+        self._engine = engine
+        self._db = engine.db
+        self._clock = engine.clock
+
+    async def CreateMessage(
+        self, request: pb.CreateMessageRequest, context: Context
+    ) -> pb.CreateMessageResponse:
+        caller = current_caller()
+        caller.require(Right.SEND_MESSAGES, "send messages")
+        check_draft(request.message)
+        check_sender(caller, request.message.message_type)
+        message_id, status, created = await drafts.create_message(
+            self._db, caller, request.request_id.strip(), request.message, self._clock.now_us()
+        )
+        return pb.CreateMessageResponse(
+            message_id=message_id,
+            status=status,  # type: ignore[arg-type]
+            created=created,
+        )
+
+    async def AddRecipients(
+        self, request_iterator: AsyncIterator[pb.AddRecipientsRequest], context: Context
+    ) -> pb.AddRecipientsResponse:
+        caller = current_caller()
+        caller.require(Right.SEND_MESSAGES, "add recipients")
+        message_id = 0
+        received = 0
+        added: list[str] = []
+        total = 0
+        batch = 0
+        try:
+            async for request in request_iterator:
+                if batch == 0:
+                    message_id = request.message_id
+                    await self._sender_message(caller, message_id)
+                elif request.message_id != message_id:
+                    raise InvalidArgumentError(
+                        "message_id", f"request {batch} of the stream names another message"
+                    )
+                check_recipients(request.recipients, batch)
+                new, total = await drafts.add_recipients(self._db, message_id, request.recipients)
+                added += new
+                received += len(request.recipients)
+                batch += 1
+        except InvalidArgumentError:
+            if added:
+                await drafts.remove_recipients(self._db, message_id, added)
+            raise
+        if batch == 0:
+            raise InvalidArgumentError("message_id", "the stream sent no request")
+        return pb.AddRecipientsResponse(
+            message_id=message_id,
+            received_count=received,
+            added_count=len(added),
+            total_recipients=total,
+        )
+
+    async def StartDispatch(
+        self, request: pb.StartDispatchRequest, context: Context
+    ) -> pb.StartDispatchResponse:
+        caller = current_caller()
+        await self._sender_message(caller, request.message_id)
+        if await start_dispatch(self._db, request.message_id, self._clock.now_us()):
+            self._engine.wake()
+        progress = await load_progress(self._db, request.message_id, self._clock.now_us())
+        return pb.StartDispatchResponse(progress=progress)
+
+    async def CancelMessage(
+        self, request: pb.CancelMessageRequest, context: Context
+    ) -> pb.CancelMessageResponse:
+        caller = current_caller()
+        caller.require(Right.CANCEL_MESSAGES, "cancel messages")
+        await drafts.load_message(self._db, caller, request.message_id)
+        count = await self._engine.cancel(request.message_id)
+        progress = await load_progress(self._db, request.message_id, self._clock.now_us())
+        return pb.CancelMessageResponse(canceled_count=count, progress=progress)
+
+    async def WatchMessage(
+        self, request: pb.WatchMessageRequest, context: Context
+    ) -> AsyncIterator[pb.WatchMessageResponse]:
+        caller = current_caller()
+        if not (caller.has(Right.SEND_MESSAGES) or caller.has(Right.SENT_MESSAGE_LOG)):
+            caller.require(Right.SEND_MESSAGES, "watch messages")
+        await drafts.load_message(self._db, caller, request.message_id)
+        async for progress in watch_progress(
+            self._db,
+            request.message_id,
+            self._clock.now_us,
+            self._engine.settings.dispatch_watch_interval_seconds,
+        ):
+            yield pb.WatchMessageResponse(progress=progress)
+
+    async def UpsertDistrict(
+        self, request: pb.UpsertDistrictRequest, context: Context
+    ) -> pb.UpsertDistrictResponse:
+        caller = current_caller()
+        caller.require(Right.DISTRICT_ADMIN, "manage districts")
+        await drafts.upsert_district(self._db, caller, request.district, request.calendars)
+        self._engine.catalog.forget_district(request.district.district_id)
+        district = pb.UpsertDistrictResponse(calendars=request.calendars)
+        district.district.CopyFrom(request.district)
+        if not district.district.dialing_window.end_minute:
+            district.district.dialing_window.start_minute = 480
+            district.district.dialing_window.end_minute = 1260
+        return district
+
+    async def ReportAttemptOutcomes(
+        self, request: pb.ReportAttemptOutcomesRequest, context: Context
+    ) -> pb.ReportAttemptOutcomesResponse:
+        current_caller().require_service("report attempt outcomes")
+        for i, outcome in enumerate(request.outcomes):
+            if outcome.attempt_id <= 0:
+                raise InvalidArgumentError(f"outcomes[{i}].attempt_id", "must be positive")
+        self._engine.nudge()
+        return pb.ReportAttemptOutcomesResponse(accepted_count=len(request.outcomes))
+
+    async def _sender_message(self, caller: Caller, message_id: int) -> None:
+        row = await drafts.load_message(self._db, caller, message_id)
+        check_sender(caller, int(row["message_type"]))

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from smlog.config import Settings
+from smlog.store import SqliteDatabase, migrate
+from tests.dispatch.harness import Harness, start_sims
+
+FAST = dict(
+    grace_seconds=0.5,
+    redial_wait_seconds=0.05,
+    vendor_backoff_initial_seconds=0.001,
+    vendor_backoff_max_seconds=0.01,
+    vendor_max_retries=2,
+    vendor_timeout_seconds=2.0,
+    dispatch_poll_seconds=0.02,
+    dispatch_outcome_poll_seconds=0.05,
+    dispatch_deadline_sweep_seconds=0.05,
+    dispatch_flush_seconds=0.01,
+    dispatch_watch_interval_seconds=0.02,
+    dispatch_gauge_seconds=0.1,
+    voxology_concurrency=20,
+    mailgun_concurrency=4,
+)
+
+
+async def make_harness(tmp_path: Path, clock: object = None, **changes: object) -> Harness:
+    settings = Settings.load(env={}, overrides={"db_path": str(tmp_path / "smlog.db")})
+    db = await SqliteDatabase.open(settings.db_path)
+    await migrate(db)
+    harness = Harness(settings, clock, db)
+    urls = await start_sims(harness)
+    harness.settings = settings.replace(**{**FAST, **urls, **changes})
+    return harness
+
+
+@pytest.fixture
+async def make(tmp_path: Path) -> AsyncIterator[object]:
+    made: list[Harness] = []
+
+    async def factory(clock: object = None, **changes: object) -> Harness:
+        harness = await make_harness(tmp_path, clock, **changes)
+        if harness.clock is None:
+            from services.dispatch.clock import SystemClock
+
+            harness.clock = SystemClock()
+        await harness.start_dispatch()
+        await harness.district()
+        made.append(harness)
+        return harness
+
+    yield factory
+    for harness in made:
+        await harness.stop_dispatch()
+        for server in harness.servers:
+            await server.close()
+        await harness.db.close()
+
+
+@pytest.fixture
+async def h(make: object) -> Harness:
+    harness: Harness = await make()  # type: ignore[operator]
+    return harness
