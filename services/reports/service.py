@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.reports.servicer import ReportServicer
 from smlog.config import Settings
 from smlog.runtime import ServiceParts, Servicer
 from smlog.store import open_database
@@ -15,7 +16,7 @@ async def create(settings: Settings) -> ServiceParts:
         servicers=[
             Servicer(
                 reports_pb2_grpc.add_ReportServiceServicer_to_server,
-                reports_pb2_grpc.ReportServiceServicer(),  # type: ignore[abstract]  # UNIMPLEMENTED until built
+                ReportServicer(db),
                 "smlog.v1.ReportService",
             )
         ],
