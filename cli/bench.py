@@ -1,0 +1,118 @@
+"""``smlog bench <dispatch|ingest|query|report|all>``: the benchmarks, apart from the tests.
+
+Each prints a human summary and, as its last line, one JSON object with its figures and sizes
+(the keys are stable so that runs can be compared over time). Sizes are flags; the defaults
+are the sizes the issues set the bars for, and ``--quick`` picks sizes that fit in a minute.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from cli.settings import settings_from_args
+from smlog.config import Settings
+
+BenchFn = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, dict[str, Any]]]
+BARS: dict[str, list[tuple[str, str, float]]] = {
+    "dispatch": [("attempts_per_s", ">=", 1000.0), ("duplicates", "==", 0), ("lost", "==", 0)],
+    "ingest": [("webhook_events_per_s", ">=", 2000.0), ("grpc_events_per_s", ">=", 20000.0)],
+    "query": [
+        ("list_messages_p99_ms", "<", 25.0),
+        ("get_message_p99_ms", "<", 25.0),
+    ],
+    "report": [
+        ("csv_s", "<", 1.0),
+        ("docx_s", "<", 5.0),
+        ("pdf_s", "<", 10.0),
+        ("csv_1m_peak_rss_mb", "<", 300.0),
+    ],
+}
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("bench", help="run a benchmark and print its figures")
+    p.add_argument("which", choices=[*BENCHES, "all"])
+    p.add_argument("--quick", action="store_true", help="small sizes (about a minute)")
+    p.add_argument("--dir", type=Path, default=Path("var/bench"), help="work directory")
+    p.add_argument("--messages", type=int, help="query: messages (default 50,000)")
+    p.add_argument("--attempts", type=int, help="query: attempts (default 2,000,000)")
+    p.add_argument("--rounds", type=int, help="query: rounds of every call (default 200)")
+    p.add_argument("--devices", type=int, help="report: devices (default 100,000)")
+    p.add_argument("--no-csv-1m", action="store_true", help="report: skip the 1M-row CSV")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    p.set_defaults(run=run)
+
+
+def _size(value: int | None, full: int, quick: int, args: argparse.Namespace) -> int:
+    if value is not None:
+        return value
+    return quick if args.quick else full
+
+
+async def bench_query(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    from services.log.bench import bench_queries
+    from smlog.readmodel.benchseed import seed_store
+    from smlog.store import open_database
+
+    messages = _size(args.messages, 50_000, 5_000, args)
+    attempts = _size(args.attempts, 2_000_000, 200_000, args)
+    rounds = _size(args.rounds, 200, 50, args)
+    path = args.dir / f"query-{messages}-{attempts}.db"
+    settings = settings.replace(db_path=str(path))
+    if not path.exists():
+        print(f"seeding {messages:,} messages and {attempts:,} attempts into {path} ...")
+        start = time.perf_counter()
+        db = await open_database(settings)
+        try:
+            await seed_store(db, messages, attempts)
+        except BaseException:
+            await db.close()
+            path.unlink(missing_ok=True)
+            raise
+        await db.close()
+        print(f"seeded in {time.perf_counter() - start:.1f} s")
+    figures = await bench_queries(settings, rounds=rounds)
+    keys = [k for k in figures if k.count("_") <= 3]  # the headline keys
+    for key in keys:
+        print(f"  {key:<26} {figures[key]:8.2f}")
+    return {"messages": messages, "attempts": attempts, "rounds": rounds, **figures}
+
+
+BENCHES: dict[str, BenchFn] = {
+    "query": bench_query,
+}
+
+
+def _check(name: str, figures: dict[str, Any]) -> list[str]:
+    missed = []
+    for key, op, bar in BARS.get(name, []):
+        value = figures.get(key)
+        if value is None:
+            continue
+        ok = {">=": value >= bar, "<": value < bar, "==": value == bar}[op]
+        if not ok:
+            missed.append(f"{key} = {value} (bar: {op} {bar:g})")
+    return missed
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from_args(args)
+    args.dir.mkdir(parents=True, exist_ok=True)
+    names = list(BENCHES) if args.which == "all" else [args.which]
+    results: dict[str, dict[str, Any]] = {}
+    for name in names:
+        print(f"== bench {name} ==")
+        start = time.perf_counter()
+        figures = asyncio.run(BENCHES[name](args, settings))
+        missed = _check(name, figures)
+        verdict = "meets its bars" if not missed else "MISSES: " + "; ".join(missed)
+        print(f"bench {name}: {verdict} ({time.perf_counter() - start:.0f} s)")
+        results[name] = figures
+    print(json.dumps(results[names[0]] if len(names) == 1 else results))
+    return 0
