@@ -4,6 +4,7 @@ service that applies vendor callbacks exactly as docs/data-ownership.md says sta
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -129,6 +130,7 @@ class Harness:
         if self.host is not None:
             await self.host.stop(0)
         self.host = None
+        self.service_stub = None
 
     async def kill_dispatch(self) -> None:
         """Stop as abruptly as an in-process test can: no flush of buffered answers."""
@@ -215,6 +217,10 @@ class Harness:
             )
         )
 
+    async def db_exec(self, sql: str, params: tuple[Any, ...] = ()) -> None:
+        async with self.db.transaction() as tx:
+            await tx.execute(sql, params)
+
     async def attempts(self, message_id: int) -> list[Any]:
         return await self.db.fetch_all(
             "SELECT a.id, a.mode, a.number, a.status, a.is_final, t.address, a.request_time,"
@@ -232,11 +238,17 @@ class Harness:
 
     async def sim_accepted(self, vendor: str, to: str) -> dict[str, int]:
         server = self.sims[vendor]
-        async with _session() as session:
-            async with session.get(server.make_url("/admin/recipient"), params={"to": to}) as r:
-                body = await r.json()
+        url = server.make_url("/admin/recipient")
+        async with _session() as session, session.get(url, params={"to": to}) as r:
+            body = await r.json()
         accepted: dict[str, int] = body["accepted"]
         return accepted
+
+    async def sim_stats(self, vendor: str) -> dict[str, Any]:
+        server = self.sims[vendor]
+        async with _session() as session, session.get(server.make_url("/admin/stats")) as r:
+            body: dict[str, Any] = await r.json()
+        return body
 
     # -- callbacks (the status stand-in) -------------------------------------------------
 
@@ -248,8 +260,10 @@ class Harness:
         if self.apply_callbacks and attempt_id:
             status = _map(kind, body)
             if status is not None and await apply_status(self.db, attempt_id, status):
-                assert self.service_stub is not None
-                await self.service_stub.ReportAttemptOutcomes(d.ReportAttemptOutcomesRequest())
+                stub = self.service_stub
+                if stub is not None:
+                    with contextlib.suppress(Exception):  # dispatch may be down: it polls
+                        await stub.ReportAttemptOutcomes(d.ReportAttemptOutcomesRequest())
         return web.json_response({"ok": True})
 
 

@@ -1,0 +1,98 @@
+"""Dialing window with an injected clock, and Emergency before Priority before General."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from services.dispatch import drafts
+from services.dispatch.catalog import Catalog
+from services.dispatch.claims import claim_due
+from services.dispatch.jobs import PhoneJob
+from services.dispatch.policy import DispatchPolicy
+from services.dispatch.starting import start_dispatch
+from smlog.auth import Caller, Right
+from smlog.config import Settings
+from smlog.store import SqliteDatabase, migrate
+from smlog.v1 import common_pb2 as c
+from smlog.v1 import dispatch_pb2 as d
+from tests.dispatch.harness import Harness, ManualClock, wait_for
+from tests.dispatch.people import VOICE_OK, M, person, phone
+
+MT = c.MessageType
+V = M.DELIVERY_MODE_VOICE
+CHICAGO = ZoneInfo("America/Chicago")
+
+
+def _us(dt: datetime) -> int:
+    return int(dt.timestamp() * 1_000_000)
+
+
+async def test_dialing_window_holds_general_not_emergency(make: object) -> None:
+    clock = ManualClock(_us(datetime(2026, 1, 15, 23, 0, tzinfo=CHICAGO)))
+    h: Harness = await make(clock)  # type: ignore[operator]
+    general = await h.send([person("g", phone(VOICE_OK, modes=(V,)))], [V])
+    emergency = await h.send(
+        [person("e", phone("+15555550130", modes=(V,)))], [V], MT.MESSAGE_TYPE_EMERGENCY
+    )
+    await h.finished(emergency)
+
+    async def deferred() -> bool:
+        row = await h.db.fetch_one(
+            "SELECT next_attempt_time FROM targets WHERE message_id = ?", (general,)
+        )
+        return row is not None and row[0] == _us(datetime(2026, 1, 16, 8, 0, tzinfo=CHICAGO))
+
+    await wait_for(deferred)
+    assert await h.attempts(general) == []
+    clock.value = _us(datetime(2026, 1, 16, 7, 59, tzinfo=CHICAGO))
+    h.host.parts.components[0].wake()  # type: ignore[union-attr, attr-defined]
+    assert await h.attempts(general) == []
+    clock.value = _us(datetime(2026, 1, 16, 8, 0, tzinfo=CHICAGO))
+    progress = await h.finished(general)
+    assert progress.modes[0].total_attempts == 1
+
+
+async def test_claims_take_emergency_then_priority_then_general(tmp_path: Path) -> None:
+    settings = Settings.load(env={}, overrides={"db_path": str(tmp_path / "p.db")})
+    db = await SqliteDatabase.open(settings.db_path)
+    await migrate(db)
+    caller = Caller(user_id="u", district_id=1, rights=frozenset(Right))
+    await drafts.upsert_district(
+        db,
+        caller,
+        c.District(
+            district_id=1,
+            name="D",
+            time_zone="UTC",
+            dialing_window=c.DialingWindow(start_minute=0, end_minute=1440),
+        ),
+        [],
+    )
+    order = [MT.MESSAGE_TYPE_GENERAL, MT.MESSAGE_TYPE_PRIORITY, MT.MESSAGE_TYPE_EMERGENCY]
+    ids = {}
+    for n, message_type in enumerate(order):
+        draft = d.MessageDraft(
+            message_type=message_type,
+            subject="s",
+            delivery_modes=[V],
+            content=c.MessageContent(voice_script="x"),
+        )
+        message_id, _, _ = await drafts.create_message(db, caller, f"r{n}", draft, 1_000)
+        people = [person(f"p{i}", phone(f"+1555555{n}{i:03d}")) for i in range(5)]
+        await drafts.add_recipients(db, message_id, people)
+        await start_dispatch(db, message_id, 1_000 + n)
+        ids[message_id] = message_type
+    catalog = Catalog(db)
+    policy = DispatchPolicy.from_settings(settings)
+    seen = []
+    for _ in range(3):
+        claim = await claim_due(db, catalog, policy, 10_000, {V: 5}, 1000)
+        seen.append({ids[j.message_id] for j in claim.jobs if isinstance(j, PhoneJob)})
+    await db.close()
+    assert seen == [
+        {MT.MESSAGE_TYPE_EMERGENCY},
+        {MT.MESSAGE_TYPE_PRIORITY},
+        {MT.MESSAGE_TYPE_GENERAL},
+    ]
