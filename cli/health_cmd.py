@@ -55,10 +55,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def probe_settings(settings: Settings) -> Settings:
-    """The settings to reach a local process with: a wildcard host becomes loopback."""
-    if settings.host in _WILDCARDS:
-        return settings.replace(host="127.0.0.1")
-    return settings
+    """The settings to reach the local process with: its own port on this host (a wildcard
+    bind address becomes loopback), never another host's address for it."""
+    host = "127.0.0.1" if settings.host in _WILDCARDS else settings.host
+    return settings.replace(host=host, dispatch_target="")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -38,6 +38,10 @@ class Settings:
     reports_metrics_port: int = 9104
     voxology_sim_metrics_port: int = 9105
     mailgun_sim_metrics_port: int = 9106
+    # The gRPC address other processes dial to reach dispatch (status reports final outcomes
+    # there); empty means host:dispatch_port. Set it where the bind address is not one to
+    # dial, e.g. "dispatch:50051" in containers that bind 0.0.0.0.
+    dispatch_target: str = ""
     # The store.
     db_path: str = "var/smlog.db"
     # Auth: HS256 tokens signed with this secret (set SMLOG_JWT_SECRET outside development).
@@ -166,6 +170,8 @@ class Settings:
 
     def target(self, service: str) -> str:
         """The gRPC address other services use to reach ``service``."""
+        if service == "dispatch" and self.dispatch_target:
+            return self.dispatch_target
         return f"{self.host}:{self.grpc_port(service)}"
 
 
