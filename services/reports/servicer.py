@@ -9,8 +9,8 @@ One call, in order (every refusal comes before the first response):
 5. the file in chunks as the renderer produces them, each with ``rows_written``; rows are
    read from the store in batches, so memory does not grow with the row count.
 
-Each ``yield`` waits until gRPC has taken the response (flow control), so a slow client
-slows the reading of rows instead of letting chunks pile up in memory.
+Each ``yield`` waits until gRPC has taken the response, so once the HTTP/2 windows are full
+a slow client slows the reading of rows instead of letting chunks pile up in memory.
 """
 
 from __future__ import annotations
