@@ -26,7 +26,6 @@ from grpc import aio
 from services.reports.metrics import REPORT_BUILD_SECONDS, REPORT_ROWS, REPORTS_BUILT
 from services.reports.render import CHUNK_SIZE, ReportContext, content_type, file_name, render
 from services.reports.request import ReportRequest, format_label, parse_request
-from services.reports.snapshot import read_snapshot
 from smlog.auth import current_caller
 from smlog.errors import SmlogError
 from smlog.readmodel import DeliveryQuery, Viewer, build_detail, viewer_of
@@ -83,7 +82,7 @@ class ReportServicer(reports_pb2_grpc.ReportServiceServicer):
     async def _build(
         self, viewer: Viewer, wanted: ReportRequest, label: str
     ) -> AsyncIterator[Response]:
-        async with read_snapshot(self._db) as db:
+        async with self._db.read_snapshot() as db:
             query = await DeliveryQuery.open(
                 db,
                 viewer,

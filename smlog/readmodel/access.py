@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from smlog.auth import TYPE_RIGHTS, Caller, Right
 from smlog.errors import InvalidArgumentError, NotFoundError, PermissionDeniedError
-from smlog.store import Database, Row
+from smlog.store import ReadOnly, Row
 from smlog.v1.common_pb2 import MessageStatus, MessageType
 from smlog.v1.log_pb2 import MessageScope
 
@@ -110,7 +110,7 @@ def check_message_id(message_id: int, field: str = "message_id") -> None:
         raise InvalidArgumentError(field, "must be a positive message id")
 
 
-async def load_visible_message(db: Database, viewer: Viewer, message_id: int) -> Row:
+async def load_visible_message(db: ReadOnly, viewer: Viewer, message_id: int) -> Row:
     """The message row, or NOT_FOUND, the same for a message that does not exist and for
     one the viewer may not see (so its existence is not revealed)."""
     check_message_id(message_id)

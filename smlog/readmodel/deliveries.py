@@ -22,7 +22,7 @@ from smlog.errors import InvalidArgumentError, PermissionDeniedError
 from smlog.readmodel.access import Viewer, load_visible_message
 from smlog.readmodel.masking import show_device
 from smlog.readmodel.rows import DeliveryRow
-from smlog.store import Database, Row
+from smlog.store import ReadOnly, Row
 from smlog.v1.common_pb2 import DeliveryMode
 
 _MODES = frozenset(v for v in DeliveryMode.values() if v)
@@ -51,7 +51,7 @@ def check_statuses(values: Sequence[int], field: str = "statuses") -> tuple[int,
 class DeliveryQuery:
     """The Recipient Details rows of one message the viewer may see."""
 
-    db: Database
+    db: ReadOnly
     message_id: int
     modes: tuple[int, ...]  # empty: every mode
     statuses: tuple[int, ...]  # empty: every status
@@ -61,7 +61,7 @@ class DeliveryQuery:
     @classmethod
     async def open(
         cls,
-        db: Database,
+        db: ReadOnly,
         viewer: Viewer,
         message_id: int,
         modes: Sequence[int] = (),
@@ -108,18 +108,11 @@ class DeliveryQuery:
         return int(row[0]) if row is not None else 0
 
     def _row(self, r: Row) -> DeliveryRow:
-        mode = int(r[3])
+        # The columns are NOT NULL INTEGER/TEXT (status_time may be NULL): no conversions.
         return DeliveryRow(
-            target_id=int(r[0]),
-            recipient_name=str(r[1]),
-            student_name=str(r[2]),
-            mode=mode,
-            device=show_device(mode, str(r[4]), str(r[5]), full=self.full_devices),
-            status=int(r[6]),
-            status_time_us=None if r[7] is None else int(r[7]),
-            vendor_detail=str(r[8]),
-            attempt_count=int(r[9]),
-        )
+            r[0], r[1], r[2], r[3], show_device(r[3], r[4], r[5], full=self.full_devices),
+            r[6], r[7], r[8], r[9],
+        )  # fmt: skip
 
     async def page(self, after_id: int, size: int) -> tuple[list[DeliveryRow], bool]:
         """Up to ``size`` rows with target id above ``after_id``, and whether more follow."""

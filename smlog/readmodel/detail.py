@@ -22,7 +22,7 @@ from google.protobuf import json_format
 from smlog.clock import now_us, to_duration, to_timestamp
 from smlog.readmodel.access import Viewer, load_visible_message
 from smlog.readmodel.listing import calendars_of, modes_of
-from smlog.store import Database, Row
+from smlog.store import ReadOnly, Row
 from smlog.v1.common_pb2 import (
     DialingWindow,
     District,
@@ -102,7 +102,7 @@ def mode_delivery(mode: int, stats: Row | None, sent_us: int, now: int) -> ModeD
     )
 
 
-async def build_detail(db: Database, m: Row, *, now: int | None = None) -> MessageDetail:
+async def build_detail(db: ReadOnly, m: Row, *, now: int | None = None) -> MessageDetail:
     """The detail of a message row already checked with ``load_visible_message``."""
     message_id = int(m["id"])
     district_row, calendars, stats_rows = await asyncio.gather(
@@ -163,7 +163,7 @@ async def build_detail(db: Database, m: Row, *, now: int | None = None) -> Messa
 
 
 async def message_detail(
-    db: Database, viewer: Viewer, message_id: int, *, now: int | None = None
+    db: ReadOnly, viewer: Viewer, message_id: int, *, now: int | None = None
 ) -> MessageDetail:
     """The Message Detail of a message the viewer may see; NOT_FOUND otherwise."""
     row = await load_visible_message(db, viewer, message_id)

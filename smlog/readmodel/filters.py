@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from smlog.errors import InvalidArgumentError
 from smlog.readmodel.access import SCOPE_MY, Viewer
-from smlog.store import Database
+from smlog.store import ReadOnly
 from smlog.v1.common_pb2 import Date
 from smlog.v1.log_pb2 import ListMessagesRequest
 
@@ -58,7 +58,7 @@ def _local_midnight_us(day: dt.date, zone: ZoneInfo) -> int:
     return int(local.timestamp()) * _US
 
 
-async def district_zone(db: Database, district_id: int) -> ZoneInfo:
+async def district_zone(db: ReadOnly, district_id: int) -> ZoneInfo:
     """The district's time zone (UTC if the district or its zone is unknown)."""
     row = await db.fetch_one("SELECT time_zone FROM districts WHERE id = ?", (district_id,))
     try:
@@ -75,7 +75,7 @@ def fold_subject(subject: str) -> str:
 
 
 async def message_filter(
-    db: Database, viewer: Viewer, request: ListMessagesRequest
+    db: ReadOnly, viewer: Viewer, request: ListMessagesRequest
 ) -> tuple[int, MessageFilter]:
     """The resolved scope and the validated filter of a ListMessages request."""
     scope = viewer.resolve_scope(request.scope)

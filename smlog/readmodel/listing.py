@@ -15,7 +15,7 @@ from typing import Any
 from smlog.clock import to_timestamp
 from smlog.readmodel.access import ALL_TYPES
 from smlog.readmodel.filters import MessageFilter
-from smlog.store import Database, Row
+from smlog.store import ReadOnly, Row
 from smlog.v1.common_pb2 import Calendar, DeliveryMode, User
 from smlog.v1.log_pb2 import MessageSummary
 
@@ -104,7 +104,7 @@ def _page_sql(
 
 
 async def _rows(
-    db: Database, f: MessageFilter, after: tuple[int, int] | None, limit: int, via: bool
+    db: ReadOnly, f: MessageFilter, after: tuple[int, int] | None, limit: int, via: bool
 ) -> list[Row]:
     if len(f.types) <= 1 or set(f.types) == set(ALL_TYPES):
         sql, params = _page_sql(f, f.types, after, limit, via)
@@ -116,7 +116,7 @@ async def _rows(
     return await db.fetch_all(sql, [*(p for _, ps in parts for p in ps), limit])
 
 
-async def count_messages(db: Database, f: MessageFilter, via_calendar: bool) -> int:
+async def count_messages(db: ReadOnly, f: MessageFilter, via_calendar: bool) -> int:
     if not f.types:
         return 0
     source, where, params = _conditions(f, f.types, via_calendar)
@@ -127,7 +127,7 @@ async def count_messages(db: Database, f: MessageFilter, via_calendar: bool) -> 
     return int(row[0]) if row is not None else 0
 
 
-async def _calendar_size(db: Database, f: MessageFilter) -> int | None:
+async def _calendar_size(db: ReadOnly, f: MessageFilter) -> int | None:
     """How many messages the filter's calendar holds (None without a calendar filter).
 
     A page starts from the calendar's rows when it holds few messages (walking the district's
@@ -141,7 +141,7 @@ async def _calendar_size(db: Database, f: MessageFilter) -> int | None:
     return int(row[0]) if row is not None else 0
 
 
-async def calendars_of(db: Database, message_ids: Sequence[int]) -> dict[int, list[Calendar]]:
+async def calendars_of(db: ReadOnly, message_ids: Sequence[int]) -> dict[int, list[Calendar]]:
     """Each message's calendars, by school name."""
     found: dict[int, list[Calendar]] = {i: [] for i in message_ids}
     if not message_ids:
@@ -183,7 +183,7 @@ def _summary(row: Row, calendars: list[Calendar]) -> MessageSummary:
 
 
 async def list_messages(
-    db: Database, f: MessageFilter, after: tuple[int, int] | None, size: int
+    db: ReadOnly, f: MessageFilter, after: tuple[int, int] | None, size: int
 ) -> MessagePage:
     """One page after the keyset position ``after`` (None: the first page)."""
     if not f.types:

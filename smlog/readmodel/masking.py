@@ -12,11 +12,20 @@ from __future__ import annotations
 
 from smlog.v1.common_pb2 import DeliveryMode
 
-_M = DeliveryMode
+# Plain ints: attribute lookups on protobuf enum wrappers cost more than this whole function.
+_PHONE_MODES = frozenset(
+    {int(DeliveryMode.DELIVERY_MODE_VOICE), int(DeliveryMode.DELIVERY_MODE_TEXT)}
+)
+_EMAIL = int(DeliveryMode.DELIVERY_MODE_EMAIL)
+_NON_DIGITS = str.maketrans("", "", "".join(chr(c) for c in range(128) if not chr(c).isdigit()))
 
 
 def _digits(address: str) -> str:
-    return "".join(c for c in address if c.isdigit())
+    if address.isdigit():
+        return address
+    if address[:1] == "+" and address[1:].isdigit():  # E.164, the stored form
+        return address[1:]
+    return "".join(c for c in address.translate(_NON_DIGITS) if c.isdigit())
 
 
 def format_phone(address: str, extension: str = "", *, full: bool) -> str:
@@ -29,6 +38,8 @@ def format_phone(address: str, extension: str = "", *, full: bool) -> str:
         text = f"({local[:3]}) {local[3:6]}-{local[6:]}" if nanp else address
     else:
         text = f"(***) ***-{local[6:]}" if nanp else f"***-{digits[-4:]}"
+    if not extension:
+        return text
     ext = _digits(extension)
     return f"{text} x{ext}" if ext else text
 
@@ -44,8 +55,8 @@ def show_device(mode: int, address: str, extension: str = "", *, full: bool) -> 
     """The device column for one target."""
     if not address:
         return ""
-    if mode in (_M.DELIVERY_MODE_VOICE, _M.DELIVERY_MODE_TEXT):
+    if mode in _PHONE_MODES:
         return format_phone(address, extension, full=full)
-    if mode == _M.DELIVERY_MODE_EMAIL:
+    if mode == _EMAIL:
         return address if full else mask_email(address)
     return address

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class DeliveryRow:
+class DeliveryRow(NamedTuple):
     """One Recipient Details row: one device target of one recipient.
 
-    ``device`` is already masked or not, as the caller's rights decide. Times are microseconds
-    since the Unix epoch (UTC); ``status_time_us`` is None while nothing happened yet.
+    A named tuple because reports build a million of them: creating one costs a third of a
+    frozen dataclass. ``device`` is already masked or not, as the caller's rights decide.
+    Times are microseconds since the Unix epoch (UTC); ``status_time_us`` is None while
+    nothing happened yet.
     """
 
     target_id: int

@@ -1,7 +1,15 @@
 """The store: one storage interface (``Database``), SQLite by default, versioned migrations."""
 
-from smlog.store.database import Database, Row, SqliteDatabase, Transaction
+from smlog.store.database import Database, ReadOnly, Row, SqliteDatabase, Transaction
 from smlog.store.migrations import migrate
 from smlog.store.opening import open_database
 
-__all__ = ["Database", "Row", "SqliteDatabase", "Transaction", "migrate", "open_database"]
+__all__ = [
+    "Database",
+    "ReadOnly",
+    "Row",
+    "SqliteDatabase",
+    "Transaction",
+    "migrate",
+    "open_database",
+]

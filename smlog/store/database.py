@@ -55,7 +55,44 @@ class Database(Protocol):
 
     def transaction(self) -> contextlib.AbstractAsyncContextManager[Transaction]: ...
 
+    def read_snapshot(self) -> contextlib.AbstractAsyncContextManager[ReadOnly]:
+        """Reads that all see the store at one moment (a long report, say), on a connection
+        of their own so they never hold one of the shared readers."""
+        ...
+
     async def close(self) -> None: ...
+
+
+class ReadOnly(Protocol):
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]: ...
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None: ...
+
+    def stream(
+        self, sql: str, params: Params = (), batch: int = 2000
+    ) -> AsyncIterator[list[Row]]: ...
+
+
+class _SqliteReader:
+    """Reads on one connection; inside ``read_snapshot`` they share one read transaction."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        return list(await self._conn.execute_fetchall(sql, params))
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        async with self._conn.execute(sql, params) as cursor:
+            row: Row | None = await cursor.fetchone()
+            return row
+
+    async def stream(
+        self, sql: str, params: Params = (), batch: int = 2000
+    ) -> AsyncIterator[list[Row]]:
+        async with self._conn.execute(sql, params) as cursor:
+            while rows := await cursor.fetchmany(batch):
+                yield list(rows)
 
 
 class _SqliteTransaction:
@@ -124,14 +161,22 @@ class SqliteDatabase:
     async def stream(
         self, sql: str, params: Params = (), batch: int = 2000
     ) -> AsyncIterator[list[Row]]:
-        conn = await _connect(self.path, read_only=True)
+        async with self.read_snapshot() as reader:
+            async for rows in reader.stream(sql, params, batch):
+                yield rows
+
+    @contextlib.asynccontextmanager
+    async def read_snapshot(self) -> AsyncIterator[ReadOnly]:
         try:
-            async with conn.execute(sql, params) as cursor:
-                while True:
-                    rows = await cursor.fetchmany(batch)
-                    if not rows:
-                        break
-                    yield list(rows)
+            conn = await _connect(self.path, read_only=True)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: {exc}") from None
+        try:
+            if self.path != ":memory:":
+                # A deferred read transaction takes its WAL snapshot at its first read.
+                await conn.execute("BEGIN")
+                await conn.execute_fetchall("SELECT count(*) FROM sqlite_master")
+            yield _SqliteReader(conn)
         finally:
             await conn.close()
 

@@ -15,7 +15,6 @@ from rich.console import Console
 from rich.progress import Progress
 
 from cli.report_cmd import build_request, download_report
-from services.reports.snapshot import read_snapshot
 from smlog.config import Settings
 from smlog.v1 import reports_pb2
 from tests.log.campaign import seed_campaign
@@ -104,7 +103,7 @@ async def test_cli_download_writes_the_file_with_a_progress_bar(
 async def test_a_report_reads_one_snapshot(env: ReportEnv, mid: int) -> None:
     sql = "SELECT count(*) FROM targets WHERE message_id = ? AND status = ?"
     canceled = 19
-    async with read_snapshot(env.db) as snap:
+    async with env.db.read_snapshot() as snap:
         before = (await snap.fetch_one(sql, (mid, canceled)))[0]  # type: ignore[index]
         async with env.db.transaction() as tx:
             await tx.execute("UPDATE targets SET status = ? WHERE message_id = ?", (canceled, mid))
