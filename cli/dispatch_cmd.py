@@ -13,6 +13,7 @@ from rich.table import Table
 from cli import format as fmt
 from cli.campaigns import load_campaign_file, send_campaign
 from cli.connect import add_client_flags, client_channel, print_json, to_dict
+from smlog.runtime import LONG_STREAM_SECONDS
 from smlog.v1 import common_pb2, dispatch_pb2, dispatch_pb2_grpc
 
 FINAL_MESSAGE_STATUSES = {
@@ -108,9 +109,8 @@ async def watch(
 ) -> common_pb2.DispatchProgress:
     """Follow WatchMessage to the message's final status; returns the last progress."""
     last = common_pb2.DispatchProgress()
-    stream = stub.WatchMessage(
-        dispatch_pb2.WatchMessageRequest(message_id=message_id), timeout=None
-    )
+    request = dispatch_pb2.WatchMessageRequest(message_id=message_id)
+    stream = stub.WatchMessage(request, timeout=LONG_STREAM_SECONDS)
     if json_output:
         async for update in stream:
             last = update.progress

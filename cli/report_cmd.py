@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from cli.connect import add_client_flags, client_channel
 from cli.log_cmd import parse_enums
+from smlog.runtime import LONG_STREAM_SECONDS
 from smlog.v1 import common_pb2, reports_pb2, reports_pb2_grpc
 
 FORMATS = {
@@ -60,7 +61,7 @@ async def download_report(
     task = None
     handle = None
     try:
-        async for response in stub.BuildReport(request, timeout=None):
+        async for response in stub.BuildReport(request, timeout=LONG_STREAM_SECONDS):
             if response.HasField("metadata"):
                 path = path or directory / response.metadata.file_name
                 path.parent.mkdir(parents=True, exist_ok=True)

@@ -35,7 +35,7 @@ from cli.settings import settings_from_args
 from cli.up import Stack, describe, forwarded_args
 from smlog.auth import mint_token
 from smlog.config import SERVICES, Settings
-from smlog.runtime import open_channel
+from smlog.runtime import LONG_STREAM_SECONDS, open_channel
 from smlog.v1 import (
     common_pb2,
     dispatch_pb2,
@@ -115,7 +115,9 @@ async def _run_campaigns(settings: Settings, args: argparse.Namespace, console: 
     async with (
         open_channel(settings.target("dispatch"), token=token) as dispatch_channel,
         open_channel(settings.target("log"), token=token) as log_channel,
-        open_channel(settings.target("reports"), token=token, timeout=None) as reports_channel,
+        open_channel(
+            settings.target("reports"), token=token, timeout=LONG_STREAM_SECONDS
+        ) as reports_channel,
     ):
         dispatch = dispatch_pb2_grpc.DispatchServiceStub(dispatch_channel)
         calendars = await _create_district(dispatch, settings)
@@ -204,7 +206,7 @@ async def _follow(
 
     async def watch_one(message_id: int) -> None:
         request = dispatch_pb2.WatchMessageRequest(message_id=message_id)
-        async for update in dispatch.WatchMessage(request, timeout=None):
+        async for update in dispatch.WatchMessage(request, timeout=LONG_STREAM_SECONDS):
             progress[message_id] = update.progress
 
     async def cancel_later(message_id: int, delay: float) -> None:

@@ -11,6 +11,9 @@ from grpc import aio
 from smlog.auth.tokens import mint_service_token
 
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+# The deadline for long server streams (WatchMessage, BuildReport). ``timeout=None`` on a call
+# means "the channel default", so long streams pass this instead.
+LONG_STREAM_SECONDS = 24 * 3600.0
 
 
 if TYPE_CHECKING:  # the stubs make these generic; at run time they are plain classes
@@ -77,7 +80,7 @@ def open_channel(
 ) -> aio.Channel:
     """An insecure channel (loopback/cluster network) with default deadline and credentials.
 
-    Streams that run for long (WatchMessage, BuildReport) should pass ``timeout`` per call.
+    Streams that run for long (WatchMessage, BuildReport) pass ``timeout=LONG_STREAM_SECONDS``.
     """
     provider = (lambda: token) if isinstance(token, str) else token
     return aio.insecure_channel(
