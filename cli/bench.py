@@ -84,8 +84,19 @@ async def bench_query(args: argparse.Namespace, settings: Settings) -> dict[str,
     return {"messages": messages, "attempts": attempts, "rounds": rounds, **figures}
 
 
+async def bench_report_cmd(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    from services.reports.bench import bench_report
+
+    devices = _size(args.devices, 100_000, 20_000, args)
+    figures = await bench_report(devices, csv_1m=not (args.no_csv_1m or args.quick), progress=print)
+    for key, value in figures.items():
+        print(f"  {key:<22} {value:10.2f}")
+    return {**figures, "devices": devices}
+
+
 BENCHES: dict[str, BenchFn] = {
     "query": bench_query,
+    "report": bench_report_cmd,
 }
 
 
