@@ -1,0 +1,120 @@
+"""kill -9 the real dispatch process mid-campaign, with the real status service and
+simulators: the restarted process finishes the campaign and no call is placed twice."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from cli.up import Stack
+from smlog.auth import mint_token
+from smlog.config import Settings
+from smlog.runtime import open_channel
+from smlog.store import SqliteDatabase
+from smlog.v1 import common_pb2 as c
+from smlog.v1 import dispatch_pb2 as d
+from smlog.v1 import dispatch_pb2_grpc
+from tests.conftest import free_port
+from tests.dispatch.harness import ALL_RIGHTS, wait_for
+from tests.dispatch.people import M, email, person, phone
+from tests.e2e.conftest import PORT_FIELDS
+
+pytestmark = pytest.mark.e2e
+N = 400
+
+
+def _config(tmp_path: Path) -> tuple[Settings, list[str]]:
+    overrides: dict[str, object] = {name: free_port() for name in PORT_FIELDS}
+    overrides.update(
+        db_path=str(tmp_path / "kill.db"), grace_seconds=1.0, sim_time_scale=0.0,
+        sim_profile="perfect", voxology_concurrency=16, dispatch_claim_batch=40,
+    )  # fmt: skip
+    overrides["status_public_url"] = f"http://127.0.0.1:{overrides['status_http_port']}"
+    overrides["voxology_url"] = f"http://127.0.0.1:{overrides['voxology_sim_port']}"
+    overrides["mailgun_url"] = f"http://127.0.0.1:{overrides['mailgun_sim_port']}"
+    args: list[str] = []
+    for key, value in overrides.items():
+        args += ["--set", f"{key}={value}"]
+    return Settings.load(env={}, overrides={k: str(v) for k, v in overrides.items()}), args
+
+
+async def _stats(url: str) -> dict[str, Any]:
+    async with aiohttp.ClientSession() as s, s.get(f"{url}/admin/stats") as r:
+        body: dict[str, Any] = await r.json()
+    return body
+
+
+async def test_kill_9_mid_campaign(tmp_path: Path) -> None:
+    settings, args = _config(tmp_path)
+    names = ["voxology-sim", "mailgun-sim", "status", "dispatch"]
+    stack = Stack(settings, names, extra_args=args, quiet=True)
+    await stack.start()
+    db = await SqliteDatabase.open(settings.db_path, read_only=True)
+    token = mint_token(settings.jwt_secret, user_id="u1", district_id=1, rights=ALL_RIGHTS)
+    try:
+        async with open_channel(settings.target("dispatch"), token=token) as channel:
+            stub = dispatch_pb2_grpc.DispatchServiceStub(channel)
+            await stub.UpsertDistrict(
+                d.UpsertDistrictRequest(
+                    district=c.District(
+                        district_id=1, name="D", time_zone="UTC",
+                        dialing_window=c.DialingWindow(start_minute=0, end_minute=1440),
+                    )
+                )
+            )  # fmt: skip
+            draft = d.MessageDraft(
+                message_type=c.MessageType.MESSAGE_TYPE_EMERGENCY, subject="Closure",
+                delivery_modes=[M.DELIVERY_MODE_VOICE, M.DELIVERY_MODE_EMAIL],
+                content=c.MessageContent(voice_script="Closed", email_body="Closed"),
+            )  # fmt: skip
+            created = await stub.CreateMessage(
+                d.CreateMessageRequest(request_id="k", message=draft)
+            )
+            people = [
+                person(f"p{i}", phone(f"+1555558{i:04d}", modes=(M.DELIVERY_MODE_VOICE,)),
+                       email(f"p{i}@example.org"))
+                for i in range(N)
+            ]  # fmt: skip
+
+            async def stream() -> Any:
+                yield d.AddRecipientsRequest(message_id=created.message_id, recipients=people)
+
+            await stub.AddRecipients(stream())
+            await stub.StartDispatch(d.StartDispatchRequest(message_id=created.message_id))
+
+        async def some() -> bool:
+            row = await db.fetch_one("SELECT COUNT(*) FROM attempts WHERE mode = 3")
+            return row is not None and int(row[0]) >= 60
+
+        await wait_for(some, 30)
+        stack.kill("dispatch")
+        await stack.procs["dispatch"].wait()
+        killed_at = time.monotonic()
+        row = await db.fetch_one("SELECT COUNT(*) FROM attempts WHERE mode = 3")
+        assert row is not None
+        assert int(row[0]) < N, "the campaign finished before the kill"
+        await stack.restart("dispatch")
+
+        async def finished() -> bool:
+            row = await db.fetch_one("SELECT status FROM messages WHERE id = ?",
+                                     (created.message_id,))  # fmt: skip
+            return row is not None and int(row[0]) == c.MessageStatus.MESSAGE_STATUS_SENT
+
+        await wait_for(finished, 60)
+        assert time.monotonic() > killed_at
+        stats = await db.fetch_all(
+            "SELECT mode, total_devices, total_attempts, total_successful FROM message_mode_stats"
+            " ORDER BY mode"
+        )
+        assert [tuple(r) for r in stats] == [(2, N, N, N), (3, N, N, N)]
+        voxology = await _stats(settings.voxology_url)
+        assert voxology["accepted"] == {"call": N}
+        mailgun = await _stats(settings.mailgun_url)
+        assert sum(mailgun["accepted"].values()) == N
+    finally:
+        await db.close()
+        await stack.stop()
