@@ -40,6 +40,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("which", choices=[*BENCHES, "all"])
     p.add_argument("--quick", action="store_true", help="small sizes (about a minute)")
     p.add_argument("--dir", type=Path, default=Path("var/bench"), help="work directory")
+    p.add_argument("--recipients", type=int, help="dispatch: recipients (default 20,000)")
     p.add_argument("--messages", type=int, help="query: messages (default 50,000)")
     p.add_argument("--attempts", type=int, help="query: attempts (default 2,000,000)")
     p.add_argument("--rounds", type=int, help="query: rounds of every call (default 200)")
@@ -94,7 +95,17 @@ async def bench_report_cmd(args: argparse.Namespace, settings: Settings) -> dict
     return {**figures, "devices": devices}
 
 
+async def bench_dispatch_cmd(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    from cli.bench_dispatch import bench_dispatch
+
+    figures = await bench_dispatch(_size(args.recipients, 20_000, 2_000, args))
+    for key, value in figures.items():
+        print(f"  {key:<22} {value}")
+    return figures
+
+
 BENCHES: dict[str, BenchFn] = {
+    "dispatch": bench_dispatch_cmd,
     "query": bench_query,
     "report": bench_report_cmd,
 }

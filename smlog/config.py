@@ -112,6 +112,12 @@ class Settings:
     sim_faults: str = ""
     # Random seed of the outcome mix; 0 draws a fresh one.
     sim_seed: int = 0
+    # The simulated vendors' limits (0 = none): Voxology calls and texts per second and
+    # concurrent calls, Mailgun send requests per second.
+    sim_calls_per_second: float = 1000.0
+    sim_messages_per_second: float = 1000.0
+    sim_max_concurrent_calls: int = 5000
+    sim_email_requests_per_second: float = 100.0
 
     @classmethod
     def load(

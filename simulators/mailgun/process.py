@@ -22,6 +22,7 @@ def sim_settings(settings: Settings, port: int | None = None) -> MailgunSettings
             profile=settings.sim_profile,
             seed=settings.sim_seed or None,
             faults=fault_spec(settings.sim_faults),
+            requests_per_second=settings.sim_email_requests_per_second,
         )
     except ValueError as exc:
         raise ConfigError(f"mailgun-sim: {exc}") from None

@@ -25,6 +25,9 @@ def sim_settings(settings: Settings, port: int | None = None) -> VoxologySetting
             profile=settings.sim_profile,
             seed=settings.sim_seed or None,
             faults=fault_spec(settings.sim_faults),
+            calls_per_second=settings.sim_calls_per_second,
+            messages_per_second=settings.sim_messages_per_second,
+            max_concurrent_calls=settings.sim_max_concurrent_calls,
         )
     except ValueError as exc:
         raise ConfigError(f"voxology-sim: {exc}") from None
