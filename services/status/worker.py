@@ -1,13 +1,18 @@
 """The status service's background worker: applies the webhook journal in batches (woken by
 each group commit, and at start for rows a crash left unapplied), retries parked events,
 and keeps the status tables small. Follow-ups run after each commit: metrics, telling
-dispatch, answering HELP."""
+dispatch, answering HELP.
+
+HELP is answered at most once per number and short code per ``HELP_ANSWER_WINDOW_SECONDS``:
+a phone or bot that answers every text with HELP (the Voxology simulator's +15555550126 does)
+would otherwise get our answer, reply HELP to it, and be texted for ever."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import time
 
 from services.status import metrics
 from services.status.journal_apply import JournalBatch, apply_journal_batch
@@ -24,6 +29,8 @@ __all__ = ["StatusWorker"]
 log = logging.getLogger("smlog.status.worker")
 
 _MAINTENANCE_SECONDS = 60.0
+HELP_ANSWER_WINDOW_SECONDS = 3600.0
+_HELP_ANSWERS_REMEMBERED = 100_000
 
 
 class StatusWorker:
@@ -41,6 +48,8 @@ class StatusWorker:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._replies: set[asyncio.Task[None]] = set()
+        # (number, short code) -> when HELP was last answered (monotonic), oldest first.
+        self._help_answered: dict[tuple[str, str], float] = {}
 
     def wake(self) -> None:
         self._wake.set()
@@ -134,9 +143,25 @@ class StatusWorker:
                 metrics.OPT_CHANGES.labels(keyword.value).inc()
         self._notifier.offer(batch.result.outcomes)
         for reply in batch.help_replies:
+            if not self._first_help_in_window(reply):
+                metrics.HELP_REPLIES.labels("not_repeated").inc()
+                continue
             task = asyncio.create_task(self._answer_help(reply), name="status-help-reply")
             self._replies.add(task)
             task.add_done_callback(self._replies.discard)
+
+    def _first_help_in_window(self, reply: HelpReply) -> bool:
+        """Whether this HELP gets an answer: none went to its number in the window."""
+        now = time.monotonic()
+        key = (reply.to, reply.short_code)
+        last = self._help_answered.get(key)
+        if last is not None and now - last < HELP_ANSWER_WINDOW_SECONDS:
+            return False
+        self._help_answered.pop(key, None)
+        while len(self._help_answered) >= _HELP_ANSWERS_REMEMBERED:
+            del self._help_answered[next(iter(self._help_answered))]
+        self._help_answered[key] = now
+        return True
 
     async def _answer_help(self, reply: HelpReply) -> None:
         if self._texts is None:
