@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hmac
+import inspect
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -30,6 +31,7 @@ __all__ = ["CORE", "MailgunCore", "build_app", "serve"]
 # Mailgun's webhook retry schedule (vendor seconds) for any answer but 2xx and 406.
 RETRY_SCHEDULE_S = (600.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0, 14400.0)
 MAX_PAGE = 300
+_OTHER_FIELDS = 100  # from, subject, text, html, recipient-variables, v:, o:, h: ...
 
 
 def _retry_on(status: int | None) -> bool:
@@ -221,11 +223,18 @@ async def list_events(request: web.Request) -> web.Response:
     return web.json_response({"items": items, "paging": paging})
 
 
+def _form_limits(settings: MailgunSettings) -> dict[str, Any]:
+    """aiohttp >= 3.14 refuses forms of more than 1,000 fields with a 413; a send may carry
+    ``max_recipients`` ``to`` fields plus its other fields, as the real API allows."""
+    limits: dict[str, Any] = {"client_max_size": settings.max_body_bytes}
+    if "client_max_fields" in inspect.signature(web.Application).parameters:
+        limits["client_max_fields"] = settings.max_recipients + _OTHER_FIELDS
+    return limits
+
+
 def build_app(settings: MailgunSettings) -> web.Application:
     core = MailgunCore(settings)
-    app = web.Application(
-        client_max_size=settings.max_body_bytes, middlewares=[error_middleware(core, _shape)]
-    )
+    app = web.Application(middlewares=[error_middleware(core, _shape)], **_form_limits(settings))
     app[CORE] = core
     app.cleanup_ctx.append(core.lifespan)
     app.router.add_post("/v3/{domain}/messages", send_message)

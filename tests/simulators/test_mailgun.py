@@ -263,3 +263,12 @@ async def test_serve_runs_until_stopped() -> None:
     await asyncio.sleep(0)
     stop.set()
     await asyncio.wait_for(task, 5)
+
+
+async def test_a_send_to_max_recipients_is_accepted(start_mailgun: VoxFactory) -> None:
+    """1,000 ``to`` fields plus the others: more than aiohttp's default form field limit."""
+    sim = await start_mailgun()
+    to = [f"delivered+{i}@simulator.smlog.test" for i in range(1000)]
+    status, answer, _ = await send(sim, form(to))
+    assert status == 200, answer
+    assert (await sim.stats())["accepted"] == {"email": 1000}
