@@ -153,10 +153,12 @@ class SqliteDatabase:
         return list(await conn.execute_fetchall(sql, params))
 
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        # One round trip that finishes the statement: a cursor left open across an await
+        # keeps the connection's read snapshot, and every query that other tasks run on the
+        # shared reader meanwhile would see the store as it was (stale reads).
         conn = self._readers[next(self._next_reader)]
-        async with conn.execute(sql, params) as cursor:
-            row: Row | None = await cursor.fetchone()
-            return row
+        rows = list(await conn.execute_fetchall(sql, params))
+        return rows[0] if rows else None
 
     async def stream(
         self, sql: str, params: Params = (), batch: int = 2000

@@ -120,7 +120,9 @@ def test_corrupt_database_is_one_line(tmp_path: Path) -> None:
                     "log_metrics_port=0")  # fmt: skip
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "bad.db" in lines[0] and "not a database" in lines[0]
+    assert len(lines) == 1
+    assert "bad.db" in lines[0]
+    assert "not a database" in lines[0]
 
 
 async def test_port_in_use_is_one_line(stack_config: StackConfig) -> None:
@@ -146,4 +148,5 @@ def test_token_command_mints_a_verifiable_token(stack_config: StackConfig) -> No
     caller = verify_token(result.stdout.strip(), stack_config.settings.jwt_secret)
     assert (caller.user_id, caller.district_id) == ("u9", 3)
     bad = _smlog("token", "--user", "u9", "--district", "3", "--rights", "root")
-    assert bad.returncode == 2 and "unknown right(s): root" in bad.stderr
+    assert bad.returncode == 2
+    assert "unknown right(s): root" in bad.stderr
