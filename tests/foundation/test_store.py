@@ -52,6 +52,7 @@ async def test_a_failed_transaction_changes_nothing(tmp_path: Path) -> None:
     db = await SqliteDatabase.open(str(tmp_path / "s.db"))
     try:
         await migrate(db)
+
         async def insert_then_fail() -> None:
             async with db.transaction() as tx:
                 await tx.execute(
