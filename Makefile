@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/smlog up
+	$(BIN)/smlog demo
 
 test: $(STAMP)
 	$(BIN)/python -m tools.gen_protos --check

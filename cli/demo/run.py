@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import shutil
 import signal
+import sys
 from pathlib import Path
 
 import aiohttp
@@ -75,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def demo(settings: Settings, args: argparse.Namespace) -> None:
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 160)
     db = Path(settings.db_path)
     for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
         path.unlink(missing_ok=True)
@@ -90,8 +91,8 @@ async def demo(settings: Settings, args: argparse.Namespace) -> None:
         loop.add_signal_handler(sig, stop.set)
     try:
         console.print("smlog is up:\n" + describe(settings, SERVICES))
-        await _run_campaigns(settings, args, console)
-        console.print(_how_to_call(settings))
+        emergency = await _run_campaigns(settings, args, console)
+        console.print(_how_to_call(settings, emergency))
         if not args.no_wait:
             console.print("[bold]The stack keeps running for gRPC callers. Ctrl-C stops it.[/]")
             await stop.wait()
@@ -110,7 +111,8 @@ def _token(settings: Settings) -> str:
     )
 
 
-async def _run_campaigns(settings: Settings, args: argparse.Namespace, console: Console) -> None:
+async def _run_campaigns(settings: Settings, args: argparse.Namespace, console: Console) -> int:
+    """Runs the demo's campaigns; returns the emergency message's id."""
     token = _token(settings)
     async with (
         open_channel(settings.target("dispatch"), token=token) as dispatch_channel,
@@ -146,6 +148,7 @@ async def _run_campaigns(settings: Settings, args: argparse.Namespace, console: 
                 directory=args.reports_dir,
             )
             console.print(f"Report written: {path}")
+    return emergency
 
 
 async def _create_district(
@@ -252,15 +255,15 @@ def _table(progress: dict[int, common_pb2.DispatchProgress], subjects: dict[int,
     return table
 
 
-def _how_to_call(settings: Settings) -> str:
+def _how_to_call(settings: Settings, message_id: int) -> str:
     token = _token(settings)
     return f"""
 [bold]Call it yourself[/]
   export SMLOG_TOKEN={token}
   .venv/bin/smlog log list --scope all
-  .venv/bin/smlog log show 1
-  .venv/bin/smlog log deliveries 1 --mode voice --status "No Answer"
-  .venv/bin/smlog report 1 --format csv -o snow-day.csv
+  .venv/bin/smlog log show {message_id}
+  .venv/bin/smlog log deliveries {message_id} --mode voice --status "No Answer"
+  .venv/bin/smlog report {message_id} --format csv -o snow-day.csv
   grpcurl -plaintext {settings.target("log")} list
   grpcurl -plaintext -H "authorization: Bearer $SMLOG_TOKEN" -d '{{"page_size": 5}}' \\
       {settings.target("log")} smlog.v1.SentMessageLogService/ListMessages
