@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from services.status.events import Disposition, StatusEvent
 from services.status.machine import AttemptState, step
-from smlog.domain import status_group
+from smlog.domain import STATUS_GROUPS
 from smlog.store import Transaction
 
 __all__ = ["ApplyResult", "Outcome", "apply_events"]
@@ -166,7 +166,7 @@ async def _write(
             target_rows.append(
                 (
                     s.status,
-                    status_group(s.status),
+                    STATUS_GROUPS.get(s.status, 0),
                     s.status_time,
                     s.vendor_detail,
                     s.target_id,

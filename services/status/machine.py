@@ -12,9 +12,17 @@ from dataclasses import dataclass
 
 from services.status.events import Disposition, StatusEvent
 from services.status.mapping import mailgun_detail_rank
-from smlog.domain import is_final, status_rank
+from smlog.domain import STATUS_GROUPS, is_final, status_rank
+from smlog.v1.common_pb2 import DeliveryMode
 
 __all__ = ["AttemptState", "step"]
+
+# smlog.domain's rules, tabulated once: the hot path applies tens of thousands of events a
+# second and protobuf enum lookups would dominate it.
+_RANK: dict[int, int] = {s: status_rank(s) for s in STATUS_GROUPS}
+_FINAL: dict[tuple[int, int], bool] = {
+    (s, m): is_final(s, m) for s in STATUS_GROUPS for m in DeliveryMode.values()
+}
 
 
 @dataclass(slots=True)
@@ -47,13 +55,17 @@ def step(state: AttemptState, event: StatusEvent) -> Disposition:
             state.vendor_detail = event.vendor_detail
             state.detail_changed = True
         return Disposition.APPLIED
-    if state.is_final or status_rank(event.status) <= status_rank(state.status):
+    rank = _RANK.get(event.status)
+    if rank is None:
+        rank = status_rank(event.status)
+    if state.is_final or rank <= _RANK.get(state.status, 0):
         return Disposition.STALE
     state.status = event.status
     state.status_time = event.event_time
     state.vendor_code = event.vendor_code
     state.vendor_detail = event.vendor_detail
-    state.is_final = is_final(event.status, state.mode)
+    final = _FINAL.get((event.status, state.mode))
+    state.is_final = is_final(event.status, state.mode) if final is None else final
     state.status_changed = True
     state.became_final = state.is_final
     return Disposition.APPLIED

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Sequence
 
 import grpc
@@ -32,6 +33,7 @@ NOTIFY_CALLS = Counter(
 )
 _BATCH = 5000
 _MAX_PENDING = 200_000
+_LOG_EVERY_SECONDS = 60.0
 
 
 class OutcomeNotifier:
@@ -42,6 +44,7 @@ class OutcomeNotifier:
         self._wake = asyncio.Event()
         self._channel: aio.Channel | None = None
         self._task: asyncio.Task[None] | None = None
+        self._quiet_until = 0.0
 
     async def start(self) -> None:
         if self._task is not None:
@@ -96,11 +99,15 @@ class OutcomeNotifier:
                 except grpc.RpcError as exc:
                     code = exc.code() if isinstance(exc, aio.AioRpcError) else None
                     NOTIFY_CALLS.labels("failed").inc()
-                    log.warning(
-                        "dispatch not told about %d outcomes (%s); it drains them from the store",
-                        len(batch),
-                        code.name if code is not None else "error",
-                    )
                     self._pending.clear()
+                    now = time.monotonic()
+                    if now >= self._quiet_until:  # one line a minute while dispatch is away
+                        self._quiet_until = now + _LOG_EVERY_SECONDS
+                        log.warning(
+                            "dispatch not told about final outcomes (%s); it drains them from"
+                            " the store",
+                            code.name if code is not None else "error",
+                        )
                     break
                 NOTIFY_CALLS.labels("ok").inc()
+                self._quiet_until = 0.0

@@ -11,7 +11,7 @@ from services.status.events import KEY_INGEST, Disposition, StatusEvent, event_i
 from services.status.notifier import OutcomeNotifier
 from services.status.payloads import MAX_CODE_LEN, MAX_DETAIL_LEN, MAX_ID_LEN
 from smlog.auth import Right, current_caller
-from smlog.clock import from_timestamp, now_us, to_timestamp
+from smlog.clock import now_us, to_timestamp
 from smlog.domain import STATUS_GROUPS
 from smlog.errors import InvalidArgumentError, NotFoundError
 from smlog.store import Database
@@ -38,7 +38,11 @@ def _normalize(index: int, e: status_pb2.StatusEvent, now: int) -> StatusEvent |
         event_key=KEY_INGEST + e.event_id,
         attempt_id=e.attempt_id,
         status=int(e.status),
-        event_time=from_timestamp(e.event_time) if e.HasField("event_time") else now,
+        event_time=(
+            e.event_time.seconds * 1_000_000 + e.event_time.nanos // 1000
+            if e.HasField("event_time")
+            else now
+        ),
         vendor_code=e.vendor_code[:MAX_CODE_LEN],
         vendor_detail=e.vendor_detail[:MAX_DETAIL_LEN],
         source=(e.source or "grpc")[:_MAX_SOURCE_LEN],

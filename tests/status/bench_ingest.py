@@ -1,0 +1,194 @@
+"""Ingestion benchmark (not a test): ``python -m tests.status.bench_ingest``.
+
+A temp store with 100k attempts; the status service in this process; the load generator in
+a second process (the 2-core target: one core each). Measures gRPC batch ingestion
+(IngestEvents, batches of 5,000) and signed Voxology webhooks over HTTP (journaled with group
+commit, then applied), and prints events per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from services.status.service import create_parts
+from smlog.auth import mint_service_token
+from smlog.config import Settings
+from smlog.runtime import GrpcHost, open_channel
+from smlog.signing import sign_voxology
+from smlog.store import Database
+from smlog.v1 import status_pb2, status_pb2_grpc
+from smlog.v1.common_pb2 import DeliveryMode, DeviceStatus
+from tests.conftest import free_port
+
+VOICE = DeliveryMode.DELIVERY_MODE_VOICE
+
+
+async def seed(db: Database, attempts: int) -> None:
+    now = int(time.time() * 1e6)
+    async with db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO districts (id, name, time_zone, sms_short_code)"
+            " VALUES (1, 'Bench', 'UTC', '55555')"
+        )
+        await tx.execute(
+            "INSERT INTO messages (id, district_id, request_id, created_by_user_id,"
+            " created_by_name, message_type, subject, subject_folded, delivery_modes,"
+            " content_json, status, create_time) VALUES (1, 1, 'r', 'u', 'U', 1, 's', 's', 8,"
+            " '{}', 1, ?)",
+            (now,),
+        )
+        ids = range(1, attempts + 1)
+        await tx.executemany(
+            "INSERT INTO recipients (id, message_id, person_id, name) VALUES (?, 1, ?, 'R')",
+            [(i, f"p{i}") for i in ids],
+        )
+        await tx.executemany(
+            "INSERT INTO targets (id, message_id, recipient_id, mode, address, priority, status,"
+            " status_group, attempt_count) VALUES (?, 1, ?, 3, '+15555550100', 2, 1, 4, 1)",
+            [(i, i) for i in ids],
+        )
+        await tx.executemany(
+            "INSERT INTO attempts (id, target_id, message_id, mode, number, idempotency_key,"
+            " status, status_time, create_time) VALUES (?, ?, 1, 3, 1, ?, 1, ?, ?)",
+            [(i, i, f"k{i}", now, now) for i in ids],
+        )
+
+
+def grpc_load(
+    target: str, secret: str, attempts: int, batch: int, out: multiprocessing.Queue
+) -> None:  # type: ignore[type-arg]
+    async def run() -> float:
+        statuses = [DeviceStatus.DEVICE_STATUS_IN_PROGRESS, DeviceStatus.DEVICE_STATUS_BUSY]
+        requests = []
+        for round_, status in enumerate(statuses):
+            for lo in range(1, attempts + 1, batch):
+                requests.append(
+                    status_pb2.IngestEventsRequest(
+                        events=[
+                            status_pb2.StatusEvent(
+                                event_id=f"g{round_}-{i}",
+                                attempt_id=i,
+                                status=status,
+                                event_time=Timestamp(seconds=int(time.time())),
+                                vendor_code="busy",
+                                source="loadtest",
+                            )
+                            for i in range(lo, min(lo + batch, attempts + 1))
+                        ]
+                    )
+                )
+        token = mint_service_token(secret, "loadtest")
+        async with open_channel(target, token=token, timeout=60) as channel:
+            stub = status_pb2_grpc.StatusServiceStub(channel)
+            started = time.perf_counter()
+            sem = asyncio.Semaphore(2)
+
+            async def send(request: status_pb2.IngestEventsRequest) -> None:
+                async with sem:
+                    await stub.IngestEvents(request)
+
+            await asyncio.gather(*(send(r) for r in requests))
+            return 2 * attempts / (time.perf_counter() - started)
+
+    out.put(asyncio.run(run()))
+
+
+def http_load(
+    url: str, secret: str, first: int, count: int, concurrency: int, out: multiprocessing.Queue
+) -> None:  # type: ignore[type-arg]
+    async def run() -> float:
+        connector = aiohttp.TCPConnector(limit=concurrency)
+        async with aiohttp.ClientSession(connector=connector) as http:
+            ids = iter(range(first, first + count))
+            failures = 0
+
+            async def worker() -> None:
+                nonlocal failures
+                for attempt in ids:
+                    body = json.dumps(
+                        {
+                            "event_id": f"h-{attempt}",
+                            "call_id": "CA1",
+                            "status": "completed",
+                            "digits": "0",
+                            "timestamp": "2026-03-09T15:00:00Z",
+                        }
+                    ).encode()
+                    headers = {"Content-Type": "application/json", **sign_voxology(secret, body)}
+                    async with http.post(
+                        f"{url}/webhooks/voxology/call?attempt_id={attempt}",
+                        data=body,
+                        headers=headers,
+                    ) as r:
+                        await r.read()
+                        failures += r.status != 200
+
+            started = time.perf_counter()
+            await asyncio.gather(*(worker() for _ in range(concurrency)))
+            elapsed = time.perf_counter() - started
+            if failures:
+                print(f"  {failures} webhooks failed")
+            return count / elapsed
+
+    out.put(asyncio.run(run()))
+
+
+async def main(attempts: int, webhooks: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(db_path=str(Path(tmp) / "bench.db"), dispatch_port=free_port())
+        built = await create_parts(settings, http_port=0)
+        host = GrpcHost(built.parts, settings, port=0)
+        await host.start()
+        db = built.worker._db
+        await seed(db, attempts)
+        ctx = multiprocessing.get_context("spawn")
+        out: multiprocessing.Queue[float] = ctx.Queue()
+
+        started = time.perf_counter()
+        proc = ctx.Process(
+            target=grpc_load,
+            args=(f"127.0.0.1:{host.port}", settings.jwt_secret, attempts, 5000, out),
+        )
+        proc.start()
+        while proc.is_alive():
+            await asyncio.sleep(0.05)
+        rate = out.get()
+        print(f"gRPC IngestEvents: {2 * attempts:,} events, {rate:,.0f} events/s (client view)")
+        del started
+
+        url = f"http://127.0.0.1:{built.edge.port}"
+        started = time.perf_counter()
+        proc = ctx.Process(
+            target=http_load,
+            args=(url, settings.voxology_webhook_secret, 1, webhooks, 64, out),
+        )
+        proc.start()
+        while proc.is_alive():
+            await asyncio.sleep(0.05)
+        rate = out.get()
+        while True:
+            row = await db.fetch_one("SELECT count(*) FROM webhook_journal WHERE state = 0")
+            if row is not None and row[0] == 0:
+                break
+            await asyncio.sleep(0.02)
+        total = time.perf_counter() - started
+        print(f"HTTP webhooks: {webhooks:,} signed posts, {rate:,.0f}/s answered (journaled)")
+        print(f"HTTP webhooks: all applied after {total:.2f} s = {webhooks / total:,.0f}/s")
+        await host.stop(0)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--attempts", type=int, default=100_000)
+    parser.add_argument("--webhooks", type=int, default=20_000)
+    args = parser.parse_args()
+    asyncio.run(main(args.attempts, args.webhooks))
