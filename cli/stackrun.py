@@ -110,12 +110,15 @@ async def upsert_district(
 
 
 def recipients(count: int, seed: int = 11) -> list[dispatch_pb2.Recipient]:
-    """People with a portal inbox, an email address and a phone for voice and text."""
+    """People with a portal inbox, an email address and a phone for voice and text; no phone
+    number is one of the simulators' magic numbers (their outcomes follow the profile)."""
     rng = random.Random(seed)
     phone = dispatch_pb2.DEVICE_TYPE_PHONE
     people = []
     for i in range(count):
-        number = f"+1555{rng.randint(200, 999):03d}{i % 10000:04d}"
+        exchange = rng.randint(200, 998)
+        exchange += exchange >= 555  # never 555: +1555555 01xx are the simulators' magic numbers
+        number = f"+1555{exchange:03d}{i % 10000:04d}"
         people.append(
             dispatch_pb2.Recipient(
                 person_id=f"b{i}",
