@@ -153,17 +153,14 @@ async def main(attempts: int, webhooks: int) -> None:
         ctx = multiprocessing.get_context("spawn")
         out: multiprocessing.Queue[float] = ctx.Queue()
 
-        started = time.perf_counter()
         proc = ctx.Process(
             target=grpc_load,
             args=(f"127.0.0.1:{host.port}", settings.jwt_secret, attempts, 5000, out),
         )
         proc.start()
-        while proc.is_alive():
-            await asyncio.sleep(0.05)
+        await asyncio.to_thread(proc.join)
         rate = out.get()
         print(f"gRPC IngestEvents: {2 * attempts:,} events, {rate:,.0f} events/s (client view)")
-        del started
 
         url = f"http://127.0.0.1:{built.edge.port}"
         started = time.perf_counter()
@@ -172,8 +169,7 @@ async def main(attempts: int, webhooks: int) -> None:
             args=(url, settings.voxology_webhook_secret, 1, webhooks, 64, out),
         )
         proc.start()
-        while proc.is_alive():
-            await asyncio.sleep(0.05)
+        await asyncio.to_thread(proc.join)
         rate = out.get()
         while True:
             row = await db.fetch_one("SELECT count(*) FROM webhook_journal WHERE state = 0")
