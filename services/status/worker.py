@@ -29,6 +29,7 @@ __all__ = ["StatusWorker"]
 log = logging.getLogger("smlog.status.worker")
 
 _MAINTENANCE_SECONDS = 60.0
+_COALESCE_SECONDS = 0.01
 HELP_ANSWER_WINDOW_SECONDS = 3600.0
 _HELP_ANSWERS_REMEMBERED = 100_000
 
@@ -113,6 +114,9 @@ class StatusWorker:
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=interval)
+            # Let a burst of commits gather: applying 2 rows per transaction would cost the
+            # edge more than the few milliseconds this waits (the webhooks are answered).
+            await asyncio.sleep(_COALESCE_SECONDS)
             self._wake.clear()
             try:
                 await self.drain()
