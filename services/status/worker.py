@@ -75,7 +75,7 @@ class StatusWorker:
     async def drain(self) -> int:
         """Apply journal rows until none is new; returns how many rows were handled."""
         total = 0
-        limit = self._settings.status_apply_batch_size
+        limit = max(self._settings.status_apply_batch_size, 1)
         while True:
             now = now_us()
             batch = await apply_journal_batch(self._db, limit, now)
@@ -86,7 +86,7 @@ class StatusWorker:
 
     async def retry_parked(self) -> int:
         now = now_us()
-        result = await retry_parked(self._db, self._settings.status_apply_batch_size, now)
+        result = await retry_parked(self._db, max(self._settings.status_apply_batch_size, 1), now)
         if result is None:
             return 0
         self._notifier.offer(result.outcomes)
