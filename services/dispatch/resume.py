@@ -2,7 +2,10 @@
 
 An attempt without ``request_time`` may or may not have reached the vendor before the
 process died; re-sending it with its stored idempotency key is safe either way (the vendor
-replays its first answer). An email batch is re-sent exactly as recorded.
+replays its first answer). That includes a voice or text attempt a vendor callback already
+made final while the process was down: the replayed answer gives it the vendor reference and
+request time the dead process never wrote (not one ended by us: canceled, Error, Vendor
+Error). An email batch is re-sent exactly as recorded.
 """
 
 from __future__ import annotations
@@ -10,6 +13,14 @@ from __future__ import annotations
 from services.dispatch.jobs import EmailJob, Job, PhoneJob
 from services.dispatch.policy import EMAIL, TEXT, VOICE
 from smlog.store import Database
+from smlog.v1.common_pb2 import DeviceStatus
+
+# Final statuses dispatch gives an attempt without the vendor having accepted it.
+ENDED_BY_US = (
+    DeviceStatus.DEVICE_STATUS_CANCELED,
+    DeviceStatus.DEVICE_STATUS_ERROR,
+    DeviceStatus.DEVICE_STATUS_VENDOR_ERROR,
+)
 
 __all__ = ["unsent_jobs"]
 
@@ -19,8 +30,9 @@ async def unsent_jobs(db: Database) -> list[Job]:
     rows = await db.fetch_all(
         "SELECT a.id, a.message_id, a.mode, a.idempotency_key, t.address, t.extension,"
         " t.priority FROM attempts a JOIN targets t ON t.id = a.target_id"
-        " WHERE a.is_final = 0 AND a.request_time IS NULL AND a.mode IN (?, ?) ORDER BY a.id",
-        (VOICE, TEXT),
+        " WHERE a.request_time IS NULL AND a.mode IN (?, ?)"
+        " AND (a.is_final = 0 OR a.status NOT IN (?, ?, ?)) ORDER BY a.id",
+        (VOICE, TEXT, *ENDED_BY_US),
     )
     for r in rows:
         jobs.append(
