@@ -160,13 +160,18 @@ class WebhookEdge:
             )
         except SignatureError as exc:
             raise _signature_refusal(exc) from None
+        # The replay key is the signature, not the event id: Voxology re-signs every retry
+        # with a fresh timestamp, so an honest retry of an event we already journaled is
+        # accepted (and applied once: the state machine dedupes on the event id), while the
+        # same signed request seen twice is a replay.
+        replay_key = KEY_VOXOLOGY + "sig:" + str(request.headers.get(VOXOLOGY_SIGNATURE_HEADER))
         try:
             doc = load_object(body)
             if kind == "inbound":
                 text = inbound_text(doc)
                 if not await self._short_code_known(text.short_code):
                     raise Refused(400, "unknown_short_code", "unknown short code")
-                return JournalEntry("voxology", kind, body, 0, KEY_VOXOLOGY + text.event_id)
+                return JournalEntry("voxology", kind, body, 0, replay_key)
             if kind == "sms" and request.query.get("reply") == "help":
                 return None
             attempt_id = parse_attempt_id(request.query.get("attempt_id"), "attempt_id parameter")
@@ -174,7 +179,7 @@ class WebhookEdge:
             event = parse(doc, attempt_id).event
         except PayloadError as exc:
             raise self._payload_refusal(exc) from None
-        return JournalEntry("voxology", kind, body, attempt_id, event.event_key)
+        return JournalEntry("voxology", kind, body, attempt_id, replay_key)
 
     def _mailgun_entry(self, body: bytes) -> JournalEntry:
         try:

@@ -154,24 +154,34 @@ async def test_stale_timestamp_is_refused(
     assert await journal_size(db) == 0
 
 
-async def test_replay_is_refused(
+async def test_replay_is_refused_but_an_honest_retry_is_applied_once(
     http: aiohttp.ClientSession, db: Database, status: StatusParts
 ) -> None:
     await add_district(db)
     [attempt] = await add_attempts(db, VOICE)
     payload = call_payload("busy")
-    body, headers = voxology_request(payload)
+    sent_at = time.time()
+    body, headers = voxology_request(payload, now=sent_at)
     async with http.post(f"{CALL}?attempt_id={attempt}", data=body, headers=headers) as r:
         assert r.status == 200
     before = metric("smlog_status_webhooks_rejected_total", vendor="voxology", reason="replayed")
     async with http.post(f"{CALL}?attempt_id={attempt}", data=body, headers=headers) as r:
         assert r.status == 403
         assert (await r.json())["error"]["reason"] == "replayed"
-    # Re-signed later with a fresh timestamp, the same event id is still a replay.
-    assert (await post(http, f"{CALL}?attempt_id={attempt}", payload))[0] == 403
-    assert await journal_size(db) == 1
     after = metric("smlog_status_webhooks_rejected_total", vendor="voxology", reason="replayed")
-    assert after == before + 2
+    assert after == before + 1
+    # Voxology retries re-sign with a fresh timestamp: accepted, journaled, applied once.
+    retry = await post(http, f"{CALL}?attempt_id={attempt}", payload, now=sent_at + 5)
+    assert retry[0] == 200
+    assert await journal_size(db) == 2
+
+    async def both_handled() -> bool:
+        pending = await count(db, "SELECT count(*) FROM webhook_journal WHERE state = 0")
+        return pending == 0
+
+    await wait_until(both_handled)
+    events = "SELECT count(*) FROM attempt_events WHERE attempt_id = ?"
+    assert await count(db, events, (attempt,)) == 1
 
 
 @pytest.mark.parametrize(
