@@ -42,7 +42,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--dir", type=Path, default=Path("var/bench"), help="work directory")
     p.add_argument("--recipients", type=int, help="dispatch: recipients (default 20,000)")
     p.add_argument("--messages", type=int, help="query: messages (default 50,000)")
-    p.add_argument("--attempts", type=int, help="query: attempts (default 2,000,000)")
+    p.add_argument(
+        "--attempts", type=int, help="query: attempts (2,000,000); ingest: attempts (100,000)"
+    )
+    p.add_argument("--webhooks", type=int, help="ingest: signed webhooks (default 20,000)")
     p.add_argument("--rounds", type=int, help="query: rounds of every call (default 200)")
     p.add_argument("--devices", type=int, help="report: devices (default 100,000)")
     p.add_argument("--no-csv-1m", action="store_true", help="report: skip the 1M-row CSV")
@@ -104,8 +107,17 @@ async def bench_dispatch_cmd(args: argparse.Namespace, settings: Settings) -> di
     return figures
 
 
+async def bench_ingest_cmd(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    from services.status.bench import bench_ingest
+
+    attempts = _size(args.attempts, 100_000, 20_000, args)
+    webhooks = _size(args.webhooks, 20_000, 5_000, args)
+    return await bench_ingest(attempts, webhooks)
+
+
 BENCHES: dict[str, BenchFn] = {
     "dispatch": bench_dispatch_cmd,
+    "ingest": bench_ingest_cmd,
     "query": bench_query,
     "report": bench_report_cmd,
 }
