@@ -83,6 +83,11 @@ class Campaign:
         return first_attempt_s(self.progress)
 
     @property
+    def start_s(self) -> float:
+        """Dispatch start (epoch seconds)."""
+        return seconds(self.progress.dispatch_start_time)
+
+    @property
     def total_s(self) -> float:
         return seconds(self.progress.total_message_duration)
 
@@ -120,13 +125,16 @@ def by_type(campaigns: Sequence[Campaign]) -> dict[str, dict[str, Any]]:
 
 
 def preemption(campaigns: Sequence[Campaign]) -> list[dict[str, Any]]:
-    """Each Emergency campaign against the General campaigns in flight when it started."""
+    """Each Emergency campaign against the General campaigns still in their first attempts
+    (less than 95 % answered) when it started."""
     rows = []
     for c in campaigns:
         if c.message_type != M.MESSAGE_TYPE_EMERGENCY:
             continue
         generals = [
-            campaigns[i] for i in c.overtook if campaigns[i].message_type == M.MESSAGE_TYPE_GENERAL
+            g
+            for g in (campaigns[i] for i in c.overtook)
+            if g.message_type == M.MESSAGE_TYPE_GENERAL and g.start_s + g.first_p95_s > c.start_s
         ]
         if not generals:
             continue

@@ -22,7 +22,7 @@ async def _store_figures(
     settings: Settings, campaigns: list[Campaign]
 ) -> tuple[dict[int, int], float]:
     """Attempts by status over the (private) store, each campaign's ``first_p95_s``, and the
-    seconds from the first dispatch start to the last attempt created (the sending window)."""
+    sending window: the first dispatch start to the last vendor request accepted."""
     db = await SqliteDatabase.open(settings.db_path, readers=1, read_only=True)
     try:
         rows = await db.fetch_all("SELECT status, count(*) FROM attempts GROUP BY status")
@@ -32,8 +32,8 @@ async def _store_figures(
             " WHERE a.number = 1 AND t.is_first_device = 1 AND a.is_final = 1"
         )
         window = await db.fetch_one(
-            "SELECT max(a.create_time) - min(m.sent_time) FROM attempts a, messages m"
-            " WHERE m.sent_time IS NOT NULL"
+            "SELECT (SELECT max(request_time) FROM attempts)"
+            " - (SELECT min(sent_time) FROM messages)"
         )
     finally:
         await db.close()

@@ -93,8 +93,8 @@ def report(console: Console, figures: dict[str, Any]) -> None:
         verdict = "[green]overtook them[/green]" if row["overtook"] else "[red]did not[/red]"
         console.print(
             f"Emergency #{row['emergency']}: 95 % of first attempts answered in "
-            f"{row['first_attempts_p95_s']:.2f} s; the General campaigns in flight when it "
-            f"started: {generals} — {verdict}"
+            f"{row['first_attempts_p95_s']:.2f} s; General campaigns still in their first "
+            f"attempts when it started: {generals} — {verdict}"
         )
     errors = figures["errors"]
     console.print(
