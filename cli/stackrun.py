@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import random
-import socket
 import tempfile
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -20,6 +19,7 @@ from cli.up import Stack
 from smlog.auth import Right, mint_token
 from smlog.config import SERVICES, Settings
 from smlog.runtime import LONG_STREAM_SECONDS
+from smlog.runtime.tasks import free_port
 from smlog.v1 import common_pb2, dispatch_pb2, dispatch_pb2_grpc
 
 PORTS = (
@@ -34,13 +34,6 @@ ALL_MODES = (M.DELIVERY_MODE_INBOX, M.DELIVERY_MODE_EMAIL, M.DELIVERY_MODE_VOICE
 DISTRICT_ID = 1
 
 Progress = common_pb2.DispatchProgress
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def private_settings(tmp: Path, extra: dict[str, str] | None = None) -> tuple[Settings, list[str]]:

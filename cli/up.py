@@ -46,23 +46,22 @@ class Stack:
         self.procs: dict[str, asyncio.subprocess.Process] = {}
         self._pumps: list[asyncio.Task[None]] = []
 
-    async def start(self, timeout: float = 30.0) -> None:
+    async def _spawn(self, name: str) -> None:
         env = dict(os.environ if self.env is None else self.env)
         env.setdefault("PYTHONUNBUFFERED", "1")
-        for i, name in enumerate(self.names):
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "cli.main",
-                "serve",
-                name,
-                *self.extra_args,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.STDOUT,
-                env=env,
-            )
-            self.procs[name] = proc
-            self._pumps.append(asyncio.create_task(self._pump(name, proc, COLORS[i % 6])))
+        proc = await asyncio.create_subprocess_exec(
+            *(sys.executable, "-m", "cli.main", "serve", name, *self.extra_args),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            env=env,
+        )
+        self.procs[name] = proc
+        color = COLORS[self.names.index(name) % len(COLORS)]
+        self._pumps.append(asyncio.create_task(self._pump(name, proc, color)))
+
+    async def start(self, timeout: float = 30.0) -> None:
+        for name in self.names:
+            await self._spawn(name)
         try:
             await asyncio.gather(*(self._ready(name, timeout) for name in self.names))
         except BaseException:
@@ -120,20 +119,7 @@ class Stack:
         if proc.returncode is None:
             proc.send_signal(signal.SIGTERM)
         await proc.wait()
-        env = dict(os.environ if self.env is None else self.env)
-        new = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "cli.main",
-            "serve",
-            name,
-            *self.extra_args,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-            env=env,
-        )
-        self.procs[name] = new
-        self._pumps.append(asyncio.create_task(self._pump(name, new, "37")))
+        await self._spawn(name)
         await self._ready(name, timeout)
 
 

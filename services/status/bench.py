@@ -13,7 +13,6 @@ import argparse
 import asyncio
 import json
 import multiprocessing
-import socket
 import tempfile
 import time
 from collections.abc import Callable
@@ -26,19 +25,13 @@ from services.status.service import create_parts
 from smlog.auth import mint_service_token
 from smlog.config import Settings
 from smlog.runtime import GrpcHost, open_channel
+from smlog.runtime.tasks import free_port
 from smlog.signing import sign_voxology
 from smlog.store import Database
 from smlog.v1 import status_pb2, status_pb2_grpc
 from smlog.v1.common_pb2 import DeliveryMode, DeviceStatus
 
 VOICE = DeliveryMode.DELIVERY_MODE_VOICE
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 async def seed(db: Database, attempts: int) -> None:
@@ -160,7 +153,7 @@ async def bench_ingest(
     attempts: int = 100_000, webhooks: int = 20_000, say: Callable[[str], object] = print
 ) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="smlog-ingest-bench-") as tmp:
-        settings = Settings(db_path=str(Path(tmp) / "bench.db"), dispatch_port=_free_port())
+        settings = Settings(db_path=str(Path(tmp) / "bench.db"), dispatch_port=free_port())
         built = await create_parts(settings, http_port=0)
         host = GrpcHost(built.parts, settings, port=0)
         await host.start()

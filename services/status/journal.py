@@ -9,12 +9,12 @@ body is durable; the batch also records each request's replay key, and a key see
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from smlog.clock import now_us
+from smlog.runtime.tasks import cancel_task
 from smlog.store import Database
 
 __all__ = ["CommitQueue", "JournalEntry"]
@@ -49,11 +49,8 @@ class CommitQueue:
             self._task = asyncio.create_task(self._run(), name="status-commit-queue")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_task(self._task)
+        self._task = None
         while not self._queue.empty():
             entry = self._queue.get_nowait()
             if entry.done is not None and not entry.done.done():

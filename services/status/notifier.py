@@ -7,7 +7,6 @@ start), so a failed call only delays dispatch; it is logged and dropped, never r
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Sequence
@@ -20,6 +19,7 @@ from services.status.applier import Outcome
 from smlog.clock import to_timestamp
 from smlog.config import Settings
 from smlog.runtime import ServiceTokens, open_channel
+from smlog.runtime.tasks import cancel_task
 from smlog.v1 import dispatch_pb2, dispatch_pb2_grpc
 
 __all__ = ["OutcomeNotifier"]
@@ -57,11 +57,8 @@ class OutcomeNotifier:
         self._task = asyncio.create_task(self._run(), name="status-outcome-notifier")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_task(self._task)
+        self._task = None
         if self._channel is not None:
             await self._channel.close(None)
             self._channel = None

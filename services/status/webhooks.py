@@ -176,7 +176,7 @@ class WebhookEdge:
                 return None
             attempt_id = parse_attempt_id(request.query.get("attempt_id"), "attempt_id parameter")
             parse = voxology_call_event if kind == "call" else voxology_sms_event
-            event = parse(doc, attempt_id).event
+            parse(doc, attempt_id)  # validates the fields; the worker maps it when applying
         except PayloadError as exc:
             raise self._payload_refusal(exc) from None
         return JournalEntry("voxology", kind, body, attempt_id, replay_key)

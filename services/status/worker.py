@@ -21,6 +21,7 @@ from services.status.optout import HelpReply, Keyword
 from services.status.parking import expire_parked, prune, retry_parked
 from smlog.clock import now_us
 from smlog.config import Settings
+from smlog.runtime.tasks import cancel_task
 from smlog.store import Database
 from smlog.vendors import TextClient, VendorError
 
@@ -61,11 +62,8 @@ class StatusWorker:
             self._task = asyncio.create_task(self._run(), name="status-worker")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_task(self._task)
+        self._task = None
         with contextlib.suppress(Exception):
             await self.drain()
         for task in list(self._replies):
