@@ -48,8 +48,8 @@ FAST = {
     "vendor_backoff_max_seconds": "0.1",
     "dispatch_deadline_sweep_seconds": "0.2",
     "dispatch_outcome_poll_seconds": "0.2",
-    "voice_status_deadline_seconds": "4",
-    "text_status_deadline_seconds": "4",
+    "voice_status_deadline_seconds": "6",
+    "text_status_deadline_seconds": "6",
 }
 
 

@@ -53,13 +53,13 @@ async def test_a_number_that_answers_help_with_help_is_answered_once(
             async with http.post(sim.make_url("/admin/reply"), json=reply) as r:
                 assert r.status == 202
 
-            async def help_to_the_answer_not_answered() -> bool:
-                return _count("not_repeated") > repeated
+            async def answered_once_then_not_again() -> bool:
+                return _count("sent") > sent and _count("not_repeated") > repeated
 
-            await wait_until(help_to_the_answer_not_answered)
+            await wait_until(answered_once_then_not_again)
             async with http.get(sim.make_url("/admin/stats")) as r:
                 stats = await r.json()
-        assert _count("sent") == sent + 1
+        assert (_count("sent"), _count("not_repeated")) == (sent + 1, repeated + 1)
         assert stats["accepted"] == {"sms": 1}
     finally:
         for component in reversed(parts.parts.components):
