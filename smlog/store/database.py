@@ -21,6 +21,15 @@ from smlog.errors import StoreError
 
 Params = Sequence[Any]
 
+# How long a connection waits for a lock held by another process before it gives up.
+BUSY_TIMEOUT_SECONDS = 30.0
+# The writer waits for another process's write transaction in short polls from the event loop
+# instead of SQLite's busy handler, whose sleeps grow to 100 ms: a process that writes back to
+# back (dispatch under load) would otherwise take the lock again and again before the other
+# one (status) wakes up, starving it for seconds.
+_WRITER_BUSY_MS = 2
+_BEGIN_RETRY_SECONDS = 0.001
+
 
 class Row(Protocol):
     def __getitem__(self, key: int | str) -> Any: ...
@@ -38,6 +47,13 @@ class Transaction(Protocol):
         ...
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> int: ...
+
+    def queue(self, sql: str, rows: Iterable[Params]) -> None:
+        """A write whose row count nobody needs, sent without waiting for it: queued writes run
+        in order, before the next statement and before the commit, and an error in one is
+        raised there (so the transaction rolls back). A transaction that ends in a burst of
+        writes then holds the write lock for one round trip instead of one per statement."""
+        ...
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]: ...
 
@@ -98,26 +114,56 @@ class _SqliteReader:
 class _SqliteTransaction:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
+        self._queued: list[asyncio.Task[Any]] = []
+
+    def queue(self, sql: str, rows: Iterable[Params]) -> None:
+        batch = list(rows)
+        if batch:
+            # Tasks start in creation order, and each hands its statement to the connection's
+            # thread before its first await: the queued writes run in order, back to back.
+            self._queued.append(asyncio.ensure_future(self._run_many(sql, batch)))
+
+    async def _run_many(self, sql: str, rows: list[Params]) -> None:
+        await self._conn.executemany(sql, rows)
+
+    async def flush(self) -> None:
+        """Wait for the queued writes; the first error is raised once all have finished."""
+        if not self._queued:
+            return
+        queued, self._queued = self._queued, []
+        results = await asyncio.gather(*queued, return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+
+    async def discard(self) -> None:
+        """Wait for the queued writes, ignoring their errors (the caller rolls back)."""
+        queued, self._queued = self._queued, []
+        await asyncio.gather(*queued, return_exceptions=True)
 
     async def execute(self, sql: str, params: Params = ()) -> int:
+        await self.flush()
         cursor = await self._conn.execute(sql, params)
         return cursor.rowcount
 
     async def insert(self, sql: str, params: Params = ()) -> int:
+        await self.flush()
         cursor = await self._conn.execute(sql, params)
         return int(cursor.lastrowid or 0)
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> int:
+        await self.flush()
         cursor = await self._conn.executemany(sql, rows)
         return cursor.rowcount
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        await self.flush()
         return list(await self._conn.execute_fetchall(sql, params))
 
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
-        async with self._conn.execute(sql, params) as cursor:
-            row: Row | None = await cursor.fetchone()
-            return row
+        await self.flush()
+        rows = list(await self._conn.execute_fetchall(sql, params))
+        return rows[0] if rows else None
 
 
 class SqliteDatabase:
@@ -187,10 +233,13 @@ class SqliteDatabase:
         if self._writer is None:
             raise StoreError(f"{self.path}: opened read-only")
         async with self._write_lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
+            await _begin_immediate(self._writer)
+            tx = _SqliteTransaction(self._writer)
             try:
-                yield _SqliteTransaction(self._writer)
+                yield tx
+                await tx.flush()
             except BaseException:
+                await tx.discard()  # queued writes finish before they are rolled back
                 await self._writer.rollback()
                 raise
             else:
@@ -203,17 +252,39 @@ class SqliteDatabase:
         self._writer = None
 
 
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return bool(code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED))
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
+async def _begin_immediate(conn: aiosqlite.Connection) -> None:
+    """``BEGIN IMMEDIATE``, polling every millisecond or so while another process writes."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + BUSY_TIMEOUT_SECONDS
+    while True:
+        try:
+            await conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc) or loop.time() >= deadline:
+                raise
+        await asyncio.sleep(_BEGIN_RETRY_SECONDS)
+
+
 async def _connect(path: str, *, read_only: bool) -> aiosqlite.Connection:
     conn = await aiosqlite.connect(path, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     try:
-        await conn.execute("PRAGMA busy_timeout = 30000")
+        await conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
         await conn.execute("PRAGMA foreign_keys = ON")
         if not read_only:
             mode = await conn.execute_fetchall("PRAGMA journal_mode = WAL")
             if path != ":memory:" and next(iter(mode))[0] != "wal":
                 raise StoreError(f"{path}: cannot switch to WAL mode")
             await conn.execute("PRAGMA synchronous = NORMAL")
+            await conn.execute(f"PRAGMA busy_timeout = {_WRITER_BUSY_MS}")
         else:
             await conn.execute("PRAGMA query_only = ON")
         # Touch the schema so a corrupt or non-database file fails here, not mid-request.
