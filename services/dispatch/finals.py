@@ -134,20 +134,20 @@ async def settle(tx: Transaction, finals: Sequence[Final], policy: DispatchPolic
         pending[message_id] += 1
         last_time[message_id] = max(last_time[message_id], final.time_us)
     if closed:
-        await tx.executemany(
+        tx.queue(
             "UPDATE targets SET status = ?, status_group = ?, status_time = ?, is_final = 1,"
             " next_attempt_time = NULL WHERE id = ?",
             closed,
         )
     if redials:
-        await tx.executemany(
+        tx.queue(
             "UPDATE targets SET status = ?, status_group = ?, status_time = ?,"
             " next_attempt_time = ? WHERE id = ?",
             redials,
         )
     await _count(tx, deltas, result)
     if pending:
-        await tx.executemany(
+        tx.queue(
             "UPDATE messages SET pending_targets = pending_targets - ? WHERE id = ?",
             [(n, message_id) for message_id, n in pending.items()],
         )
@@ -161,7 +161,7 @@ async def settle(tx: Transaction, finals: Sequence[Final], policy: DispatchPolic
 async def _count(tx: Transaction, deltas: dict[tuple[int, int], _Delta], result: Settled) -> None:
     if not deltas:
         return
-    await tx.executemany(
+    tx.queue(
         "UPDATE message_mode_stats SET total_successful = total_successful + ?,"
         " total_error = total_error + ?, total_canceled = total_canceled + ?,"
         " first_attempt_pending = first_attempt_pending - ? WHERE message_id = ? AND mode = ?",

@@ -28,7 +28,10 @@ async def drain_outcomes(
     db: Database, policy: DispatchPolicy, limit: int
 ) -> tuple[int, Settled, Results]:
     """Consume up to ``limit`` unconsumed rows of ``attempt_outcomes`` (the status service's
-    outbox): the target of each final attempt is settled (redial, final, counters)."""
+    outbox): the target of each final attempt is settled (redial, final, counters). An empty
+    outbox is seen on a reader, without taking the write lock status needs."""
+    if await db.fetch_one("SELECT 1 FROM attempt_outcomes WHERE consumed = 0 LIMIT 1") is None:
+        return 0, Settled(), []
     async with db.transaction() as tx:
         rows = await tx.fetch_all(
             "SELECT o.attempt_id, o.status, o.status_time, a.target_id, a.number, a.mode"
@@ -43,7 +46,7 @@ async def drain_outcomes(
         ]
         results = [(int(r[5]), int(r[1])) for r in rows if r[3] is not None]
         settled = await settle(tx, finals, policy)
-        await tx.executemany(
+        tx.queue(
             "UPDATE attempt_outcomes SET consumed = 1 WHERE attempt_id = ?",
             [(int(r[0]),) for r in rows],
         )
@@ -62,7 +65,14 @@ async def expire_deadlines(
     db: Database, policy: DispatchPolicy, now_us: int, limit: int
 ) -> tuple[int, Settled, Results]:
     """Attempts the vendor accepted longer than the mode's deadline ago with no final status:
-    No Call Status (voice, text), No Status (email, inbox); a text still Sent stays Sent."""
+    No Call Status (voice, text), No Status (email, inbox); a text still Sent stays Sent.
+    Nothing expired is seen on a reader, without taking the write lock."""
+    oldest = now_us - min(policy.deadline_us[mode] for mode in MODES)
+    probe = await db.fetch_one(
+        "SELECT 1 FROM attempts WHERE is_final = 0 AND request_time < ? LIMIT 1", (oldest,)
+    )
+    if probe is None:
+        return 0, Settled(), []
     async with db.transaction() as tx:
         rows = []
         for mode in MODES:
@@ -79,7 +89,7 @@ async def expire_deadlines(
             updates.append((status, now_us, "deadline", int(r[0])))
             finals.append(Final(int(r[1]), int(r[2]), status, now_us))
             results.append((int(r[3]), status))
-        await tx.executemany(
+        tx.queue(
             "UPDATE attempts SET status = ?, status_time = ?, is_final = 1, vendor_code = ?"
             " WHERE id = ? AND is_final = 0",
             updates,
@@ -135,7 +145,7 @@ async def cancel_message(
             (message_id,),
         )
         unsent = [a for a in unsent if int(a[0]) not in in_flight]
-        await tx.executemany(
+        tx.queue(
             "UPDATE attempts SET status = ?, status_time = ?, is_final = 1 WHERE id = ?",
             [(_S.DEVICE_STATUS_CANCELED, now_us, int(a[0])) for a in unsent],
         )

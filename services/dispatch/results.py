@@ -102,11 +102,11 @@ class ResultWriter:
         accepted = [a for a in batch if a.final_status is None and a.reference is not None]
         finals = [a for a in batch if a.final_status is not None]
         async with self._db.transaction() as tx:
-            await tx.executemany(
+            tx.queue(
                 "UPDATE attempts SET vendor_reference = ?, request_time = ? WHERE id = ?",
                 [(a.reference, a.time_us, a.attempt_ids[0]) for a in accepted],
             )
-            await tx.executemany(
+            tx.queue(
                 "UPDATE email_batches SET request_time = ?, vendor_reference = ?"
                 " WHERE idempotency_key = ?",
                 [(a.time_us, a.reference or "", a.batch_key) for a in batch if a.batch_key],
@@ -138,7 +138,7 @@ class ResultWriter:
                 )
                 target_finals.append(Final(int(row[1]), int(row[2]), status, answer.time_us))
                 results.append((int(row[3]), status))
-            await tx.executemany(
+            tx.queue(
                 "UPDATE attempts SET status = ?, status_time = ?, is_final = 1, vendor_code = ?,"
                 " vendor_detail = ?, vendor_reference = COALESCE(?, vendor_reference),"
                 " request_time = COALESCE(?, request_time) WHERE id = ? AND is_final = 0",

@@ -180,43 +180,41 @@ async def _write(
             outcome_rows.append((s.attempt_id, s.status, s.status_time))
             result.outcomes.append(Outcome(s.attempt_id, s.status, s.status_time))
     if history:
-        await tx.executemany(
+        tx.queue(
             "INSERT INTO attempt_events (attempt_id, event_key, status, event_time, applied_time,"
             " vendor_code, vendor_detail, source, changed_status)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             history,
         )
     if status_rows:
-        await tx.executemany(
+        tx.queue(
             "UPDATE attempts SET status = ?, status_time = ?, is_final = ?, vendor_code = ?,"
             " vendor_detail = ? WHERE id = ? AND is_final = 0",
             status_rows,
         )
-        await tx.executemany(
+        tx.queue(
             "UPDATE targets SET status = ?, status_group = ?, status_time = ?, vendor_detail = ?"
             " WHERE id = ? AND is_final = 0 AND attempt_count = ?",
             target_rows,
         )
     if detail_rows:
-        await tx.executemany(
-            "UPDATE attempts SET vendor_code = ?, vendor_detail = ? WHERE id = ?", detail_rows
-        )
-        await tx.executemany(
+        tx.queue("UPDATE attempts SET vendor_code = ?, vendor_detail = ? WHERE id = ?", detail_rows)
+        tx.queue(
             "UPDATE targets SET vendor_detail = ? WHERE id = ? AND attempt_count = ?",
             target_detail_rows,
         )
     if outcome_rows:
-        await tx.executemany(
+        tx.queue(
             "INSERT INTO attempt_outcomes (attempt_id, status, status_time) VALUES (?, ?, ?)"
             " ON CONFLICT (attempt_id) DO NOTHING",
             outcome_rows,
         )
     if parked:
-        await tx.executemany(
+        tx.queue(
             "INSERT INTO parked_events (attempt_id, event_key, status, event_time, vendor_code,"
             " vendor_detail, source, park_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (event_key) DO NOTHING",
             parked,
         )
     if unparked:
-        await tx.executemany("DELETE FROM parked_events WHERE event_key = ?", unparked)
+        tx.queue("DELETE FROM parked_events WHERE event_key = ?", unparked)

@@ -57,26 +57,47 @@ def _decode(vendor: str, kind: str, body: bytes, attempt_id: int) -> ParsedEvent
 
 
 async def apply_journal_batch(db: Database, limit: int, now: int) -> JournalBatch:
+    """The oldest ``limit`` new journal rows, applied in one transaction. The rows are read and
+    decoded before the transaction (the worker is their only applier; a row another applier
+    took meanwhile is skipped), so the write lock is held for the state machine and the writes
+    only, not for parsing thousands of bodies."""
     batch = JournalBatch()
+    rows = await db.fetch_all(
+        "SELECT id, vendor, kind, body, attempt_id FROM webhook_journal WHERE state = ?"
+        " ORDER BY id LIMIT ?",
+        (JOURNAL_NEW, limit),
+    )
+    batch.rows = len(rows)
+    if not rows:
+        return batch
+    decoded_rows: list[tuple[int, str, ParsedEvent | InboundText | PayloadError]] = []
+    for row in rows:
+        row_id, vendor = int(row[0]), str(row[1])
+        try:
+            decoded: ParsedEvent | InboundText | PayloadError = _decode(
+                vendor, str(row[2]), bytes(row[3]), int(row[4])
+            )
+        except PayloadError as exc:
+            decoded = exc
+        decoded_rows.append((row_id, vendor, decoded))
     async with db.transaction() as tx:
-        rows = await tx.fetch_all(
-            "SELECT id, vendor, kind, body, attempt_id FROM webhook_journal WHERE state = ?"
-            " ORDER BY id LIMIT ?",
-            (JOURNAL_NEW, limit),
-        )
-        batch.rows = len(rows)
-        if not rows:
-            return batch
+        first, last = decoded_rows[0][0], decoded_rows[-1][0]
+        still_new = {
+            int(r[0])
+            for r in await tx.fetch_all(
+                "SELECT id FROM webhook_journal WHERE id BETWEEN ? AND ? AND state = ?",
+                (first, last, JOURNAL_NEW),
+            )
+        }
         updates: list[tuple[int, str, int]] = []
         event_rows: list[int] = []
         inbound: list[tuple[int, InboundText]] = []
-        for row in rows:
-            row_id, vendor = int(row[0]), str(row[1])
-            try:
-                decoded = _decode(vendor, str(row[2]), bytes(row[3]), int(row[4]))
-            except PayloadError as exc:
-                updates.append((JOURNAL_REJECTED, exc.reason, row_id))
-                batch.rejected.append((vendor, exc.reason))
+        for row_id, vendor, decoded in decoded_rows:
+            if row_id not in still_new:
+                continue
+            if isinstance(decoded, PayloadError):
+                updates.append((JOURNAL_REJECTED, decoded.reason, row_id))
+                batch.rejected.append((vendor, decoded.reason))
                 continue
             if isinstance(decoded, InboundText):
                 inbound.append((row_id, decoded))
@@ -107,7 +128,5 @@ async def apply_journal_batch(db: Database, limit: int, now: int) -> JournalBatc
             if reply is not None:
                 batch.help_replies.append(reply)
             updates.append((JOURNAL_APPLIED, "", row_id))
-        await tx.executemany(
-            "UPDATE webhook_journal SET state = ?, reason = ? WHERE id = ?", updates
-        )
+        tx.queue("UPDATE webhook_journal SET state = ?, reason = ? WHERE id = ?", updates)
     return batch
