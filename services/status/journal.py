@@ -99,11 +99,11 @@ class CommitQueue:
                 seen.add(entry.replay_key)
             fresh = [e for e, ok in zip(batch, accepted, strict=True) if ok]
             if fresh:
-                await tx.executemany(
+                tx.queue(
                     "INSERT INTO webhook_tokens (token, seen_time) VALUES (?, ?)",
                     [(e.replay_key, e.received_time) for e in fresh],
                 )
-                await tx.executemany(
+                tx.queue(
                     "INSERT INTO webhook_journal (vendor, kind, body, attempt_id, received_time)"
                     " VALUES (?, ?, ?, ?, ?)",
                     [(e.vendor, e.kind, e.body, e.attempt_id, e.received_time) for e in fresh],

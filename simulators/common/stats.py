@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Gauge, Histogram
 from prometheus_client import Counter as PromCounter
@@ -51,6 +52,7 @@ class SimStats:
             buckets=_LATENCY_BUCKETS,
             registry=registry,
         )
+        self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
         self.reset()
 
     def gauge(self, name: str, documentation: str, read: Callable[[], float]) -> None:
@@ -68,21 +70,31 @@ class SimStats:
         self.outcomes: dict[str, Counter[str]] = {}
         self.recent_retries: list[dict[str, object]] = []
 
+    def _child(self, metric: Any, *labels: str) -> Any:
+        """``metric.labels(*labels)``, looked up once: ``labels()`` validates and locks on
+        every call, a measurable share of a simulator's CPU at thousands of requests/s."""
+        key = (id(metric), labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        return child
+
     def request(self, endpoint: str, code: int, seconds: float) -> None:
+        status = str(code)
         self.requests[endpoint] += 1
-        self.responses[str(code)] += 1
-        self._requests.labels(endpoint, str(code)).inc()
-        self._request_seconds.labels(endpoint).observe(seconds)
+        self.responses[status] += 1
+        self._child(self._requests, endpoint, status).inc()
+        self._child(self._request_seconds, endpoint).observe(seconds)
 
     def outcome(self, channel: str, outcome: str) -> None:
         self.outcomes.setdefault(channel, Counter())[outcome] += 1
-        self._outcomes.labels(channel, outcome).inc()
+        self._child(self._outcomes, channel, outcome).inc()
 
     def callback(self, kind: str, result: str, seconds: float | None = None) -> None:
         self.callbacks[result] += 1
-        self._callbacks.labels(kind, result).inc()
+        self._child(self._callbacks, kind, result).inc()
         if seconds is not None:
-            self._callback_seconds.labels(kind).observe(seconds)
+            self._child(self._callback_seconds, kind).observe(seconds)
 
     def retry(self, kind: str, attempt: int, delay_s: float) -> None:
         """A callback retry scheduled ``delay_s`` vendor seconds after failed ``attempt``."""
