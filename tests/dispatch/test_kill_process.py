@@ -10,6 +10,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from cli.stackrun import private_settings
 from cli.up import Stack
 from smlog.auth import mint_token
 from smlog.config import Settings
@@ -18,28 +19,22 @@ from smlog.store import SqliteDatabase
 from smlog.v1 import common_pb2 as c
 from smlog.v1 import dispatch_pb2 as d
 from smlog.v1 import dispatch_pb2_grpc
-from tests.conftest import free_port
 from tests.dispatch.harness import ALL_RIGHTS, wait_for
 from tests.dispatch.people import M, email, person, phone
-from tests.e2e.conftest import PORT_FIELDS
 
 pytestmark = pytest.mark.e2e
 N = 400
 
 
 def _config(tmp_path: Path) -> tuple[Settings, list[str]]:
-    overrides: dict[str, object] = {name: free_port() for name in PORT_FIELDS}
-    overrides.update(
-        db_path=str(tmp_path / "kill.db"), grace_seconds=1.0, sim_time_scale=0.0,
-        sim_profile="perfect", voxology_concurrency=16, dispatch_claim_batch=40,
+    return private_settings(
+        tmp_path,
+        {
+            "grace_seconds": "1", "sim_profile": "perfect", "voxology_concurrency": "16",
+            "dispatch_claim_batch": "40", "voice_status_deadline_seconds": "900",
+            "text_status_deadline_seconds": "900", "email_status_deadline_seconds": "900",
+        },
     )  # fmt: skip
-    overrides["status_public_url"] = f"http://127.0.0.1:{overrides['status_http_port']}"
-    overrides["voxology_url"] = f"http://127.0.0.1:{overrides['voxology_sim_port']}"
-    overrides["mailgun_url"] = f"http://127.0.0.1:{overrides['mailgun_sim_port']}"
-    args: list[str] = []
-    for key, value in overrides.items():
-        args += ["--set", f"{key}={value}"]
-    return Settings.load(env={}, overrides={k: str(v) for k, v in overrides.items()}), args
 
 
 async def _stats(url: str) -> dict[str, Any]:
