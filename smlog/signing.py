@@ -1,10 +1,10 @@
 """Webhook signing schemes of the two vendors, shared by the simulators (sign) and the status
 service (verify). Pure standard library; see ``docs/vendor-apis.md`` for the schemes.
 
-Voxology signs the raw callback body::
+Voxology signs the request target (path and query of the callback URL) and the raw body::
 
     X-Voxology-Timestamp: <unix seconds>
-    X-Voxology-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>." + raw body)>
+    X-Voxology-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<path?query>." + raw body)>
 
 Mailgun signs a timestamp and a random token, carried inside the JSON body::
 
@@ -13,7 +13,8 @@ Mailgun signs a timestamp and a random token, carried inside the JSON body::
 
 Verification compares in constant time and refuses timestamps more than ``tolerance_s`` away
 from the receiver's clock. Replay protection (an ``event_id`` or ``token`` seen before) needs
-storage, so it is the receiver's job.
+storage, so it is the receiver's job: the signature value for Voxology (a retry is signed
+afresh), the token for Mailgun.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import hmac
 import secrets
 import time
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 __all__ = [
     "DEFAULT_TOLERANCE_S",
@@ -30,6 +32,7 @@ __all__ = [
     "VOXOLOGY_TIMESTAMP_HEADER",
     "SignatureError",
     "mailgun_signature",
+    "request_target",
     "sign_mailgun",
     "sign_voxology",
     "verify_mailgun",
@@ -76,17 +79,31 @@ def _check_timestamp(raw: str, now: float | None, tolerance_s: float) -> None:
         raise SignatureError("stale", f"timestamp more than {tolerance_s:g} s from our clock")
 
 
-def voxology_signature(secret: str | bytes, timestamp: int | str, body: bytes) -> str:
-    """The ``X-Voxology-Signature`` value for ``body`` sent at ``timestamp``: ``v1=<hex>``."""
-    return _VOXOLOGY_VERSION + _hmac_hex(secret, str(timestamp).encode() + b"." + body)
+def request_target(url: str) -> str:
+    """The path and query of ``url`` as signed: ``/webhooks/voxology/call?attempt_id=7``."""
+    parts = urlsplit(url)
+    return parts.path + ("?" + parts.query if parts.query else "")
 
 
-def sign_voxology(secret: str | bytes, body: bytes, *, now: float | None = None) -> dict[str, str]:
-    """Headers that sign ``body`` (the exact bytes to be posted) at ``now``."""
+def voxology_signature(secret: str | bytes, timestamp: int | str, target: str, body: bytes) -> str:
+    """The ``X-Voxology-Signature`` value for ``body`` posted to ``target`` (path and query)
+    at ``timestamp``: ``v1=<hex HMAC-SHA256(secret, "<timestamp>.<target>." + body)>``."""
+    message = f"{timestamp}.{target}.".encode() + body
+    return _VOXOLOGY_VERSION + _hmac_hex(secret, message)
+
+
+def sign_voxology(
+    secret: str | bytes, body: bytes, *, url: str, now: float | None = None
+) -> dict[str, str]:
+    """Headers that sign ``body`` (the exact bytes to be posted) to ``url`` at ``now``.
+
+    The URL's path and query are signed too, as Twilio signs the full URL: our attempt id
+    travels in the callback URL, so a captured callback cannot be re-posted for another one.
+    """
     timestamp = int(time.time() if now is None else now)
     return {
         VOXOLOGY_TIMESTAMP_HEADER: str(timestamp),
-        VOXOLOGY_SIGNATURE_HEADER: voxology_signature(secret, timestamp, body),
+        VOXOLOGY_SIGNATURE_HEADER: voxology_signature(secret, timestamp, request_target(url), body),
     }
 
 
@@ -96,10 +113,12 @@ def verify_voxology(
     timestamp: str | None,
     signature: str | None,
     *,
+    target: str,
     now: float | None = None,
     tolerance_s: float = DEFAULT_TOLERANCE_S,
 ) -> None:
-    """Raise :class:`SignatureError` unless ``signature`` signs ``body`` at ``timestamp``.
+    """Raise :class:`SignatureError` unless ``signature`` signs ``body`` posted to ``target``
+    (the request's raw path and query) at ``timestamp``.
 
     ``timestamp`` and ``signature`` are the raw header values (``None`` when absent). The
     signature header may hold several comma-separated ``v1=`` values (key rotation on the
@@ -110,7 +129,7 @@ def verify_voxology(
     if len(signature) > _MAX_FIELD_LEN:
         raise SignatureError("malformed", "signature header too long")
     _check_timestamp(timestamp.strip(), now, tolerance_s)
-    expected = voxology_signature(secret, timestamp.strip(), body)
+    expected = voxology_signature(secret, timestamp.strip(), target, body)
     candidates = [part.strip() for part in signature.split(",")]
     if not any(part.startswith(_VOXOLOGY_VERSION) for part in candidates):
         raise SignatureError("malformed", "no v1= signature")
@@ -118,7 +137,7 @@ def verify_voxology(
     for part in candidates:
         matched |= hmac.compare_digest(part.encode(), expected.encode())
     if not matched:
-        raise SignatureError("mismatch", "signature does not match the body")
+        raise SignatureError("mismatch", "signature does not match the request")
 
 
 def mailgun_signature(signing_key: str | bytes, timestamp: str, token: str) -> str:

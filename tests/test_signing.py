@@ -23,12 +23,15 @@ from smlog.signing import (
 
 NOW = 1_764_300_000.0
 BODY = b'{"event_id":"EV1","call_id":"CA1","status":"completed","digits":"0"}'
+URL = "http://127.0.0.1:8082/webhooks/voxology/call?attempt_id=7"
+TARGET = "/webhooks/voxology/call?attempt_id=7"
 
 
-def test_voxology_scheme_is_hmac_sha256_over_timestamp_dot_body() -> None:
-    expected = hmac.new(b"s3cret", b"1764300000." + BODY, hashlib.sha256).hexdigest()
-    assert voxology_signature("s3cret", 1764300000, BODY) == "v1=" + expected
-    headers = sign_voxology("s3cret", BODY, now=NOW)
+def test_voxology_scheme_is_hmac_sha256_over_timestamp_target_and_body() -> None:
+    message = f"1764300000.{TARGET}.".encode() + BODY
+    expected = hmac.new(b"s3cret", message, hashlib.sha256).hexdigest()
+    assert voxology_signature("s3cret", 1764300000, TARGET, BODY) == "v1=" + expected
+    headers = sign_voxology("s3cret", BODY, url=URL, now=NOW)
     assert headers == {
         VOXOLOGY_TIMESTAMP_HEADER: "1764300000",
         VOXOLOGY_SIGNATURE_HEADER: "v1=" + expected,
@@ -36,10 +39,13 @@ def test_voxology_scheme_is_hmac_sha256_over_timestamp_dot_body() -> None:
 
 
 def test_voxology_verifies_and_refuses() -> None:
-    headers = sign_voxology("s3cret", BODY, now=NOW)
+    headers = sign_voxology("s3cret", BODY, url=URL, now=NOW)
     ts, sig = headers[VOXOLOGY_TIMESTAMP_HEADER], headers[VOXOLOGY_SIGNATURE_HEADER]
-    verify_voxology("s3cret", BODY, ts, sig, now=NOW + 299)
-    verify_voxology(b"s3cret", BODY, ts, f"v1=00ff, {sig}", now=NOW)  # rotation: one match
+    verify_voxology("s3cret", BODY, ts, sig, target=TARGET, now=NOW + 299)
+    verify_voxology(b"s3cret", BODY, ts, f"v1=00ff, {sig}", target=TARGET, now=NOW)  # rotation
+    with pytest.raises(SignatureError) as other_attempt:
+        verify_voxology("s3cret", BODY, ts, sig, target=TARGET.replace("=7", "=8"), now=NOW)
+    assert other_attempt.value.reason == "mismatch"
     cases = [
         ("wrong", BODY, ts, sig, NOW, "mismatch"),
         ("s3cret", BODY + b" ", ts, sig, NOW, "mismatch"),
@@ -54,7 +60,7 @@ def test_voxology_verifies_and_refuses() -> None:
     ]
     for secret, body, timestamp, signature, now, reason in cases:
         with pytest.raises(SignatureError) as caught:
-            verify_voxology(secret, body, timestamp, signature, now=now)
+            verify_voxology(secret, body, timestamp, signature, target=TARGET, now=now)
         assert caught.value.reason == reason
 
 
@@ -94,8 +100,8 @@ def test_mailgun_verifies_and_refuses() -> None:
 
 @given(body=st.binary(max_size=2000), secret=st.text(min_size=1, max_size=40))
 def test_any_body_round_trips_and_any_change_is_caught(body: bytes, secret: str) -> None:
-    headers = sign_voxology(secret, body, now=NOW)
+    headers = sign_voxology(secret, body, url=URL, now=NOW)
     ts, sig = headers[VOXOLOGY_TIMESTAMP_HEADER], headers[VOXOLOGY_SIGNATURE_HEADER]
-    verify_voxology(secret, body, ts, sig, now=NOW)
+    verify_voxology(secret, body, ts, sig, target=TARGET, now=NOW)
     with pytest.raises(SignatureError):
-        verify_voxology(secret, body + b"x", ts, sig, now=NOW)
+        verify_voxology(secret, body + b"x", ts, sig, target=TARGET, now=NOW)

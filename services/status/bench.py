@@ -130,9 +130,11 @@ def http_load(
                             "timestamp": "2026-03-09T15:00:00Z",
                         }
                     ).encode()
-                    headers = {"Content-Type": "application/json", **sign_voxology(secret, body)}
+                    target = f"{url}/webhooks/voxology/call?attempt_id={attempt}"
+                    signed = sign_voxology(secret, body, url=target)
+                    headers = {"Content-Type": "application/json", **signed}
                     async with http.post(
-                        f"{url}/webhooks/voxology/call?attempt_id={attempt}",
+                        target,
                         data=body,
                         headers=headers,
                     ) as r:

@@ -156,6 +156,7 @@ class WebhookEdge:
                 body,
                 request.headers.get(VOXOLOGY_TIMESTAMP_HEADER),
                 request.headers.get(VOXOLOGY_SIGNATURE_HEADER),
+                target=request.raw_path,
                 tolerance_s=self._settings.webhook_timestamp_tolerance_seconds,
             )
         except SignatureError as exc:

@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 
 # Turns a payload into (body bytes, extra headers) at post time, so that every post (first
 # or retry) carries a fresh signature timestamp.
-Encoder = Callable[[dict[str, Any]], tuple[bytes, Mapping[str, str]]]
+# (payload, callback URL) -> (body, headers)
+Encoder = Callable[[dict[str, Any], str], tuple[bytes, Mapping[str, str]]]
 
 
 @dataclass(slots=True)
@@ -131,7 +132,7 @@ class CallbackSender:
 
     async def _post(self, callback: Callback) -> None:
         assert self._session is not None, "CallbackSender.start() not awaited"
-        body, headers = self._encode(callback.payload)
+        body, headers = self._encode(callback.payload, callback.url)
         status: int | None = None
         started = time.monotonic()
         try:

@@ -53,7 +53,7 @@ class MailgunCore(SimulatorCore):
         self.bucket = TokenBucket(settings.requests_per_second)
         self.events = EventLog(settings.events_retained)
 
-    def _encode(self, payload: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
+    def _encode(self, payload: dict[str, Any], url: str) -> tuple[bytes, dict[str, str]]:
         signature = sign_mailgun(self.mg.webhook_signing_key)
         return dumps({"signature": signature, "event-data": payload}), {}
 

@@ -58,10 +58,10 @@ class VoxologyCore(SimulatorCore):
             "smlog_sim_active_calls", "Calls placed and not yet ended.", lambda: self.active_calls
         )
 
-    def _encode(self, payload: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
+    def _encode(self, payload: dict[str, Any], url: str) -> tuple[bytes, dict[str, str]]:
         payload.setdefault("timestamp", rfc3339_now())  # inbound replies: the time of posting
         body = dumps(payload)
-        return body, sign_voxology(self.vox.signing_secret, body)
+        return body, sign_voxology(self.vox.signing_secret, body, url=url)
 
     def reset(self) -> None:
         super().reset()

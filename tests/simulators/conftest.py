@@ -24,6 +24,7 @@ class Post:
     body: bytes
     data: dict[str, Any]
     at: float
+    target: str = ""  # the raw path and query, as signed
 
 
 @dataclass
@@ -44,6 +45,7 @@ class Receiver:
             body,
             json.loads(body),
             time.monotonic(),
+            request.raw_path,
         )
         status = self.respond(post)
         async with self._changed:

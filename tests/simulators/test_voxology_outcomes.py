@@ -64,6 +64,7 @@ async def test_voice_magic_numbers(
         post.body,
         post.headers["X-Voxology-Timestamp"],
         post.headers["X-Voxology-Signature"],
+        target=post.target,
     )
     with pytest.raises(SignatureError):
         verify_voxology(
@@ -71,6 +72,15 @@ async def test_voice_magic_numbers(
             post.body,
             post.headers["X-Voxology-Timestamp"],
             post.headers["X-Voxology-Signature"],
+            target=post.target,
+        )
+    with pytest.raises(SignatureError):  # re-posted for another attempt
+        verify_voxology(
+            SECRET,
+            post.body,
+            post.headers["X-Voxology-Timestamp"],
+            post.headers["X-Voxology-Signature"],
+            target=post.target + "0",
         )
 
 
@@ -161,7 +171,11 @@ async def test_sms_magic_numbers(
     for post in receiver.on("/sms"):
         headers = post.headers
         verify_voxology(
-            SECRET, post.body, headers["X-Voxology-Timestamp"], headers["X-Voxology-Signature"]
+            SECRET,
+            post.body,
+            headers["X-Voxology-Timestamp"],
+            headers["X-Voxology-Signature"],
+            target=post.target,
         )
 
 
@@ -185,6 +199,7 @@ async def test_numbers_that_reply_after_a_text(
         inbound.body,
         inbound.headers["X-Voxology-Timestamp"],
         inbound.headers["X-Voxology-Signature"],
+        target=inbound.target,
     )
 
 

@@ -179,11 +179,16 @@ def inbound_payload(
 
 
 def voxology_request(
-    payload: dict[str, Any] | bytes, *, secret: str = VOX_SECRET, now: float | None = None
+    payload: dict[str, Any] | bytes,
+    path: str,
+    *,
+    secret: str = VOX_SECRET,
+    now: float | None = None,
 ) -> tuple[bytes, dict[str, str]]:
+    """The body and signed headers of a Voxology callback posted to ``path`` (with query)."""
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-    headers = {"Content-Type": "application/json", **sign_voxology(secret, body, now=now)}
-    return body, headers
+    signed = sign_voxology(secret, body, url=path, now=now)
+    return body, {"Content-Type": "application/json", **signed}
 
 
 def mailgun_payload(

@@ -56,7 +56,7 @@ def test_keywords(body: str, keyword: Keyword) -> None:
 
 
 async def post(http: aiohttp.ClientSession, payload: dict[str, Any]) -> tuple[int, Any]:
-    body, headers = voxology_request(payload)
+    body, headers = voxology_request(payload, PATH)
     async with http.post(PATH, data=body, headers=headers) as r:
         return r.status, await r.json()
 

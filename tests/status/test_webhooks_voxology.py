@@ -35,7 +35,7 @@ SMS = "/webhooks/voxology/sms"
 async def post(
     http: aiohttp.ClientSession, path: str, payload: dict[str, Any] | bytes, **kw: Any
 ) -> tuple[int, dict[str, Any]]:
-    body, headers = voxology_request(payload, **kw)
+    body, headers = voxology_request(payload, path, **kw)
     async with http.post(path, data=body, headers=headers) as response:
         return response.status, await response.json()
 
@@ -124,9 +124,10 @@ async def test_forged_signatures_are_refused(
     await add_district(db)
     [attempt] = await add_attempts(db, VOICE)
     before = metric("smlog_status_webhooks_rejected_total", vendor="voxology", reason=reason)
-    body, headers = voxology_request(call_payload("busy"))
+    path = f"{CALL}?attempt_id={attempt}"
+    body, headers = voxology_request(call_payload("busy"), path)
     mutate(headers)
-    async with http.post(f"{CALL}?attempt_id={attempt}", data=body, headers=headers) as r:
+    async with http.post(path, data=body, headers=headers) as r:
         assert r.status == 401
         assert (await r.json())["error"]["reason"] == reason
     assert await journal_size(db) == 0
@@ -161,7 +162,7 @@ async def test_replay_is_refused_but_an_honest_retry_is_applied_once(
     [attempt] = await add_attempts(db, VOICE)
     payload = call_payload("busy")
     sent_at = time.time()
-    body, headers = voxology_request(payload, now=sent_at)
+    body, headers = voxology_request(payload, f"{CALL}?attempt_id={attempt}", now=sent_at)
     async with http.post(f"{CALL}?attempt_id={attempt}", data=body, headers=headers) as r:
         assert r.status == 200
     before = metric("smlog_status_webhooks_rejected_total", vendor="voxology", reason="replayed")
@@ -316,3 +317,15 @@ async def test_status_callbacks_of_help_answers_are_acknowledged_not_kept(
     assert await journal_size(db) == 0
     code, _ = await post(http, f"{SMS}?reply=help", sms_payload("delivered"), secret="forged")
     assert code == 401
+
+
+async def test_a_callback_signed_for_one_attempt_is_refused_for_another(
+    http: aiohttp.ClientSession, db: Database, status: StatusParts
+) -> None:
+    await add_district(db)
+    first, second = await add_attempts(db, VOICE, 2)
+    body, headers = voxology_request(call_payload("completed"), f"{CALL}?attempt_id={first}")
+    async with http.post(f"{CALL}?attempt_id={second}", data=body, headers=headers) as r:
+        assert r.status == 401
+        assert (await r.json())["error"]["reason"] == "signature_mismatch"
+    assert await journal_size(db) == 0
