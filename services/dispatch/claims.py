@@ -34,6 +34,7 @@ class Claim:
     full: bool = False  # a mode got all it wanted: more may be due
     settled: Settled = field(default_factory=Settled)
     results: list[tuple[int, int]] = field(default_factory=list)  # (mode, status) finals
+    opted_out: Settled = field(default_factory=Settled)  # texts closed: STOP after the start
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,9 +95,44 @@ async def claim_due(
         if deferred:
             tx.queue("UPDATE targets SET next_attempt_time = ? WHERE id = ?", deferred)
             claim.deferred = len(deferred)
+        if due.get(TEXT):
+            due[TEXT], opted_out = await _drop_opted_out(tx, catalog, due[TEXT], now_us)
+            if opted_out:
+                claim.opted_out = await settle(tx, opted_out, policy)
+                claim.results += [(TEXT, _S.DEVICE_STATUS_OPT_OUT)] * claim.opted_out.finalized
+                claim.full = True  # the slots freed may be taken by more due texts
         if any(due.values()):
             await _create(tx, catalog, policy, due, now_us, email_batch, claim)
     return claim
+
+
+async def _drop_opted_out(
+    tx: Transaction, catalog: Catalog, rows: list[_Due], now_us: int
+) -> tuple[list[_Due], list[Final]]:
+    """Texts to numbers that replied STOP after the campaign started: closed as Opt-Out with
+    no attempt (StartDispatch suppressed those that had opted out before)."""
+    phones = sorted({row.address for row in rows})
+    marks = ",".join("?" * len(phones))
+    found = await tx.fetch_all(
+        f"SELECT phone, short_code FROM sms_opt_outs WHERE opted_out = 1 AND phone IN ({marks})",  # noqa: S608
+        phones,
+    )
+    if not found:
+        return rows, []
+    codes: dict[str, set[str]] = {}
+    for r in found:
+        codes.setdefault(str(r[0]), set()).add(str(r[1]))
+    kept: list[_Due] = []
+    finals: list[Final] = []
+    for row in rows:
+        stopped = codes.get(row.address)
+        district_code = (await catalog.message(row.message_id)).short_code
+        if stopped and (not district_code or district_code in stopped):
+            # Texts are never redialed: this is the target's first and only attempt.
+            finals.append(Final(row.target_id, 0, _S.DEVICE_STATUS_OPT_OUT, now_us))
+        else:
+            kept.append(row)
+    return kept, finals
 
 
 async def _inside_window(

@@ -193,6 +193,7 @@ class Dispatcher:
         for mode, count in claim.created.items():
             metrics.ATTEMPTS_CREATED.labels(MODE_NAMES[mode]).inc(count)
         self._after(claim.settled, claim.results)
+        metrics.observe_settled(claim.opted_out)  # texts closed by a STOP since the start
         return claim.full or claim.deferred > 0
 
     # -- settling --------------------------------------------------------------------------

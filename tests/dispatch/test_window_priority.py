@@ -96,3 +96,33 @@ async def test_claims_take_emergency_then_priority_then_general(tmp_path: Path) 
         {MT.MESSAGE_TYPE_PRIORITY},
         {MT.MESSAGE_TYPE_GENERAL},
     ]
+
+
+async def test_a_stop_while_a_text_waits_for_the_window_makes_it_opt_out(make: object) -> None:
+    clock = ManualClock(_us(datetime(2026, 1, 15, 23, 0, tzinfo=CHICAGO)))
+    h: Harness = await make(clock)  # type: ignore[operator]
+    text = M.DELIVERY_MODE_TEXT
+    general = await h.send([person("g", phone("+15555550131", modes=(text,)))], [text])
+
+    async def deferred() -> bool:
+        row = await h.db.fetch_one(
+            "SELECT next_attempt_time FROM targets WHERE message_id = ?", (general,)
+        )
+        return row is not None and row[0] is not None and row[0] > clock.value
+
+    await wait_for(deferred)
+    # The recipient texts STOP overnight (the district has no short code of its own).
+    await h.db_exec(
+        "INSERT INTO sms_opt_outs (phone, short_code, opted_out, update_time) VALUES (?, ?, 1, ?)",
+        ("+15555550131", "55555", clock.value),
+    )
+    clock.value = _us(datetime(2026, 1, 16, 8, 0, tzinfo=CHICAGO))
+    h.host.parts.components[0].wake()  # type: ignore[union-attr, attr-defined]
+    progress = await h.finished(general)
+    assert await h.attempts(general) == []
+    [target] = await h.targets(general)
+    assert target[2] == c.DeviceStatus.DEVICE_STATUS_OPT_OUT
+    mode = progress.modes[0]
+    assert (mode.total_devices, mode.total_attempts, mode.total_successful) == (1, 0, 1)
+    assert mode.first_attempt_complete
+    assert progress.status == c.MessageStatus.MESSAGE_STATUS_SENT
