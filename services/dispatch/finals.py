@@ -172,10 +172,19 @@ async def _count(tx: Transaction, deltas: dict[tuple[int, int], _Delta], result:
     )
     firsts = [(d.first_time, m, mode) for (m, mode), d in deltas.items() if d.first_done]
     for first_time, message_id, mode in firsts:
+        # The end is the latest first-attempt final of the mode, not of this batch: vendor
+        # event times arrive out of order (a delayed callback settles after a later deadline).
+        latest = await tx.fetch_one(
+            "SELECT MAX(COALESCE(a.status_time, t.status_time)) FROM targets t"
+            " LEFT JOIN attempts a ON a.target_id = t.id AND a.number = 1"
+            " WHERE t.message_id = ? AND t.mode = ? AND t.is_first_device = 1",
+            (message_id, mode),
+        )
+        end_time = max(first_time, int((latest and latest[0]) or 0))
         changed = await tx.execute(
             "UPDATE message_mode_stats SET first_attempt_end_time = ? WHERE message_id = ?"
             " AND mode = ? AND first_attempt_pending <= 0 AND first_attempt_end_time IS NULL",
-            (first_time, message_id, mode),
+            (end_time, message_id, mode),
         )
         if changed:
             row = await tx.fetch_one(
@@ -201,7 +210,11 @@ async def _complete(
     for row in rows:
         message_id, sent_time = int(row[0]), int(row[1] or 0)
         status = message_outcome(bool(row[2]), int(row[3]), int(row[4]))
-        end_time = max(last_time[message_id], sent_time)
+        # The last device final of the whole message, not of this batch (out-of-order times).
+        latest = await tx.fetch_one(
+            "SELECT MAX(status_time) FROM targets WHERE message_id = ?", (message_id,)
+        )
+        end_time = max(last_time[message_id], sent_time, int((latest and latest[0]) or 0))
         await tx.execute(
             "UPDATE messages SET status = ?, end_time = ? WHERE id = ? AND status = ?",
             (status, end_time, message_id, OPEN_MESSAGE),

@@ -115,3 +115,24 @@ async def test_durations_and_counters_hand_computed(make: object) -> None:
         (message_id,),
     )
     assert [r[0] for r in first] == [x1, z]
+
+
+async def test_durations_end_at_the_latest_final_even_when_it_settles_first(
+    make: object,
+) -> None:
+    """A device that became final late (T+60 s) is settled before a delayed callback stamped
+    earlier (T+30 s): both durations still end at T+60 s, not at the last batch's time."""
+    clock = ManualClock(DAY)
+    h: Harness = await make(clock)  # type: ignore[operator]
+    h.apply_callbacks = False
+    late, early = "+15555560150", "+15555560151"
+    message_id = await h.send([person("a", phone(late)), person("b", phone(early))], [V])
+    await wait_for(lambda: _count(h, "SELECT COUNT(*) FROM attempts WHERE request_time > 0", 2))
+    ids = {r[5]: int(r[0]) for r in await h.attempts(message_id)}
+    await h.report(ids[late], S.DEVICE_STATUS_COMPLETED, DAY + 60 * SECOND)
+    settled = f"SELECT COUNT(*) FROM targets WHERE message_id = {message_id} AND is_final = 1"
+    await wait_for(lambda: _count(h, settled, 1))  # the late one settles in a batch of its own
+    await h.report(ids[early], S.DEVICE_STATUS_NOT_CONFIRMED, DAY + 30 * SECOND)
+    progress = await h.finished(message_id)
+    assert progress.total_message_duration.ToMicroseconds() == 60 * SECOND
+    assert progress.modes[0].first_attempt_duration.ToMicroseconds() == 60 * SECOND
