@@ -161,18 +161,17 @@ async def test_list_attempt_events_by_service_and_by_district_user(
             status_settings.jwt_secret, user_id="u", district_id=district, rights=rights
         )
 
-    async with open_channel(target, token=user(1, ["sent_message_log"])) as channel:
+    everything = ["sent_message_log", "all_messages", "type_general"]
+    async with open_channel(target, token=user(1, everything)) as channel:
         stub = status_pb2_grpc.StatusServiceStub(channel)
-        assert (
-            len(
-                (
-                    await stub.ListAttemptEvents(status_pb2.ListAttemptEventsRequest(attempt_id=a))
-                ).events
-            )
-            == 2
-        )
+        reply = await stub.ListAttemptEvents(status_pb2.ListAttemptEventsRequest(attempt_id=a))
+        assert len(reply.events) == 2
+    # The log's rules: another district, My Messages of another sender (the attempt's message
+    # was created by u1, the caller is u), a type without its right; no log right at all.
     for token, code in [
-        (user(2, ["sent_message_log"]), grpc.StatusCode.NOT_FOUND),
+        (user(2, everything), grpc.StatusCode.NOT_FOUND),
+        (user(1, ["sent_message_log", "my_messages", "type_general"]), grpc.StatusCode.NOT_FOUND),
+        (user(1, ["sent_message_log", "all_messages"]), grpc.StatusCode.NOT_FOUND),
         (user(1, ["my_messages"]), grpc.StatusCode.PERMISSION_DENIED),
     ]:
         async with open_channel(target, token=token) as channel:
