@@ -33,16 +33,19 @@ from services.dispatch.policy import (
     VOICE,
     DispatchPolicy,
 )
-from services.dispatch.results import ResultWriter
+from services.dispatch.results import Answer, ResultWriter
 from services.dispatch.resume import unsent_jobs
 from services.dispatch.senders import Senders
 from smlog.config import Settings
 from smlog.store import Database
+from smlog.v1.common_pb2 import DeviceStatus
 from smlog.vendors import EmailClient, TextClient, VoiceClient
 
 __all__ = ["Dispatcher"]
 
 log = logging.getLogger("smlog.dispatch")
+SEND_TRIES = 3  # tries of a job that fails before its vendor request (not vendor errors)
+SEND_RETRY_SECONDS = 1.0
 
 
 class Dispatcher:
@@ -63,6 +66,7 @@ class Dispatcher:
         self.catalog = Catalog(db)
         self.in_flight: set[int] = set()
         self.canceled: set[int] = set()
+        self._failures: dict[str, int] = {}  # idempotency key -> failed tries before sending
         self._clients = (voice, text, email)
         self._senders = Senders(settings, self.catalog, clock, voice=voice, text=text, email=email)
         self.writer = ResultWriter(
@@ -149,9 +153,33 @@ class Dispatcher:
         self.in_flight.update(job.attempt_ids)
         try:
             answer = await self._senders.send(job)
-        except BaseException:
+        except asyncio.CancelledError:
             self.in_flight.difference_update(job.attempt_ids)
             raise
+        except Exception:
+            # Not a vendor answer (those are Answers): a store read or a bug before the request
+            # went out. Retry a few times with the same key, then close the attempts as Vendor
+            # Error, so that no attempt waits for a restart that may never come.
+            self.in_flight.difference_update(job.attempt_ids)
+            tries = self._failures[job.idempotency_key] = (
+                self._failures.get(job.idempotency_key, 0) + 1
+            )
+            log.exception("sending failed (try %d)", tries, extra={"key": job.idempotency_key})
+            if tries < SEND_TRIES:
+                asyncio.get_running_loop().call_later(
+                    SEND_RETRY_SECONDS * tries, self._pool(job).put, job
+                )
+                return
+            del self._failures[job.idempotency_key]
+            answer = Answer(
+                job.attempt_ids,
+                self.clock.now_us(),
+                final_status=DeviceStatus.DEVICE_STATUS_VENDOR_ERROR,
+                code="internal",
+                detail="not sent: internal error before the vendor request",
+                batch_key=job.idempotency_key if isinstance(job, EmailJob) else None,
+            )
+        self._failures.pop(job.idempotency_key, None)
         self.writer.add(answer)
 
     async def _schedule_loop(self) -> None:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
+from services.dispatch import engine as engine_module
 from smlog.v1 import common_pb2 as c
 from tests.dispatch.harness import Harness, S
 from tests.dispatch.people import (
@@ -118,3 +123,35 @@ async def test_text_outcomes_and_deadlines(make: object) -> None:
     assert statuses[(T, TEXT_SILENT)] in (S.DEVICE_STATUS_SENT, S.DEVICE_STATUS_NO_CALL_STATUS)
     assert statuses[(V, VOICE_SILENT)] == S.DEVICE_STATUS_NO_CALL_STATUS
     assert progress.status == MS.MESSAGE_STATUS_SENT
+
+
+async def test_a_send_that_fails_before_the_vendor_is_retried_then_closed(
+    h: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store or bug failure before the request (not a vendor answer) must not leave an
+    attempt waiting for a restart: it is retried under the same key, then Vendor Error."""
+    monkeypatch.setattr(engine_module, "SEND_RETRY_SECONDS", 0.01)
+    engine = h.host.parts.components[0]  # type: ignore[union-attr]
+    real_send = engine._senders.send  # type: ignore[attr-defined]
+    calls: dict[str, int] = {}
+
+    async def flaky(job: Any) -> Any:
+        to = job.address
+        calls[to] = calls.get(to, 0) + 1
+        if to == VOICE_BUSY or calls[to] == 1:  # one number always fails, the other once
+            raise RuntimeError("catalog read failed")
+        return await real_send(job)
+
+    monkeypatch.setattr(engine._senders, "send", flaky)  # type: ignore[attr-defined]
+    message_id = await h.send(
+        [person("a", phone(VOICE_OK, modes=(V,))), person("b", phone(VOICE_BUSY, modes=(V,)))],
+        [V],
+    )
+    progress = await h.finished(message_id)
+    statuses = await _attempt_statuses(h, message_id)
+    assert statuses[VOICE_OK] == [S.DEVICE_STATUS_COMPLETED]
+    assert statuses[VOICE_BUSY] == [S.DEVICE_STATUS_VENDOR_ERROR]
+    assert calls == {VOICE_OK: 2, VOICE_BUSY: 3}
+    voice = progress.modes[0]
+    assert (voice.total_successful, voice.total_error) == (1, 1)
+    assert await h.sim_accepted("voxology", VOICE_OK) == {"call": 1, "sms": 0}
