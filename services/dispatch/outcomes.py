@@ -11,7 +11,7 @@ from collections.abc import Collection
 from services.dispatch.finals import Final, Settled, settle
 from services.dispatch.policy import EMAIL, INBOX, MODES, TEXT, DispatchPolicy
 from smlog.errors import FailedPreconditionError
-from smlog.store import Database
+from smlog.store import Database, Transaction
 from smlog.v1.common_pb2 import DeviceStatus, MessageStatus
 
 __all__ = ["cancel_message", "drain_outcomes", "expire_deadlines"]
@@ -98,6 +98,19 @@ async def expire_deadlines(
     return len(rows), settled, results
 
 
+async def _previous_statuses(tx: Transaction, target_ids: list[int]) -> dict[int, int]:
+    """The status of the attempt before each target's latest one."""
+    if not target_ids:
+        return {}
+    marks = ",".join("?" * len(target_ids))
+    rows = await tx.fetch_all(
+        "SELECT a.target_id, a.status FROM attempts a JOIN targets t ON t.id = a.target_id"  # noqa: S608
+        f" WHERE a.target_id IN ({marks}) AND a.number = t.attempt_count - 1",
+        target_ids,
+    )
+    return {int(r[0]): int(r[1]) for r in rows}
+
+
 async def cancel_message(
     db: Database,
     message_id: int,
@@ -149,7 +162,13 @@ async def cancel_message(
             "UPDATE attempts SET status = ?, status_time = ?, is_final = 1 WHERE id = ?",
             [(_S.DEVICE_STATUS_CANCELED, now_us, int(a[0])) for a in unsent],
         )
-        finals += [Final(int(a[1]), int(a[2]), _S.DEVICE_STATUS_CANCELED, now_us) for a in unsent]
+        # A redial stored but not sent is a stopped redial: its device keeps the status of the
+        # attempt before it (as a redial still waiting does), only a first attempt is Canceled.
+        previous = await _previous_statuses(tx, [int(a[1]) for a in unsent if int(a[2]) > 1])
+        for a in unsent:
+            target_id, number = int(a[1]), int(a[2])
+            status = previous.get(target_id, _S.DEVICE_STATUS_CANCELED) if number > 1 else None
+            finals.append(Final(target_id, number, status or _S.DEVICE_STATUS_CANCELED, now_us))
         settled = await settle(tx, finals, policy)
     results: Results = [(int(a[3]), int(_S.DEVICE_STATUS_CANCELED)) for a in unsent]
     return settled.canceled, settled, results

@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from services.dispatch import drafts
+from services.dispatch.catalog import Catalog
+from services.dispatch.claims import claim_due
+from services.dispatch.outcomes import cancel_message, drain_outcomes
+from services.dispatch.policy import DispatchPolicy
+from services.dispatch.starting import start_dispatch
+from smlog.auth import Caller, Right
+from smlog.config import Settings
+from smlog.store import SqliteDatabase, migrate
 from smlog.v1 import common_pb2 as c
 from smlog.v1 import dispatch_pb2 as d
 from tests.dispatch.harness import Harness, ManualClock, S, wait_for
@@ -136,3 +146,63 @@ async def test_durations_end_at_the_latest_final_even_when_it_settles_first(
     progress = await h.finished(message_id)
     assert progress.total_message_duration.ToMicroseconds() == 60 * SECOND
     assert progress.modes[0].first_attempt_duration.ToMicroseconds() == 60 * SECOND
+
+
+async def test_cancel_of_a_stored_unsent_redial_keeps_the_last_status(tmp_path: Path) -> None:
+    """Cancel stops redials the same way whether the redial is still waiting or already stored
+    for sending: the device keeps its last attempt's status (Busy, successful), only the
+    stored redial attempt itself is Canceled."""
+    settings = Settings.load(env={}, overrides={"db_path": str(tmp_path / "c.db")})
+    db = await SqliteDatabase.open(settings.db_path)
+    try:
+        await migrate(db)
+        caller = Caller(user_id="u", district_id=1, rights=frozenset(Right))
+        window = c.DialingWindow(start_minute=0, end_minute=1440)
+        district = c.District(district_id=1, name="D", time_zone="UTC", dialing_window=window)
+        await drafts.upsert_district(db, caller, district, [])
+        draft = d.MessageDraft(
+            message_type=c.MessageType.MESSAGE_TYPE_EMERGENCY,
+            subject="s",
+            delivery_modes=[V],
+            content=c.MessageContent(voice_script="x"),
+        )
+        message_id, _, _ = await drafts.create_message(db, caller, "r", draft, DAY)
+        await drafts.add_recipients(db, message_id, [person("p", phone("+15555560160"))])
+        await start_dispatch(db, message_id, DAY)
+        policy = DispatchPolicy.from_settings(settings)
+        catalog = Catalog(db)
+        [first] = (await claim_due(db, catalog, policy, DAY, {V: 5}, 1000)).jobs
+        async with db.transaction() as tx:
+            await tx.execute(
+                "UPDATE attempts SET status = ?, is_final = 1, request_time = ? WHERE id = ?",
+                (S.DEVICE_STATUS_BUSY, DAY, first.attempt_ids[0]),
+            )
+            await tx.execute(
+                "INSERT INTO attempt_outcomes (attempt_id, status, status_time) VALUES (?, ?, ?)",
+                (first.attempt_ids[0], S.DEVICE_STATUS_BUSY, DAY + SECOND),
+            )
+        await drain_outcomes(db, policy, 100)
+        later = DAY + SECOND + policy.redial_wait_us
+        [_redial] = (await claim_due(db, catalog, policy, later, {V: 5}, 1000)).jobs
+        await cancel_message(db, message_id, policy, later + SECOND, in_flight=set())
+        attempts = await db.fetch_all(
+            "SELECT number, status FROM attempts WHERE message_id = ? ORDER BY number",
+            (message_id,),
+        )
+        assert [tuple(a) for a in attempts] == [
+            (1, S.DEVICE_STATUS_BUSY),
+            (2, S.DEVICE_STATUS_CANCELED),
+        ]
+        target = await db.fetch_one("SELECT status, is_final FROM targets")
+        assert target is not None
+        assert tuple(target) == (S.DEVICE_STATUS_BUSY, 1)
+        stats = await db.fetch_one(
+            "SELECT total_successful, total_canceled, total_attempts FROM message_mode_stats"
+        )
+        assert stats is not None
+        assert tuple(stats) == (1, 0, 2)
+        message = await db.fetch_one("SELECT status FROM messages WHERE id = ?", (message_id,))
+        assert message is not None
+        assert message[0] == MS.MESSAGE_STATUS_CANCELED
+    finally:
+        await db.close()
