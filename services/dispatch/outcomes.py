@@ -167,8 +167,10 @@ async def cancel_message(
         previous = await _previous_statuses(tx, [int(a[1]) for a in unsent if int(a[2]) > 1])
         for a in unsent:
             target_id, number = int(a[1]), int(a[2])
-            status = previous.get(target_id, _S.DEVICE_STATUS_CANCELED) if number > 1 else None
-            finals.append(Final(target_id, number, status or _S.DEVICE_STATUS_CANCELED, now_us))
+            closing = _S.DEVICE_STATUS_CANCELED
+            if number > 1:
+                closing = previous.get(target_id, closing)
+            finals.append(Final(target_id, number, closing, now_us))
         settled = await settle(tx, finals, policy)
     results: Results = [(int(a[3]), int(_S.DEVICE_STATUS_CANCELED)) for a in unsent]
     return settled.canceled, settled, results
