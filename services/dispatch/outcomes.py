@@ -167,7 +167,7 @@ async def cancel_message(
         previous = await _previous_statuses(tx, [int(a[1]) for a in unsent if int(a[2]) > 1])
         for a in unsent:
             target_id, number = int(a[1]), int(a[2])
-            closing = _S.DEVICE_STATUS_CANCELED
+            closing: int = _S.DEVICE_STATUS_CANCELED
             if number > 1:
                 closing = previous.get(target_id, closing)
             finals.append(Final(target_id, number, closing, now_us))
