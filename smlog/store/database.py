@@ -99,9 +99,11 @@ class _SqliteReader:
         return list(await self._conn.execute_fetchall(sql, params))
 
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
-        async with self._conn.execute(sql, params) as cursor:
-            row: Row | None = await cursor.fetchone()
-            return row
+        # One round trip that finishes the statement: a cursor left open across an await
+        # keeps the connection's read snapshot, and every query that other tasks run on a
+        # shared reader meanwhile would see the store as it was (stale reads).
+        rows = await self.fetch_all(sql, params)
+        return rows[0] if rows else None
 
     async def stream(
         self, sql: str, params: Params = (), batch: int = 2000
@@ -161,8 +163,7 @@ class _SqliteTransaction:
         return list(await self._conn.execute_fetchall(sql, params))
 
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
-        await self.flush()
-        rows = list(await self._conn.execute_fetchall(sql, params))
+        rows = await self.fetch_all(sql, params)
         return rows[0] if rows else None
 
 
@@ -176,6 +177,7 @@ class SqliteDatabase:
         self.path = path
         self._writer = writer
         self._readers = readers
+        self._reader_views = [_SqliteReader(conn) for conn in readers]
         self._next_reader = itertools.cycle(range(len(readers)))
         self._write_lock = asyncio.Lock()
 
@@ -195,16 +197,10 @@ class SqliteDatabase:
         return cls(path, writer, reader_conns)
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
-        conn = self._readers[next(self._next_reader)]
-        return list(await conn.execute_fetchall(sql, params))
+        return await self._reader_views[next(self._next_reader)].fetch_all(sql, params)
 
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
-        # One round trip that finishes the statement: a cursor left open across an await
-        # keeps the connection's read snapshot, and every query that other tasks run on the
-        # shared reader meanwhile would see the store as it was (stale reads).
-        conn = self._readers[next(self._next_reader)]
-        rows = list(await conn.execute_fetchall(sql, params))
-        return rows[0] if rows else None
+        return await self._reader_views[next(self._next_reader)].fetch_one(sql, params)
 
     async def stream(
         self, sql: str, params: Params = (), batch: int = 2000
@@ -249,6 +245,7 @@ class SqliteDatabase:
         for conn in [*self._readers, *([self._writer] if self._writer else [])]:
             await conn.close()
         self._readers = []
+        self._reader_views = []
         self._writer = None
 
 
