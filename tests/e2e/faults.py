@@ -53,28 +53,6 @@ FAST = {
 }
 
 
-def people(count: int, prefix: str = "+1555301") -> list[dispatch_pb2.Recipient]:
-    """Recipients with an inbox, an email and a phone (voice and text); no magic number."""
-    return [
-        dispatch_pb2.Recipient(
-            person_id=f"p{i}",
-            name=f"Person {i}",
-            devices=[
-                dispatch_pb2.Device(
-                    device_type=dispatch_pb2.DEVICE_TYPE_PORTAL_INBOX, address=f"portal-{i}"
-                ),
-                dispatch_pb2.Device(
-                    device_type=dispatch_pb2.DEVICE_TYPE_EMAIL, address=f"p{i}@example.org"
-                ),
-                dispatch_pb2.Device(
-                    device_type=dispatch_pb2.DEVICE_TYPE_PHONE, address=f"{prefix}{i:04d}"
-                ),
-            ],
-        )
-        for i in range(count)
-    ]
-
-
 @dataclass
 class Run:
     stack: Stack

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from cli.stackrun import recipients
 from smlog.v1 import common_pb2 as c
 from tests.dispatch.harness import wait_for
 from tests.e2e.faults import (
@@ -20,7 +21,6 @@ from tests.e2e.faults import (
     counters_match_rows,
     fault_stack,
     no_status_applied_twice,
-    people,
 )
 
 pytestmark = pytest.mark.e2e
@@ -56,7 +56,7 @@ async def test_dispatch_killed_mid_campaign_restarts_and_finishes(tmp_path: Path
         tmp_path, voxology_concurrency="16", dispatch_claim_batch="40",
         dispatch_email_batch_size="40",
     ) as run:  # fmt: skip
-        message_id = await run.send(people(n), ALL_MODES)
+        message_id = await run.send(recipients(n), ALL_MODES)
 
         async def some_calls() -> bool:
             return await run.count("SELECT count(*) FROM attempts WHERE mode = ?", (VOICE,)) >= 60
@@ -83,11 +83,11 @@ async def test_status_down_while_the_simulators_call_back(tmp_path: Path) -> Non
         tmp_path, sim_time_scale="0.05", sim_profile="perfect",
         voice_status_deadline_seconds="60", text_status_deadline_seconds="60",
     ) as run:  # fmt: skip
-        redialed = people(1)[0]
+        redialed = recipients(1)[0]
         redialed.person_id = "busy-busy-completed"
         redialed.devices[2].address = "+15555550109"  # also texted: delivered
-        recipients = [*people(200), redialed]
-        message_id = await run.send(recipients, [VOICE, TEXT, EMAIL])
+        everyone = [*recipients(200), redialed]
+        message_id = await run.send(everyone, [VOICE, TEXT, EMAIL])
 
         async def some_final() -> bool:
             return (
@@ -122,7 +122,7 @@ async def test_status_down_while_the_simulators_call_back(tmp_path: Path) -> Non
 
 async def test_vendor_500_bursts_and_dropped_callbacks(tmp_path: Path) -> None:
     async with fault_stack(tmp_path, dispatch_email_batch_size="50") as run:
-        message_id = await run.send(people(300), [VOICE, EMAIL], start=False)
+        message_id = await run.send(recipients(300), [VOICE, EMAIL], start=False)
         await run.faults("voxology", {"error_burst": 20, "drop": 0.1})
         await run.faults("mailgun", {"error_burst": 2})
         await run.start(message_id)
