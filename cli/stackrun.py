@@ -15,8 +15,9 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from cli.connect import DEV_RIGHTS
 from cli.up import Stack
-from smlog.auth import Right, mint_token
+from smlog.auth import mint_token
 from smlog.config import SERVICES, Settings
 from smlog.runtime import LONG_STREAM_SECONDS
 from smlog.runtime.tasks import free_port
@@ -77,27 +78,34 @@ async def private_stack(
             await stack.stop()
 
 
-def sender_token(settings: Settings) -> str:
+def sender_token(settings: Settings, user_id: str = "loadtest", name: str = "") -> str:
     """A token with every right, for the private district."""
     return mint_token(
         settings.jwt_secret,
-        user_id="loadtest",
+        user_id=user_id,
         district_id=DISTRICT_ID,
-        rights=[r.value for r in Right],
+        rights=DEV_RIGHTS,
+        name=name,
     )
 
 
 async def upsert_district(
-    stub: dispatch_pb2_grpc.DispatchServiceAsyncStub, settings: Settings
+    stub: dispatch_pb2_grpc.DispatchServiceAsyncStub,
+    settings: Settings,
+    *,
+    name: str = "Load District",
+    time_zone: str = "UTC",
+    calendars: Sequence[common_pb2.Calendar] = (),
 ) -> None:
-    """The private district: UTC, dialing all day (no window to wait for)."""
+    """The private district, dialing all day (no window to wait for: runs at any hour)."""
     await stub.UpsertDistrict(
         dispatch_pb2.UpsertDistrictRequest(
             district=common_pb2.District(
-                district_id=DISTRICT_ID, name="Load District", time_zone="UTC",
+                district_id=DISTRICT_ID, name=name, time_zone=time_zone,
                 dialing_window=common_pb2.DialingWindow(start_minute=0, end_minute=1440),
                 sms_short_code=settings.voxology_short_code,
-            )
+            ),
+            calendars=calendars,
         )
     )  # fmt: skip
 

@@ -26,15 +26,14 @@ from rich.table import Table
 
 from cli import format as fmt
 from cli.campaigns import send_campaign
-from cli.connect import DEV_RIGHTS
 from cli.demo.campaigns import DemoCampaign, demo_campaigns
 from cli.demo.people import SCHOOL_YEAR, SCHOOLS, build_district, phones
 from cli.dispatch_cmd import FINAL_MESSAGE_STATUSES
 from cli.log_cmd import print_detail, print_messages
 from cli.report_cmd import build_request, download_report
 from cli.settings import settings_from_args
+from cli.stackrun import sender_token, upsert_district
 from cli.up import Stack, describe, forwarded_args
-from smlog.auth import mint_token
 from smlog.config import SERVICES, Settings
 from smlog.runtime import LONG_STREAM_SECONDS, open_channel
 from smlog.v1 import (
@@ -46,7 +45,6 @@ from smlog.v1 import (
     reports_pb2_grpc,
 )
 
-DISTRICT_ID = 1
 DEMO_OVERRIDES = {
     "db_path": "var/demo.db",
     "sim_time_scale": "0.02",
@@ -102,13 +100,7 @@ async def demo(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def _token(settings: Settings) -> str:
-    return mint_token(
-        settings.jwt_secret,
-        user_id="principal.skinner",
-        district_id=DISTRICT_ID,
-        rights=DEV_RIGHTS,
-        name="Principal Skinner",
-    )
+    return sender_token(settings, "principal.skinner", "Principal Skinner")
 
 
 async def _run_campaigns(settings: Settings, args: argparse.Namespace, console: Console) -> int:
@@ -158,18 +150,12 @@ async def _create_district(
         common_pb2.Calendar(calendar_id=10 + i, school_name=name, school_year=SCHOOL_YEAR)
         for i, name in enumerate(SCHOOLS)
     ]
-    await dispatch.UpsertDistrict(
-        dispatch_pb2.UpsertDistrictRequest(
-            district=common_pb2.District(
-                district_id=DISTRICT_ID,
-                name="Springfield Public Schools",
-                time_zone="America/Chicago",
-                # The demo runs at any hour, so its window is the whole day.
-                dialing_window=common_pb2.DialingWindow(start_minute=0, end_minute=1440),
-                sms_short_code=settings.voxology_short_code,
-            ),
-            calendars=calendars,
-        )
+    await upsert_district(
+        dispatch,
+        settings,
+        name="Springfield Public Schools",
+        time_zone="America/Chicago",
+        calendars=calendars,
     )
     return [c.calendar_id for c in calendars]
 
