@@ -34,8 +34,12 @@ async def run_simulator(
     registry: CollectorRegistry,
     settings: Settings,
     port: int,
-    metrics_port: int,
+    metrics_port: int | None,
 ) -> None:
+    """Serve ``app`` until SIGTERM/SIGINT, with its metrics also on the process's metrics port
+    (``settings.<name>_metrics_port`` unless given)."""
+    if metrics_port is None:
+        metrics_port = settings.metrics_port(name)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

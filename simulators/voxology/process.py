@@ -42,5 +42,5 @@ async def run(settings: Settings, port: int | None, metrics_port: int | None) ->
         app[CORE].registry,
         settings,
         sim.port,
-        settings.voxology_sim_metrics_port if metrics_port is None else metrics_port,
+        metrics_port,
     )
