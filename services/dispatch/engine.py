@@ -64,7 +64,12 @@ class Dispatcher:
         self.clock = clock
         self.policy = DispatchPolicy.from_settings(settings)
         self.catalog = Catalog(db)
-        self.in_flight: set[int] = set()
+        self.in_flight: set[int] = set()  # attempts a worker is sending now
+        # Attempts handed to a pool whose vendor answer is not written yet: their outcomes
+        # wait in the outbox (``drain_outcomes``), so a message never closes before the
+        # answers of its attempts are stored.
+        self.unrecorded: set[int] = set()
+        self._outcomes_held = False
         self.canceled: set[int] = set()
         self._failures: dict[str, int] = {}  # idempotency key -> failed tries before sending
         self._clients = (voice, text, email)
@@ -73,7 +78,8 @@ class Dispatcher:
             db,
             self.policy,
             in_flight=self.in_flight,
-            after=self._after,
+            unrecorded=self.unrecorded,
+            after=self._recorded,
             flush_rows=settings.dispatch_flush_rows,
             flush_seconds=settings.dispatch_flush_seconds,
         )
@@ -101,7 +107,7 @@ class Dispatcher:
     async def start(self) -> None:
         resumed = await unsent_jobs(self.db)
         for job in resumed:
-            self._pool(job).put(job)
+            self._put(job)
         while (await self._drain())[0] >= self.settings.dispatch_outcome_batch:
             pass
         log.info("dispatch resumed", extra={"resent_jobs": len(resumed)})
@@ -147,8 +153,13 @@ class Dispatcher:
     def _pool(self, job: Job) -> VendorPool:
         return self.mailgun if isinstance(job, EmailJob) else self.voxology
 
+    def _put(self, job: Job) -> None:
+        self.unrecorded.update(job.attempt_ids)
+        self._pool(job).put(job)
+
     async def _handle(self, job: Job) -> None:
         if job.message_id in self.canceled:
+            self.unrecorded.difference_update(job.attempt_ids)
             return  # the cancel's transaction made these attempts Canceled
         self.in_flight.update(job.attempt_ids)
         try:
@@ -217,7 +228,7 @@ class Dispatcher:
             self.settings.dispatch_email_batch_size,
         )
         for job in claim.jobs:
-            self._pool(job).put(job)
+            self._put(job)
         for mode, count in claim.created.items():
             metrics.ATTEMPTS_CREATED.labels(MODE_NAMES[mode]).inc(count)
         self._after(claim.settled, claim.results)
@@ -232,9 +243,16 @@ class Dispatcher:
         if settled.redials:
             self.wake()
 
+    def _recorded(self, settled: Settled, results: list[tuple[int, int]]) -> None:
+        """After the writer's flush: outcomes held for its attempts may be drained now."""
+        self._after(settled, results)
+        if self._outcomes_held:
+            self.nudge()
+
     async def _drain(self) -> tuple[int, Settled]:
+        self._outcomes_held = bool(self.unrecorded)
         count, settled, results = await drain_outcomes(
-            self.db, self.policy, self.settings.dispatch_outcome_batch
+            self.db, self.policy, self.settings.dispatch_outcome_batch, self.unrecorded
         )
         self._after(settled, results)
         return count, settled

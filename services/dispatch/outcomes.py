@@ -25,20 +25,25 @@ def _name(status: int) -> str:
 
 
 async def drain_outcomes(
-    db: Database, policy: DispatchPolicy, limit: int
+    db: Database, policy: DispatchPolicy, limit: int, held: Collection[int] = ()
 ) -> tuple[int, Settled, Results]:
     """Consume up to ``limit`` unconsumed rows of ``attempt_outcomes`` (the status service's
     outbox): the target of each final attempt is settled (redial, final, counters). An empty
-    outbox is seen on a reader, without taking the write lock status needs."""
+    outbox is seen on a reader, without taking the write lock status needs.
+
+    Outcomes of ``held`` attempts (sent, their vendor answer not yet written) stay in the
+    outbox for a later drain: a callback can overtake the vendor's answer, and settling it
+    first could close the message while its attempts still lack their vendor reference."""
     if await db.fetch_one("SELECT 1 FROM attempt_outcomes WHERE consumed = 0 LIMIT 1") is None:
         return 0, Settled(), []
     async with db.transaction() as tx:
-        rows = await tx.fetch_all(
+        found = await tx.fetch_all(
             "SELECT o.attempt_id, o.status, o.status_time, a.target_id, a.number, a.mode"
             " FROM attempt_outcomes o LEFT JOIN attempts a ON a.id = o.attempt_id"
             " WHERE o.consumed = 0 ORDER BY o.attempt_id LIMIT ?",
-            (limit,),
+            (limit + len(held),),
         )
+        rows = [r for r in found if int(r[0]) not in held][:limit]
         if not rows:
             return 0, Settled(), []
         finals = [

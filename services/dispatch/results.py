@@ -42,6 +42,7 @@ class ResultWriter:
         policy: DispatchPolicy,
         *,
         in_flight: set[int],
+        unrecorded: set[int],
         after: Callable[[Settled, list[tuple[int, int]]], None],
         flush_rows: int,
         flush_seconds: float,
@@ -49,6 +50,7 @@ class ResultWriter:
         self._db = db
         self._policy = policy
         self._in_flight = in_flight
+        self._unrecorded = unrecorded
         self._after = after
         self._flush_rows = flush_rows
         self._flush_seconds = flush_seconds
@@ -94,6 +96,7 @@ class ResultWriter:
             raise
         for answer in batch:
             self._in_flight.difference_update(answer.attempt_ids)
+            self._unrecorded.difference_update(answer.attempt_ids)
         if not self._pending:
             self._idle.set()
         self._after(settled, results)
