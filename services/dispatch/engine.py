@@ -37,6 +37,7 @@ from services.dispatch.results import Answer, ResultWriter
 from services.dispatch.resume import unsent_jobs
 from services.dispatch.senders import Senders
 from smlog.config import Settings
+from smlog.runtime.tasks import wait_event
 from smlog.store import Database
 from smlog.v1.common_pb2 import DeviceStatus
 from smlog.vendors import EmailClient, TextClient, VoiceClient
@@ -206,8 +207,7 @@ class Dispatcher:
             if progressed:
                 await asyncio.sleep(0)
                 continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.settings.dispatch_poll_seconds)
+            await wait_event(self._wake, self.settings.dispatch_poll_seconds)
 
     async def _claim_once(self) -> bool:
         batch = self.settings.dispatch_claim_batch
@@ -269,10 +269,7 @@ class Dispatcher:
                 count = 0
             if count >= self.settings.dispatch_outcome_batch:
                 continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    self._nudge.wait(), self.settings.dispatch_outcome_poll_seconds
-                )
+            await wait_event(self._nudge, self.settings.dispatch_outcome_poll_seconds)
 
     async def _deadline_loop(self) -> None:
         limit = self.settings.dispatch_outcome_batch

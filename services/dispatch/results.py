@@ -8,13 +8,13 @@ makes them Error (4xx) or Vendor Error (retries exhausted), final.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from services.dispatch.finals import Final, Settled, settle
 from services.dispatch.policy import DispatchPolicy
+from smlog.runtime.tasks import wait_event
 from smlog.store import Database
 
 __all__ = ["Answer", "ResultWriter"]
@@ -72,8 +72,7 @@ class ResultWriter:
 
     async def run(self) -> None:
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._full.wait(), self._flush_seconds)
+            await wait_event(self._full, self._flush_seconds)
             self._full.clear()
             try:
                 await self.flush()

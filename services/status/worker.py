@@ -21,7 +21,7 @@ from services.status.optout import HelpReply, Keyword
 from services.status.parking import expire_parked, prune, retry_parked
 from smlog.clock import now_us
 from smlog.config import Settings
-from smlog.runtime.tasks import cancel_task
+from smlog.runtime.tasks import cancel_task, wait_event
 from smlog.store import Database
 from smlog.vendors import TextClient, VendorError
 
@@ -110,8 +110,7 @@ class StatusWorker:
         next_maintenance = loop.time()
         interval = max(self._settings.status_parked_retry_seconds, 0.05)
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=interval)
+            await wait_event(self._wake, interval)
             # Let a burst of commits gather: applying 2 rows per transaction would cost the
             # edge more than the few milliseconds this waits (the webhooks are answered).
             await asyncio.sleep(_COALESCE_SECONDS)

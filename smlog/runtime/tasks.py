@@ -22,3 +22,17 @@ def free_port(host: str = "127.0.0.1") -> int:
         s.bind((host, 0))
         port: int = s.getsockname()[1]
         return port
+
+
+async def wait_event(event: asyncio.Event, timeout: float) -> bool:
+    """Wait until ``event`` is set or ``timeout`` seconds pass; True when it was set.
+
+    The idle wait of every background loop. Not ``asyncio.wait_for``: on Python 3.11 it
+    swallows a cancel that arrives as the event is set, and the loop being stopped runs on.
+    """
+    try:
+        async with asyncio.timeout(timeout):
+            await event.wait()
+    except TimeoutError:
+        return False
+    return True
