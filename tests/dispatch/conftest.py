@@ -43,12 +43,16 @@ async def make(tmp_path: Path) -> AsyncIterator[object]:
 
     async def factory(clock: object = None, **changes: object) -> Harness:
         harness = await make_harness(tmp_path, clock, **changes)
+        window = {}
         if harness.clock is None:
             from services.dispatch.clock import SystemClock
 
             harness.clock = SystemClock()
+            # On the real clock a test runs at any hour: dial all day. A test on a manual
+            # clock gets the district's default window (8:00 to 21:00) to test against.
+            window = {"start_minute": 0, "end_minute": 1440}
         await harness.start_dispatch()
-        await harness.district()
+        await harness.district(**window)
         made.append(harness)
         return harness
 
