@@ -250,10 +250,12 @@ class Dispatcher:
             self.nudge()
 
     async def _drain(self) -> tuple[int, Settled]:
-        self._outcomes_held = bool(self.unrecorded)
-        count, settled, results = await drain_outcomes(
+        if self.writer.pending:
+            await self.writer.flush()  # answers first: fewer outcomes held back below
+        count, settled, results, held = await drain_outcomes(
             self.db, self.policy, self.settings.dispatch_outcome_batch, self.unrecorded
         )
+        self._outcomes_held = held > 0
         self._after(settled, results)
         return count, settled
 

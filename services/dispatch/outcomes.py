@@ -26,26 +26,28 @@ def _name(status: int) -> str:
 
 async def drain_outcomes(
     db: Database, policy: DispatchPolicy, limit: int, held: Collection[int] = ()
-) -> tuple[int, Settled, Results]:
+) -> tuple[int, Settled, Results, int]:
     """Consume up to ``limit`` unconsumed rows of ``attempt_outcomes`` (the status service's
     outbox): the target of each final attempt is settled (redial, final, counters). An empty
     outbox is seen on a reader, without taking the write lock status needs.
 
     Outcomes of ``held`` attempts (sent, their vendor answer not yet written) stay in the
-    outbox for a later drain: a callback can overtake the vendor's answer, and settling it
-    first could close the message while its attempts still lack their vendor reference."""
+    outbox for a later drain, and are counted in the last value returned: a callback can
+    overtake the vendor's answer, and settling it first could close the message while its
+    attempts still lack their vendor reference."""
     if await db.fetch_one("SELECT 1 FROM attempt_outcomes WHERE consumed = 0 LIMIT 1") is None:
-        return 0, Settled(), []
+        return 0, Settled(), [], 0
     async with db.transaction() as tx:
         found = await tx.fetch_all(
             "SELECT o.attempt_id, o.status, o.status_time, a.target_id, a.number, a.mode"
             " FROM attempt_outcomes o LEFT JOIN attempts a ON a.id = o.attempt_id"
             " WHERE o.consumed = 0 ORDER BY o.attempt_id LIMIT ?",
-            (limit + len(held),),
+            (limit,),
         )
-        rows = [r for r in found if int(r[0]) not in held][:limit]
+        rows = [r for r in found if int(r[0]) not in held]
+        skipped = len(found) - len(rows)
         if not rows:
-            return 0, Settled(), []
+            return 0, Settled(), [], skipped
         finals = [
             Final(int(r[3]), int(r[4]), int(r[1]), int(r[2])) for r in rows if r[3] is not None
         ]
@@ -55,7 +57,7 @@ async def drain_outcomes(
             "UPDATE attempt_outcomes SET consumed = 1 WHERE attempt_id = ?",
             [(int(r[0]),) for r in rows],
         )
-    return len(rows), settled, results
+    return len(rows), settled, results, skipped
 
 
 def _expired_status(mode: int, status: int) -> int:

@@ -67,6 +67,11 @@ class ResultWriter:
         if self._rows >= self._flush_rows:
             self._full.set()
 
+    @property
+    def pending(self) -> bool:
+        """Answers are waiting to be written."""
+        return bool(self._pending)
+
     async def drained(self) -> None:
         await self._idle.wait()
 
