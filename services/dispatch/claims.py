@@ -16,6 +16,7 @@ from typing import Any
 from services.dispatch.catalog import Catalog
 from services.dispatch.finals import Final, Settled, settle
 from services.dispatch.jobs import EmailJob, Job, PhoneJob
+from services.dispatch.optouts import opted_out_numbers
 from services.dispatch.policy import EMAIL, INBOX, MODES, TEXT, VOICE, DispatchPolicy
 from smlog.domain import status_group
 from smlog.store import Database, Transaction
@@ -111,27 +112,19 @@ async def _drop_opted_out(
 ) -> tuple[list[_Due], list[Final]]:
     """Texts to numbers that replied STOP after the campaign started: closed as Opt-Out with
     no attempt (StartDispatch suppressed those that had opted out before)."""
-    phones = sorted({row.address for row in rows})
-    marks = ",".join("?" * len(phones))
-    found = await tx.fetch_all(
-        f"SELECT phone, short_code FROM sms_opt_outs WHERE opted_out = 1 AND phone IN ({marks})",  # noqa: S608
-        phones,
-    )
-    if not found:
-        return rows, []
-    codes: dict[str, set[str]] = {}
-    for r in found:
-        codes.setdefault(str(r[0]), set()).add(str(r[1]))
+    by_code: dict[str, list[_Due]] = {}
+    for row in rows:
+        by_code.setdefault((await catalog.message(row.message_id)).short_code, []).append(row)
     kept: list[_Due] = []
     finals: list[Final] = []
-    for row in rows:
-        stopped = codes.get(row.address)
-        district_code = (await catalog.message(row.message_id)).short_code
-        if stopped and (not district_code or district_code in stopped):
-            # Texts are never redialed: this is the target's first and only attempt.
-            finals.append(Final(row.target_id, 0, _S.DEVICE_STATUS_OPT_OUT, now_us))
-        else:
-            kept.append(row)
+    for code, group in by_code.items():
+        stopped = await opted_out_numbers(tx, code, sorted({row.address for row in group}))
+        for row in group:
+            if row.address in stopped:
+                # Texts are never redialed: this is the target's first and only attempt.
+                finals.append(Final(row.target_id, 0, _S.DEVICE_STATUS_OPT_OUT, now_us))
+            else:
+                kept.append(row)
     return kept, finals
 
 

@@ -8,6 +8,7 @@ all final at once ends at its start.
 from __future__ import annotations
 
 from services.dispatch.finals import message_outcome
+from services.dispatch.optouts import opted_out_numbers
 from services.dispatch.policy import modes_of, priority_of
 from services.dispatch.resolution import Resolution, resolve
 from smlog.domain import status_group
@@ -22,14 +23,7 @@ _M = MessageStatus
 
 async def _opted_out(tx: Transaction, district_id: int) -> set[str]:
     row = await tx.fetch_one("SELECT sms_short_code FROM districts WHERE id = ?", (district_id,))
-    short_code = str(row[0]) if row is not None else ""
-    if short_code:
-        rows = await tx.fetch_all(
-            "SELECT phone FROM sms_opt_outs WHERE opted_out = 1 AND short_code = ?", (short_code,)
-        )
-    else:  # no short code configured: a STOP to any short code counts
-        rows = await tx.fetch_all("SELECT phone FROM sms_opt_outs WHERE opted_out = 1")
-    return {str(r[0]) for r in rows}
+    return await opted_out_numbers(tx, str(row[0] or "") if row is not None else "")
 
 
 async def start_dispatch(db: Database, message_id: int, now_us: int) -> bool:
