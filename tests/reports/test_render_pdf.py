@@ -7,20 +7,45 @@ import io
 from pypdf import PdfReader
 
 from services.reports.render.content import NO_ROWS_TEXT
+from services.reports.render.pdf_table import PAD, ROW_HEIGHT
+from services.reports.render.pdf_writer import MARGIN
 from services.reports.render.synthetic import synthetic_row
 from smlog.readmodel import DeliveryRow
+from smlog.v1 import log_pb2
 from smlog.v1.reports_pb2 import ReportFormat
 
-from .conftest import S, collect, context, four_mode_detail
+from .conftest import M, S, collect, context, four_mode_detail, row
 
 PDF = ReportFormat.REPORT_FORMAT_PDF
 
 
-async def pages(rows: list[DeliveryRow], statuses: tuple[int, ...] | None = None) -> list[str]:
-    data, _ = await collect(PDF, context(rows, statuses=statuses), rows)
+async def pdf(
+    rows: list[DeliveryRow],
+    statuses: tuple[int, ...] | None = None,
+    detail: log_pb2.MessageDetail | None = None,
+) -> PdfReader:
+    data, _ = await collect(PDF, context(rows, statuses=statuses, detail=detail), rows)
     assert data.startswith(b"%PDF-")
+    return PdfReader(io.BytesIO(data))
+
+
+async def pages(
+    rows: list[DeliveryRow],
+    statuses: tuple[int, ...] | None = None,
+    detail: log_pb2.MessageDetail | None = None,
+) -> list[str]:
     # Text extraction breaks lines at cells; one space between words is what we compare.
-    return [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages]
+    reader = await pdf(rows, statuses, detail)
+    return [" ".join(page.extract_text().split()) for page in reader.pages]
+
+
+def fonts(reader: PdfReader) -> set[str]:
+    """The base font names in the pages' resources, without a subset's "ABCDEF+" prefix."""
+    return {
+        str(font["/BaseFont"]).lstrip("/").rsplit("+", 1)[-1]
+        for page in reader.pages
+        for font in page["/Resources"]["/Font"].values()
+    }
 
 
 async def test_first_page_has_header_fields(rows: list[DeliveryRow]) -> None:
@@ -105,3 +130,67 @@ async def test_no_rows_prints_a_notice() -> None:
     assert NO_ROWS_TEXT in found[1]
     assert "Selected Statuses Vendor Error" in found[0]
     assert "Recipients with No Device" not in found[0]
+
+
+# Text outside WinAnsi --------------------------------------------------------------------
+
+VIETNAMESE = "Nguyễn Thị Ánh"
+RUSSIAN = "Дмитрий Иванов"
+SUBJECT = "Nghỉ lễ Tết: trường đóng cửa"
+
+
+def unicode_rows() -> list[DeliveryRow]:
+    voice, busy = M.DELIVERY_MODE_VOICE, S.DEVICE_STATUS_BUSY
+    return [
+        row(1, VIETNAMESE, voice, busy, None, student=RUSSIAN, device="(***) ***-0501"),
+        row(2, "Zoë Brontë", voice, busy, None, student="王小明", device="(***) ***-0502"),
+        row(3, "Ann Lee", voice, busy, None, student="Zoe\u0308 Lee", device="(***) ***-0503"),
+        row(4, f"{VIETNAMESE} {RUSSIAN}", voice, busy, None, device="(***) ***-0504"),
+    ]
+
+
+def unicode_detail() -> log_pb2.MessageDetail:
+    detail = four_mode_detail()
+    detail.message_details.subject = SUBJECT
+    return detail
+
+
+async def test_text_outside_winansi_prints_in_dejavu_sans() -> None:
+    reader = await pdf(unicode_rows(), detail=unicode_detail())
+    found = [" ".join(page.extract_text().split()) for page in reader.pages]
+    assert f"Subject {SUBJECT}" in found[0]  # a header field
+    for text in found:  # the page heading (bold) on every page
+        assert f"Riverside Unified School District - Message 2024: {SUBJECT}" in text
+    details = found[1]
+    assert VIETNAMESE in details
+    assert RUSSIAN in details
+    assert "Zoë Brontë" in details  # WinAnsi: Helvetica as before
+    assert "Zoë Lee" in details  # decomposed accents are composed first
+    assert "王小明" not in details
+    assert "???" in details  # no glyphs in DejaVu Sans either: one "?" each
+    assert f"{VIETNAMESE} Дмитрий…" in details  # cut to its column, with an ellipsis
+    assert fonts(reader) == {"Helvetica", "Helvetica-Bold", "DejaVuSans", "DejaVuSans-Bold"}
+
+
+async def test_dejavu_cells_sit_in_their_row_and_column() -> None:
+    reader = await pdf(unicode_rows(), detail=unicode_detail())
+    at: dict[str, tuple[float, float]] = {}
+
+    def visit(text: str, cm: object, tm: list[float], font: object, size: object) -> None:
+        if text.strip():
+            at[text.strip()] = (round(tm[4], 2), round(tm[5], 2))
+
+    reader.pages[1].extract_text(visitor_text=visit)
+    first_row_baseline = at["Recipient"][1] - ROW_HEIGHT
+    assert at["Recipient"][1] == at["Vendor Detail"][1]  # the header row
+    assert at[VIETNAMESE] == (MARGIN + PAD, first_row_baseline)
+    assert at[RUSSIAN] == (at["Student"][0], first_row_baseline)
+    # The Helvetica cells of that row did not move: the device is in its column and row.
+    device = next(text for text in at if text.startswith("Voice (***) ***-0501"))
+    assert at[device][1] == first_row_baseline
+
+
+async def test_winansi_report_embeds_no_truetype_font(rows: list[DeliveryRow]) -> None:
+    # "Zoë 王小明" prints as "Zoë ???" in Helvetica: DejaVu Sans would print the same.
+    reader = await pdf(rows)
+    assert fonts(reader) == {"Helvetica", "Helvetica-Bold"}

@@ -13,7 +13,14 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
 from services.reports.render.content import TITLE, ZERO_NOTE, Field, ReportContent
-from services.reports.render.pdf_text import BOLD_FONT, FONT, to_winansi
+from services.reports.render.pdf_text import (
+    BOLD_FONT,
+    FONT,
+    UNICODE_BOLD_FONT,
+    UNICODE_FONT,
+    to_winansi,
+    unicode_text,
+)
 
 _BODY = ParagraphStyle("body", fontName=FONT, fontSize=8.5, leading=10.5)
 _LABEL = ParagraphStyle("label", parent=_BODY, fontName=BOLD_FONT)
@@ -25,13 +32,21 @@ _GRID = colors.Color(0.7, 0.7, 0.7)
 _SHADE = colors.Color(0.9, 0.9, 0.9)
 
 
-def printable(text: str) -> str:
-    """Text limited to what the built-in fonts can show, escaped for Paragraph markup."""
-    return escape(to_winansi(text).encode("latin-1").decode("cp1252", errors="replace"))
+def printable(text: str, bold: bool = False) -> str:
+    """The text as Paragraph markup, escaped.
+
+    In the style's Helvetica when WinAnsi has the text, else in DejaVu Sans (the bold one
+    for bold styles) with a ``<font>`` tag; see pdf_text.unicode_text.
+    """
+    shown = unicode_text(text, bold)
+    if shown is None:
+        return escape(to_winansi(text).encode("latin-1").decode("cp1252", errors="replace"))
+    name = UNICODE_BOLD_FONT if bold else UNICODE_FONT
+    return f'<font name="{name}">{escape(shown)}</font>'
 
 
 def _para(text: str, style: ParagraphStyle = _BODY) -> Paragraph:
-    return Paragraph(printable(text), style)
+    return Paragraph(printable(text, bold=style.fontName == BOLD_FONT), style)
 
 
 def _table(data: list[list[Flowable | str]], widths: list[float], shade_first_row: bool) -> Table:

@@ -14,7 +14,15 @@ from itertools import pairwise
 from reportlab.pdfgen.canvas import Canvas
 
 from services.reports.render.content import RECIPIENT_COLUMNS
-from services.reports.render.pdf_text import BOLD_FONT, FONT, pdf_string
+from services.reports.render.pdf_text import (
+    BOLD_FONT,
+    FONT,
+    UNICODE_FONT,
+    fit_unicode,
+    is_winansi,
+    pdf_string,
+    unicode_text,
+)
 
 FONT_SIZE = 7.5
 ROW_HEIGHT = 10.5
@@ -79,11 +87,17 @@ class TableDrawer:
                 f"{left:.2f} {top - (i + 1) * ROW_HEIGHT:.2f} {self.width:.2f} {ROW_HEIGHT} re"
             )
         ops.append("f 0 g BT")
-        ops.append(f"1 0 0 1 {self._lefts[0] + PAD:.2f} {top - ROW_HEIGHT + BASELINE:.2f} Tm")
+        # Rounded as in Tm, so that cells drawn apart share their row's baseline exactly.
+        first_baseline = round(top - ROW_HEIGHT + BASELINE, 2)
+        ops.append(f"1 0 0 1 {self._lefts[0] + PAD:.2f} {first_baseline:.2f} Tm")
         s1, s2, s3, s4, s5, s6, s7 = self._steps
         r1, r2, r3, r4, r5, r6, r7 = self._rooms
         size = FONT_SIZE
-        for c in rows:
+        apart: list[tuple[float, float, str]] = []  # x, baseline, text for DejaVu Sans
+        for n, c in enumerate(rows):
+            line = "".join(c)
+            if not line.isascii() and not is_winansi(line):
+                c = self._set_apart(c, first_baseline - n * ROW_HEIGHT, apart)
             ops.append(
                 f"({pdf_string(c[0], size, r1)}) Tj {s1} ({pdf_string(c[1], size, r2)}) Tj {s2} "
                 f"({pdf_string(c[2], size, r3)}) Tj {s3} ({pdf_string(c[3], size, r4)}) Tj {s4} "
@@ -95,7 +109,26 @@ class TableDrawer:
         # Tf is graphics state and carries into the text object below.
         canvas.setFont(FONT, FONT_SIZE)
         canvas.addLiteral("\n".join(ops))
+        if apart:  # left empty above; drawn where the Td steps would have put them
+            canvas.setFont(UNICODE_FONT, FONT_SIZE)
+            for x, y, text in apart:
+                canvas.drawString(x, y, text)
         # A hairline under the table closes it visually.
         bottom = top - len(rows) * ROW_HEIGHT
         canvas.setLineWidth(0.5)
         canvas.line(left, bottom, left + self.width, bottom)
+
+    def _set_apart(
+        self, cells: Sequence[str], baseline: float, apart: list[tuple[float, float, str]]
+    ) -> Sequence[str]:
+        """The row's cells with those for DejaVu Sans emptied; those go to ``apart``."""
+        kept: list[str] | None = None
+        for i, text in enumerate(cells):
+            shown = unicode_text(text)
+            if shown is not None:
+                if kept is None:
+                    kept = list(cells)
+                kept[i] = ""
+                shown = fit_unicode(shown, UNICODE_FONT, FONT_SIZE, self._rooms[i])
+                apart.append((self._lefts[i] + PAD, baseline, shown))
+        return cells if kept is None else kept

@@ -1,20 +1,31 @@
-"""PDF text for the built-in Helvetica: WinAnsi encoding, widths, ellipsis and escaping.
+"""PDF text: Helvetica (WinAnsi) for almost all text, DejaVu Sans for the rest.
 
 The Recipient Details table is written as raw PDF text operators (see pdf_table), so this
-module does by hand, and cheaply, what reportlab's drawString does for every string.
-Characters outside WinAnsi (Windows-1252) fall back to their unaccented letter ("ễ" -> "e")
-or "?": the built-in PDF fonts have no other glyphs; CSV and DOCX keep every character.
+module does by hand, and cheaply, what reportlab's drawString does for every string in the
+built-in Helvetica: WinAnsi (Windows-1252) encoding, widths, ellipsis and escaping.
+
+The built-in fonts only have WinAnsi glyphs. Text with a character outside WinAnsi
+("Nguyễn", "Дмитрий") is drawn with DejaVu Sans instead (unicode_text, fit_unicode): a
+TrueType font shipped in services/reports/fonts and registered with reportlab on first use,
+of which reportlab embeds only the glyphs a document uses. Characters that DejaVu Sans lacks
+too (Chinese, Japanese, Korean, ...) print as their base letter when it has one, else as
+"?". CSV and DOCX keep every character.
 """
 
 from __future__ import annotations
 
 import codecs
+import io
 import re
+import threading
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Callable
+from importlib import resources
 from itertools import accumulate
 
-from reportlab.pdfbase.pdfmetrics import getFont
+from reportlab.pdfbase.pdfmetrics import getFont, registerFont
+from reportlab.pdfbase.ttfonts import TTFont
 
 FONT = "Helvetica"
 BOLD_FONT = "Helvetica-Bold"
@@ -28,31 +39,46 @@ _ESCAPES.update({c: f"\\{c:03o}" for c in range(128, 256)})
 _SPECIAL = re.compile(r"[()\\\x80-\U0010ffff]").search
 
 
+def is_winansi(text: str) -> bool:
+    """Whether WinAnsi (Windows-1252) has every character of the text (as it is, not NFC)."""
+    try:
+        text.encode("cp1252")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _base_letters(char: str, has: Callable[[str], bool]) -> str:
+    """The character without its accents ("ǖ" -> "u") when ``has`` them all, else "?"."""
+    base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+    return base if base and all(map(has, base)) else "?"
+
+
 def _fallback(error: UnicodeError) -> tuple[str, int]:
     """A codec error handler: an unencodable character becomes its base letter, or "?"."""
     if not isinstance(error, UnicodeEncodeError):
         raise error
-    out = []
-    for char in error.object[error.start : error.end]:
-        base = "".join(
-            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
-        )
-        try:
-            base.encode("cp1252")
-        except UnicodeEncodeError:
-            base = ""
-        out.append(base or "?")
-    return "".join(out), error.end
+    chars = error.object[error.start : error.end]
+    return "".join(_base_letters(char, is_winansi) for char in chars), error.end
 
 
 codecs.register_error("smlog_winansi", _fallback)
 
 
 def to_winansi(text: str) -> str:
-    """The text as WinAnsi codes (one str char per byte, latin-1 style)."""
+    """The text as WinAnsi codes (one str char per byte, latin-1 style), for Helvetica.
+
+    For text that unicode_text() leaves to Helvetica. Decomposed accents are composed first
+    ("e" + U+0308 -> "ë"); any other character outside WinAnsi becomes its base letter or
+    "?", which is what DejaVu Sans prints too for characters it lacks (Chinese, ...).
+    """
     if text.isascii():
         return text
-    return text.encode("cp1252", "smlog_winansi").decode("latin-1")
+    try:
+        return text.encode("cp1252").decode("latin-1")
+    except UnicodeEncodeError:
+        text = unicodedata.normalize("NFC", text)
+        return text.encode("cp1252", "smlog_winansi").decode("latin-1")
 
 
 def width(code_text: str, size: float) -> float:
@@ -79,7 +105,79 @@ def escape(code_text: str) -> str:
 
 
 def pdf_string(text: str, size: float, room: float) -> str:
-    """Any text, encoded, cut to ``room`` points and escaped for a ``(...) Tj`` operator."""
+    """Text for Helvetica, encoded, cut to ``room`` points and escaped for ``(...) Tj``.
+
+    Text that unicode_text() sends to DejaVu Sans is for the caller to draw apart.
+    """
     if len(text) * MAX_ADVANCE * size <= room and _SPECIAL(text) is None:
         return text  # the common case: short plain ASCII
     return escape(fit(to_winansi(text), size, room))
+
+
+# DejaVu Sans, for text outside WinAnsi -------------------------------------------------
+
+UNICODE_FONT = "DejaVuSans"
+UNICODE_BOLD_FONT = "DejaVuSans-Bold"
+UNICODE_ELLIPSIS = "\u2026"
+_FONT_FILES: dict[str, str] = {
+    UNICODE_FONT: "DejaVuSans.ttf",
+    UNICODE_BOLD_FONT: "DejaVuSans-Bold.ttf",
+}
+_fonts: dict[str, TTFont] = {}
+_fonts_lock = threading.Lock()  # reports render in worker threads
+
+
+def unicode_font(name: str = UNICODE_FONT) -> TTFont:
+    """``UNICODE_FONT`` or ``UNICODE_BOLD_FONT``, registered with reportlab on first use.
+
+    Loading a font reads its file (about 0.7 MB) and parses its tables, so it happens once
+    per process, and only when some report has text outside WinAnsi.
+    """
+    font = _fonts.get(name)
+    if font is None:
+        with _fonts_lock:
+            font = _fonts.get(name)
+            if font is None:
+                data = resources.files("services.reports.fonts").joinpath(_FONT_FILES[name])
+                font = TTFont(name, io.BytesIO(data.read_bytes()))
+                registerFont(font)
+                _fonts[name] = font
+    return font
+
+
+def unicode_text(text: str, bold: bool = False) -> str | None:
+    """None when Helvetica can print the text (WinAnsi); else the text for DejaVu Sans.
+
+    The text for DejaVu Sans is composed (NFC), and characters that the font lacks (Chinese,
+    Japanese, Korean, ...) become their base letter or "?". When that leaves only WinAnsi
+    characters ("Zoë 王小明" -> "Zoë ???"), Helvetica prints the same and the answer is
+    None. Cheap for ASCII and WinAnsi text, which is nearly all text.
+    """
+    if text.isascii() or is_winansi(text):
+        return None
+    text = unicodedata.normalize("NFC", text)
+    if is_winansi(text):
+        return None  # decomposed accents that WinAnsi has composed
+    codes = unicode_font(UNICODE_BOLD_FONT if bold else UNICODE_FONT).face.charToGlyph
+    if not all(map(codes.__contains__, map(ord, text))):
+
+        def has(char: str) -> bool:
+            return ord(char) in codes
+
+        text = "".join(c if has(c) else _base_letters(c, has) for c in text)
+        if is_winansi(text):
+            return None
+    return text
+
+
+def fit_unicode(text: str, font_name: str, size: float, room: float) -> str:
+    """Text from unicode_text, cut with "…" when wider than ``room`` points in the font."""
+    face = unicode_font(font_name).face
+    widths, default = face.charWidths, face.defaultWidth
+    advances = [widths.get(code, default) for code in map(ord, text)]
+    limit = room * 1000.0 / size
+    if sum(advances) <= limit:
+        return text
+    ends = list(accumulate(advances))
+    keep = bisect_right(ends, limit - widths.get(ord(UNICODE_ELLIPSIS), default))
+    return text[:keep].rstrip() + UNICODE_ELLIPSIS

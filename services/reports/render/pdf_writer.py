@@ -21,7 +21,16 @@ from services.reports.render.content import NO_ROWS_TEXT, TITLE, build_content
 from services.reports.render.context import ReportContext
 from services.reports.render.pdf_front import front_matter
 from services.reports.render.pdf_table import ROW_HEIGHT, TableBox, TableDrawer
-from services.reports.render.pdf_text import BOLD_FONT, FONT, fit, to_winansi
+from services.reports.render.pdf_text import (
+    BOLD_FONT,
+    FONT,
+    UNICODE_BOLD_FONT,
+    UNICODE_FONT,
+    fit,
+    fit_unicode,
+    to_winansi,
+    unicode_text,
+)
 from services.reports.render.timefmt import LocalTimes, district_zone
 from smlog.readmodel import DeliveryRow
 
@@ -60,15 +69,23 @@ class PdfWriter:
         self._capacity = self._box.rows_per_page(CONTENT_TOP - _SECTION_TITLE_HEIGHT)
 
     # Page furniture ---------------------------------------------------------------------
-    def _text(self, text: str, size: float, room: float) -> str:
-        return fit(to_winansi(text), size, room).encode("latin-1").decode("cp1252")
+    def _draw(self, x: float, y: float, text: str, size: float, room: float, bold: bool) -> None:
+        """Draws the text cut to ``room`` points: Helvetica, or DejaVu Sans if it must."""
+        c = self._canvas
+        shown = unicode_text(text, bold)
+        if shown is None:
+            c.setFont(BOLD_FONT if bold else FONT, size)
+            c.drawString(x, y, fit(to_winansi(text), size, room).encode("latin-1").decode("cp1252"))
+        else:
+            name = UNICODE_BOLD_FONT if bold else UNICODE_FONT
+            c.setFont(name, size)
+            c.drawString(x, y, fit_unicode(shown, name, size, room))
 
     def _end_page(self) -> None:
         c = self._canvas
         width = PAGE_WIDTH - 2 * MARGIN
         top = PAGE_HEIGHT - MARGIN
-        c.setFont(BOLD_FONT, 9)
-        c.drawString(MARGIN, top, self._text(self._content.page_heading, 9, width - 200))
+        self._draw(MARGIN, top, self._content.page_heading, 9, width - 200, bold=True)
         c.setFont(FONT, 9)
         c.drawRightString(PAGE_WIDTH - MARGIN, top, TITLE)
         c.setLineWidth(0.75)
