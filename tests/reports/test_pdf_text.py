@@ -22,6 +22,7 @@ from services.reports.render.pdf_text import (
         "Zoe\u0308",  # decomposed: composed to "Zoë" first
         "\u0152uvre \u2013 \u201cquoted\u201d \u20ac5",  # WinAnsi has these (0x80-0x9F)
         "王小明",  # nothing for DejaVu Sans to add: "???" either way
+        "\u0645\u062d\u0645\u062f",  # Arabic: reportlab cannot lay out right-to-left text
         "Zoë 王小明",
     ],
 )
@@ -38,7 +39,7 @@ def test_winansi_fallbacks() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["Nguyễn Thị Ánh", "Дмитрий Иванов", "Αλέξανδρος", "Łukasz Żółć", "Şükrü Çağ"],
+    ["Nguyễn Thị Ánh", "Дмитрий Иванов", "Αλέξανδρος", "Łukasz Żółć", "Şükrü Çağ", "Գևորգ"],
 )
 def test_dejavu_sans_prints_the_rest(text: str) -> None:
     assert unicode_text(text) == text
@@ -48,6 +49,7 @@ def test_dejavu_sans_prints_the_rest(text: str) -> None:
 def test_dejavu_text_is_composed_and_unknown_characters_become_question_marks() -> None:
     assert unicode_text("Nguye\u0302\u0303n") == "Nguyễn"
     assert unicode_text("Дмитрий 王") == "Дмитрий ?"
+    assert unicode_text("Дмитрий \u05e9") == "Дмитрий ?"  # Hebrew: right-to-left
 
 
 def test_fit_unicode_cuts_with_an_ellipsis() -> None:

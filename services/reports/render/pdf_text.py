@@ -8,8 +8,9 @@ The built-in fonts only have WinAnsi glyphs. Text with a character outside WinAn
 ("Nguyễn", "Дмитрий") is drawn with DejaVu Sans instead (unicode_text, fit_unicode): a
 TrueType font shipped in services/reports/fonts and registered with reportlab on first use,
 of which reportlab embeds only the glyphs a document uses. Characters that DejaVu Sans lacks
-too (Chinese, Japanese, Korean, ...) print as their base letter when it has one, else as
-"?". CSV and DOCX keep every character.
+too (Chinese, Japanese, Korean, Thai, ...), and right-to-left scripts, which reportlab
+cannot lay out, print as their base letter when there is one, else as "?". CSV and DOCX
+keep every character.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import threading
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable
+from functools import cache
 from importlib import resources
 from itertools import accumulate
 
@@ -145,20 +147,32 @@ def unicode_font(name: str = UNICODE_FONT) -> TTFont:
     return font
 
 
+@cache
+def _printable_codes(name: str) -> frozenset[int]:
+    """The code points that the font has a glyph for, less right-to-left scripts.
+
+    reportlab draws left to right without shaping (no HarfBuzz here), so Hebrew and Arabic
+    would come out reversed and unjoined: those count as missing.
+    """
+    codes = unicode_font(name).face.charToGlyph
+    return frozenset(c for c in codes if unicodedata.bidirectional(chr(c)) not in ("R", "AL"))
+
+
 def unicode_text(text: str, bold: bool = False) -> str | None:
     """None when Helvetica can print the text (WinAnsi); else the text for DejaVu Sans.
 
     The text for DejaVu Sans is composed (NFC), and characters that the font lacks (Chinese,
-    Japanese, Korean, ...) become their base letter or "?". When that leaves only WinAnsi
-    characters ("Zoë 王小明" -> "Zoë ???"), Helvetica prints the same and the answer is
-    None. Cheap for ASCII and WinAnsi text, which is nearly all text.
+    Japanese, Korean, Thai, ...; Hebrew and Arabic, see _printable_codes) become their base
+    letter or "?". When that leaves only WinAnsi characters ("Zoë 王小明" -> "Zoë ???"),
+    Helvetica prints the same and the answer is None. Cheap for ASCII and WinAnsi text,
+    which is nearly all text.
     """
     if text.isascii() or is_winansi(text):
         return None
     text = unicodedata.normalize("NFC", text)
     if is_winansi(text):
         return None  # decomposed accents that WinAnsi has composed
-    codes = unicode_font(UNICODE_BOLD_FONT if bold else UNICODE_FONT).face.charToGlyph
+    codes = _printable_codes(UNICODE_BOLD_FONT if bold else UNICODE_FONT)
     if not all(map(codes.__contains__, map(ord, text))):
 
         def has(char: str) -> bool:
