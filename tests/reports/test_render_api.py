@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from google.protobuf.duration_pb2 import Duration
 
-from services.reports.render import content_type, file_name, render, resolve_format
+from services.reports.render import content_type, file_name, render, resolve_format, timefmt
 from services.reports.render.content import build_content
 from services.reports.render.synthetic import synthetic_row
 from services.reports.render.timefmt import LocalTimes, district_zone
@@ -107,3 +107,16 @@ def test_selection_texts() -> None:
     assert header["Selected Statuses"] == "No Device, Busy"
     assert header["Recipients with No Device"] == "12"
     assert header["Total Recipient Count"] == "2,400"
+
+
+def test_local_times_cache_per_second_and_stays_right_when_full(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(timefmt, "_MAX_CACHED_SECONDS", 3)
+    times = LocalTimes(district_zone("America/Chicago"), abbreviate=False)
+    expected = ["2026-03-08 01:30:05", "2026-03-08 03:30:05"]
+    for _ in range(3):  # the second round is served from the cache, the third after a clear
+        assert [times(BEFORE_DST + 999_999), times(AFTER_DST)] == expected
+        for second in range(4):
+            times(AFTER_DST + (second + 1) * 1_000_000)
+    assert times(BEFORE_DST) == expected[0]

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 _HOUR_US = 3_600_000_000
+_MAX_CACHED_SECONDS = 200_000  # about 10 MB of texts at most, cleared when full
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
@@ -33,7 +34,7 @@ def zone_name(zone: tzinfo) -> str:
 class LocalTimes:
     """Formats UTC microseconds as "2026-03-09 14:05:33" (plus " CDT" when ``abbreviate``)."""
 
-    __slots__ = ("_abbreviate", "_days", "_hours", "_zone")
+    __slots__ = ("_abbreviate", "_days", "_hours", "_seconds", "_zone")
 
     def __init__(self, zone: tzinfo, *, abbreviate: bool) -> None:
         self._zone = zone
@@ -41,6 +42,8 @@ class LocalTimes:
         # UTC hour -> (offset in seconds, abbreviation), or None when the hour holds a transition.
         self._hours: dict[int, tuple[int, str] | None] = {}
         self._days: dict[int, str] = {}
+        # UTC second -> text: a campaign's rows share seconds (100,000 devices in minutes).
+        self._seconds: dict[int, str] = {}
 
     def _offset_at(self, seconds: int) -> tuple[int, str]:
         local = datetime.fromtimestamp(seconds, self._zone)
@@ -58,9 +61,18 @@ class LocalTimes:
         """The wall-clock text; "" for a row that has no time yet."""
         if utc_us is None:
             return ""
+        seconds = utc_us // 1_000_000
+        text = self._seconds.get(seconds)
+        if text is not None:
+            return text
+        if len(self._seconds) >= _MAX_CACHED_SECONDS:
+            self._seconds.clear()
+        text = self._seconds[seconds] = self._format(utc_us, seconds)
+        return text
+
+    def _format(self, utc_us: int, seconds: int) -> str:
         hour = utc_us // _HOUR_US
         found = self._hours[hour] if hour in self._hours else self._hour(hour)
-        seconds = utc_us // 1_000_000
         offset, abbreviation = found if found is not None else self._offset_at(seconds)
         day, second_of_day = divmod(seconds + offset, 86400)
         day_text = self._days.get(day)
