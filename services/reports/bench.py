@@ -18,7 +18,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from services.reports.benchseed import DISTRICT_ID, USER_ID, seed_district, seed_message
 from smlog.auth import mint_token
 from smlog.runtime import open_channel
+from smlog.runtime.tasks import free_port
 from smlog.store import SqliteDatabase, migrate
 from smlog.v1 import reports_pb2, reports_pb2_grpc
 
@@ -41,13 +41,6 @@ BIG_ROWS = 1_000_000
 _F = reports_pb2.ReportFormat
 _ROOT = Path(__file__).resolve().parents[2]
 _RIGHTS = ["sent_message_log", "all_messages", "type_general"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -91,7 +84,7 @@ async def _wait_serving(target: str, proc: asyncio.subprocess.Process, timeout: 
 @asynccontextmanager
 async def reports_process(db_path: str, secret: str) -> AsyncIterator[tuple[int, str]]:
     """``smlog serve reports`` on free ports; yields its pid and gRPC target."""
-    port, metrics_port = _free_port(), _free_port()
+    port, metrics_port = free_port(), free_port()
     command = [
         sys.executable, "-m", "cli.main", "serve", "reports", "--db", db_path,
         "--set", f"reports_port={port}", "--set", f"reports_metrics_port={metrics_port}",
