@@ -6,6 +6,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,53 +125,51 @@ async def receiver() -> AsyncIterator[Receiver]:
 VoxFactory = Callable[..., Awaitable[Sim]]
 
 
-@pytest.fixture
-async def start_voxology(
-    receiver: Receiver, http: aiohttp.ClientSession
+@asynccontextmanager
+async def _simulators(
+    http: aiohttp.ClientSession, build: Callable[..., web.Application]
 ) -> AsyncIterator[VoxFactory]:
+    """A factory of simulators built by ``build(**overrides)``, each cleaned up at the end."""
     runners: list[web.AppRunner] = []
 
     async def start(**overrides: Any) -> Sim:
-        settings = voxology.VoxologySettings(
-            **{
-                "time_scale": 0.0,
-                "seed": 7,
-                "call_callback_url": f"{receiver.url}/call",
-                "sms_callback_url": f"{receiver.url}/sms",
-                "inbound_url": f"{receiver.url}/inbound",
-                **overrides,
-            }
-        )
-        app = voxology.build_app(settings)
+        app = build(**overrides)
         runner, url = await _start(app)
         runners.append(runner)
         return Sim(url, app, http)
 
-    yield start
-    for runner in runners:
-        await runner.cleanup()
+    try:
+        yield start
+    finally:
+        for runner in runners:
+            await runner.cleanup()
+
+
+@pytest.fixture
+async def start_voxology(
+    receiver: Receiver, http: aiohttp.ClientSession
+) -> AsyncIterator[VoxFactory]:
+    def build(**overrides: Any) -> web.Application:
+        defaults = {
+            "time_scale": 0.0,
+            "seed": 7,
+            "call_callback_url": f"{receiver.url}/call",
+            "sms_callback_url": f"{receiver.url}/sms",
+            "inbound_url": f"{receiver.url}/inbound",
+        }
+        return voxology.build_app(voxology.VoxologySettings(**{**defaults, **overrides}))
+
+    async with _simulators(http, build) as start:
+        yield start
 
 
 @pytest.fixture
 async def start_mailgun(
     receiver: Receiver, http: aiohttp.ClientSession
 ) -> AsyncIterator[VoxFactory]:
-    runners: list[web.AppRunner] = []
+    def build(**overrides: Any) -> web.Application:
+        defaults = {"time_scale": 0.0, "seed": 7, "webhook_url": f"{receiver.url}/mailgun"}
+        return mailgun.build_app(mailgun.MailgunSettings(**{**defaults, **overrides}))
 
-    async def start(**overrides: Any) -> Sim:
-        settings = mailgun.MailgunSettings(
-            **{
-                "time_scale": 0.0,
-                "seed": 7,
-                "webhook_url": f"{receiver.url}/mailgun",
-                **overrides,
-            }
-        )
-        app = mailgun.build_app(settings)
-        runner, url = await _start(app)
-        runners.append(runner)
-        return Sim(url, app, http)
-
-    yield start
-    for runner in runners:
-        await runner.cleanup()
+    async with _simulators(http, build) as start:
+        yield start
