@@ -16,9 +16,8 @@ from services.reports.render.content import TITLE, ZERO_NOTE, Field, ReportConte
 from services.reports.render.pdf_text import (
     BOLD_FONT,
     FONT,
-    UNICODE_BOLD_FONT,
-    UNICODE_FONT,
     to_winansi,
+    unicode_font_name,
     unicode_text,
 )
 
@@ -41,7 +40,7 @@ def printable(text: str, bold: bool = False) -> str:
     shown = unicode_text(text, bold)
     if shown is None:
         return escape(to_winansi(text).encode("latin-1").decode("cp1252", errors="replace"))
-    name = UNICODE_BOLD_FONT if bold else UNICODE_FONT
+    name = unicode_font_name(bold)
     return f'<font name="{name}">{escape(shown)}</font>'
 
 

@@ -147,6 +147,11 @@ def unicode_font(name: str = UNICODE_FONT) -> TTFont:
     return font
 
 
+def unicode_font_name(bold: bool = False) -> str:
+    """DejaVu Sans for regular text, DejaVu Sans Bold for bold text."""
+    return UNICODE_BOLD_FONT if bold else UNICODE_FONT
+
+
 @cache
 def _printable_codes(name: str) -> frozenset[int]:
     """The code points that the font has a glyph for, less right-to-left scripts.
@@ -172,7 +177,7 @@ def unicode_text(text: str, bold: bool = False) -> str | None:
     text = unicodedata.normalize("NFC", text)
     if is_winansi(text):
         return None  # decomposed accents that WinAnsi has composed
-    codes = _printable_codes(UNICODE_BOLD_FONT if bold else UNICODE_FONT)
+    codes = _printable_codes(unicode_font_name(bold))
     if not all(map(codes.__contains__, map(ord, text))):
 
         def has(char: str) -> bool:

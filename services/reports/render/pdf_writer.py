@@ -24,11 +24,10 @@ from services.reports.render.pdf_table import ROW_HEIGHT, TableBox, TableDrawer
 from services.reports.render.pdf_text import (
     BOLD_FONT,
     FONT,
-    UNICODE_BOLD_FONT,
-    UNICODE_FONT,
     fit,
     fit_unicode,
     to_winansi,
+    unicode_font_name,
     unicode_text,
 )
 from services.reports.render.timefmt import LocalTimes, district_zone
@@ -77,7 +76,7 @@ class PdfWriter:
             c.setFont(BOLD_FONT if bold else FONT, size)
             c.drawString(x, y, fit(to_winansi(text), size, room).encode("latin-1").decode("cp1252"))
         else:
-            name = UNICODE_BOLD_FONT if bold else UNICODE_FONT
+            name = unicode_font_name(bold)
             c.setFont(name, size)
             c.drawString(x, y, fit_unicode(shown, name, size, room))
 
