@@ -255,8 +255,12 @@ class Dispatcher:
             self._put(job)
         for answer in turn.expired:
             self.writer.add(answer)
-        if turn.stale or turn.deferred:
+        if turn.stale or turn.deferred or turn.resumed:
             async with self.db.transaction() as tx:
+                tx.queue(
+                    "UPDATE vendor_retries SET due_time = ? WHERE mode = ? AND due_time > ?",
+                    [(now, mode, now) for mode in turn.resumed],
+                )
                 tx.queue(
                     "DELETE FROM vendor_retries WHERE idempotency_key = ?",
                     [(key,) for key in turn.stale],

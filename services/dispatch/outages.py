@@ -42,6 +42,7 @@ class Turn:
     expired: list[Answer] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)  # rows with nothing left to send
     deferred: list[tuple[int, int, str]] = field(default_factory=list)  # (due, shift, key)
+    resumed: list[int] = field(default_factory=list)  # modes whose breaker closed: due now
 
 
 class Outages:
@@ -49,16 +50,30 @@ class Outages:
         self.schedule = RetrySchedule.from_settings(settings)
         self._catalog = catalog
         probe_us = int(settings.vendor_breaker_probe_seconds * 1_000_000)
+        self._closed: set[int] = set()  # modes whose breaker closed since the last turn
         self.breakers = {
             mode: Breaker(
                 settings.vendor_breaker_failures,
                 probe_us,
-                on_change=_observer(channel.vendor, channel.name),
+                on_change=self._observer(mode),
             )
-            for mode, channel in CHANNELS.items()
+            for mode in CHANNELS
         }
         self.retrying: set[str] = set()  # keys of held requests handed to a pool again
         self.any_held = True  # unknown at start; False once a turn found the table empty
+
+    def _observer(self, mode: int) -> Callable[[bool], None]:
+        channel = CHANNELS[mode]
+
+        def changed(is_open: bool) -> None:
+            vm.BREAKER_OPEN.labels(channel.vendor, channel.name).set(int(is_open))
+            if is_open:
+                vm.BREAKER_OPENED.labels(channel.vendor, channel.name).inc()
+            else:
+                self._closed.add(mode)  # the vendor is back: its held requests are due now
+
+        vm.BREAKER_OPEN.labels(channel.vendor, channel.name).set(0)
+        return changed
 
     # -- per job ---------------------------------------------------------------------------
 
@@ -121,7 +136,8 @@ class Outages:
     ) -> Turn:
         """Held requests due now, per mode within ``room(mode)`` jobs. ``writing``: holds
         are waiting in the writer (the table is not the whole story yet)."""
-        turn = Turn()
+        turn = Turn(resumed=sorted(self._closed))
+        self._closed.clear()
         if not self.any_held:
             return turn
         if await db.fetch_one("SELECT 1 FROM vendor_retries LIMIT 1") is None:
@@ -176,13 +192,3 @@ class Outages:
 
 def _mode(job: Job) -> int:
     return EMAIL if isinstance(job, EmailJob) else job.mode
-
-
-def _observer(vendor: str, channel: str) -> Callable[[bool], None]:
-    def changed(is_open: bool) -> None:
-        vm.BREAKER_OPEN.labels(vendor, channel).set(int(is_open))
-        if is_open:
-            vm.BREAKER_OPENED.labels(vendor, channel).inc()
-
-    vm.BREAKER_OPEN.labels(vendor, channel).set(0)
-    return changed
