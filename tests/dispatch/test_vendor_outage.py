@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from cli.dispatch_cmd import vendor_waits
@@ -173,3 +174,39 @@ async def test_dispatch_killed_during_an_outage_keeps_the_schedule(make: object)
     for n in numbers:
         assert await h.sim_accepted("voxology", n) == {"call": 1, "sms": 0}
     assert await held_rows(h) == 0
+
+
+async def test_an_open_breaker_sends_nothing_until_its_probe(make: object) -> None:
+    """One-recipient email batches against a Mailgun that is down: once the breaker is open,
+    only requests already in flight reach the vendor; the rest wait in the store."""
+    h: Harness = await make(  # type: ignore[operator]
+        **{**OUTAGE, "vendor_breaker_failures": 2, "vendor_breaker_probe_seconds": 600},
+        dispatch_email_batch_size=1,
+    )
+    engine = h.host.parts.components[0]  # type: ignore[union-attr]
+    await faults(h, "mailgun", {"outage_s": 600})
+    message_id = await h.send([person(f"p{i}", email(f"p{i}@example.org")) for i in range(10)], [E])
+    await wait_for(lambda: _breaker_open(engine, EMAIL_MODE))
+    at_opening = await _sent_to(h, "mailgun")
+
+    async def all_held() -> bool:
+        """Every attempt made is held (the targets not claimed yet stay due: no claims for
+        a channel whose breaker is open)."""
+        row = await h.db.fetch_one(
+            "SELECT (SELECT SUM(attempt_count) FROM vendor_retries WHERE message_id = ?),"
+            " (SELECT COUNT(*) FROM attempts WHERE message_id = ?)",
+            (message_id, message_id),
+        )
+        return row is not None and row[0] is not None and int(row[0]) == int(row[1])
+
+    await wait_for(all_held)
+    await asyncio.sleep(0.5)  # would be several backoffs without the breaker
+    assert await all_held()
+    # Without the breaker each batch would be tried again every 0.05-0.3 s meanwhile.
+    assert await _sent_to(h, "mailgun") - at_opening <= h.settings.mailgun_concurrency
+    assert (await h.progress(message_id)).status == MS.MESSAGE_STATUS_IN_PROGRESS
+    assert await vendor_errors(h, message_id) == 0
+
+
+async def _sent_to(h: Harness, vendor: str) -> int:
+    return sum((await h.sim_stats(vendor))["requests"].values())
