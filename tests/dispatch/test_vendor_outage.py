@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from cli.dispatch_cmd import vendor_waits
 from services.dispatch.policy import EMAIL as EMAIL_MODE
 from smlog.v1 import common_pb2 as c
-from tests.dispatch.harness import Harness, _session, wait_for
+from tests.dispatch.harness import Harness, ManualClock, _session, wait_for
 from tests.dispatch.people import M, email, person, phone
 
 S = c.DeviceStatus
@@ -210,3 +212,42 @@ async def test_an_open_breaker_sends_nothing_until_its_probe(make: object) -> No
 
 async def _sent_to(h: Harness, vendor: str) -> int:
     return sum((await h.sim_stats(vendor))["requests"].values())
+
+
+async def test_a_held_general_call_waits_for_the_dialing_window(make: object) -> None:
+    """Held past the window's end (21:00 Chicago), a General call is not tried at night: its
+    next try moves to the 8:00 opening and its horizon moves by as much."""
+    chicago = ZoneInfo("America/Chicago")
+
+    def at(day: int, hour: int, minute: int = 0) -> int:
+        return int(datetime(2026, 1, day, hour, minute, tzinfo=chicago).timestamp() * 1e6)
+
+    clock = ManualClock(at(15, 20, 59))
+    h: Harness = await make(  # type: ignore[operator]
+        clock, **{**OUTAGE, "vendor_retry_horizon_general_seconds": 3600.0}
+    )
+    engine = h.host.parts.components[0]  # type: ignore[union-attr]
+    await faults(h, "voxology", {"outage_s": 600})
+    message_id = await h.send([person("g", phone("+15555570001", modes=(V,)))], [V])
+    await wait_for(lambda: _some_held(h))
+    ((give_up, tries),) = await h.db.fetch_all("SELECT give_up_time, tries FROM vendor_retries")
+    assert (give_up, tries) == (at(15, 21, 59), 1)
+    clock.value = at(15, 21, 30)
+    await faults(h, "voxology", {})  # the vendor is back, but it is night
+    engine.wake()
+
+    async def deferred() -> bool:
+        row = await h.db.fetch_one("SELECT due_time, give_up_time FROM vendor_retries")
+        return row is not None and int(row[0]) == at(16, 8)
+
+    await wait_for(deferred)
+    row = await h.db.fetch_one("SELECT give_up_time, tries FROM vendor_retries")
+    assert row is not None
+    assert (int(row[0]), int(row[1])) == (give_up + at(16, 8) - at(15, 21, 30), 1)
+    assert await h.sim_accepted("voxology", "+15555570001") == {"call": 0, "sms": 0}
+    clock.value = at(16, 8)
+    engine.wake()
+    progress = await h.finished(message_id)
+    assert progress.modes[0].total_attempts == 1
+    assert await h.sim_accepted("voxology", "+15555570001") == {"call": 1, "sms": 0}
+    assert await held_rows(h) == 0
