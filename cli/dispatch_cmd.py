@@ -97,7 +97,20 @@ def progress_table(p: common_pb2.DispatchProgress) -> Table:
             str(m.total_pending),
             fmt.duration(m.first_attempt_duration) + ("" if m.first_attempt_complete else "…"),
         )  # fmt: skip
+    waits = vendor_waits(p)
+    if waits:
+        table.caption = waits
     return table
+
+
+def vendor_waits(p: common_pb2.DispatchProgress) -> str:
+    """'waiting on mailgun: 10 email attempts, next try 12:00:03 UTC' (one line per vendor
+    and mode), or '' when no attempt of the message is held after a vendor failure."""
+    return "\n".join(
+        f"waiting on {w.vendor}: {w.attempts_held} {fmt.mode(w.delivery_mode).lower()}"
+        f" attempts, next try {fmt.when(w.next_try_time)}"
+        for w in p.vendor_waits
+    )
 
 
 async def watch(

@@ -73,6 +73,18 @@ class Settings:
     vendor_deadline_seconds: float = 60.0
     vendor_backoff_initial_seconds: float = 0.2
     vendor_backoff_max_seconds: float = 10.0
+    # Dispatch's durable retries after a vendor failure (docs/dispatch.md "Vendor outages"):
+    # backoff from the initial wait doubling up to the max (equal jitter), until the horizon
+    # of the message's type; then the attempt is Vendor Error.
+    vendor_retry_initial_seconds: float = 2.0
+    vendor_retry_max_seconds: float = 300.0
+    vendor_retry_horizon_emergency_seconds: float = 900.0
+    vendor_retry_horizon_priority_seconds: float = 4 * 3600.0
+    vendor_retry_horizon_general_seconds: float = 8 * 3600.0
+    # Circuit breaker per vendor and channel: opens after this many failed requests in a
+    # row, then lets one probe through every probe interval until one succeeds.
+    vendor_breaker_failures: int = 5
+    vendor_breaker_probe_seconds: float = 10.0
     # Public base URL of the status service's webhook edge (vendor callbacks go there).
     status_public_url: str = "http://127.0.0.1:8082"
     # Dispatch policy.
@@ -158,6 +170,8 @@ class Settings:
             )
         if self.redial_max_attempts < 1:
             raise ConfigError("SMLOG_REDIAL_MAX_ATTEMPTS: at least 1 (the first attempt)")
+        if self.vendor_breaker_failures < 1:
+            raise ConfigError("SMLOG_VENDOR_BREAKER_FAILURES: at least 1")
         if len(self.jwt_secret.encode()) < 32:
             raise ConfigError("SMLOG_JWT_SECRET: at least 32 bytes for HS256 (RFC 7518 3.2)")
 

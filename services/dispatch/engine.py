@@ -1,7 +1,10 @@
 """The dispatch engine: the scheduler, the vendor pools, and the loops that settle results.
 
-- scheduler: claims due targets in batches (``claims``) while the pools have room, and puts
-  the jobs in the vendor pools; woken by StartDispatch, by pools with room, and on a poll;
+- scheduler: puts held requests that are due back in the pools (``outages``), claims due
+  targets in batches (``claims``) while the pools have room, and puts the jobs in the vendor
+  pools; woken by StartDispatch, by pools with room, and on a poll;
+- outages: a circuit breaker per vendor and channel; vendor failures are held in the store
+  for a later try until the horizon of the message's type (``retries``);
 - pools: bounded concurrency per vendor (``voxology_concurrency``, ``mailgun_concurrency``);
 - writer: vendor answers written in batches (``results``);
 - outcomes: the status service's outbox drained on a nudge, on a poll and at start-up;
@@ -13,16 +16,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from services.dispatch import metrics
+from services.dispatch import vendor_metrics as vm
+from services.dispatch.breaker import CHANNELS, Admission
 from services.dispatch.catalog import Catalog
 from services.dispatch.claims import claim_due
 from services.dispatch.clock import Clock
 from services.dispatch.finals import Settled
 from services.dispatch.jobs import EmailJob, Job, VendorPool
+from services.dispatch.outages import Outages
 from services.dispatch.outcomes import cancel_message, drain_outcomes, expire_deadlines
 from services.dispatch.policy import (
     EMAIL,
@@ -35,7 +42,8 @@ from services.dispatch.policy import (
 )
 from services.dispatch.results import Answer, ResultWriter
 from services.dispatch.resume import unsent_jobs
-from services.dispatch.senders import Senders
+from services.dispatch.retries import Hold
+from services.dispatch.senders import Failure, Senders
 from smlog.config import Settings
 from smlog.runtime.tasks import wait_event
 from smlog.store import Database
@@ -75,11 +83,13 @@ class Dispatcher:
         self._failures: dict[str, int] = {}  # idempotency key -> failed tries before sending
         self._clients = (voice, text, email)
         self._senders = Senders(settings, self.catalog, clock, voice=voice, text=text, email=email)
+        self.outages = Outages(settings, self.catalog)
         self.writer = ResultWriter(
             db,
             self.policy,
             in_flight=self.in_flight,
             unrecorded=self.unrecorded,
+            retrying=self.outages.retrying,
             after=self._recorded,
             flush_rows=settings.dispatch_flush_rows,
             flush_seconds=settings.dispatch_flush_seconds,
@@ -161,14 +171,22 @@ class Dispatcher:
     async def _handle(self, job: Job) -> None:
         if job.message_id in self.canceled:
             self.unrecorded.difference_update(job.attempt_ids)
+            self.outages.retrying.discard(job.idempotency_key)  # its row: stale, dropped later
             return  # the cancel's transaction made these attempts Canceled
+        breaker = self.outages.breaker(job)
+        admission = breaker.admit(self.clock.now_us())
+        if admission is Admission.REFUSED:
+            self.writer.hold(self.outages.paused(job, self.clock.now_us()))
+            return
         self.in_flight.update(job.attempt_ids)
         try:
-            answer = await self._senders.send(job)
+            sent = await self._senders.send(job)
         except asyncio.CancelledError:
+            breaker.abandoned(admission)
             self.in_flight.difference_update(job.attempt_ids)
             raise
         except Exception:
+            breaker.abandoned(admission)
             # Not a vendor answer (those are Answers): a store read or a bug before the request
             # went out. Retry a few times with the same key, then close the attempts as Vendor
             # Error, so that no attempt waits for a restart that may never come.
@@ -190,9 +208,24 @@ class Dispatcher:
                 code="internal",
                 detail="not sent: internal error before the vendor request",
                 batch_key=job.idempotency_key if isinstance(job, EmailJob) else None,
+                retry_key=job.idempotency_key if job.retry is not None else None,
             )
+            self.writer.add(answer)
+            return
         self._failures.pop(job.idempotency_key, None)
-        self.writer.add(answer)
+        if isinstance(sent, Failure):
+            self._record(self.outages.failed(job, sent, admission, self.clock.now_us()))
+            return
+        breaker.succeeded(admission)
+        if job.retry is not None:
+            sent = dataclasses.replace(sent, retry_key=job.idempotency_key)
+        self.writer.add(sent)
+
+    def _record(self, result: Answer | Hold) -> None:
+        if isinstance(result, Hold):
+            self.writer.hold(result)
+        else:
+            self.writer.add(result)
 
     async def _schedule_loop(self) -> None:
         while True:
@@ -209,7 +242,41 @@ class Dispatcher:
                 continue
             await wait_event(self._wake, self.settings.dispatch_poll_seconds)
 
+    async def _retry_held(self) -> bool:
+        """Held requests that are due go back to the pools first: they are the oldest work."""
+        now = self.clock.now_us()
+        turn = await self.outages.take_due(
+            self.db,
+            lambda mode: self._pool_of(mode).room(),
+            now,
+            writing=self.writer.holding,
+        )
+        for job in turn.jobs:
+            self._put(job)
+        for answer in turn.expired:
+            self.writer.add(answer)
+        if turn.stale or turn.deferred or turn.resumed:
+            async with self.db.transaction() as tx:
+                tx.queue(
+                    "UPDATE vendor_retries SET due_time = ? WHERE mode = ? AND due_time > ?",
+                    [(now, mode, now) for mode in turn.resumed],
+                )
+                tx.queue(
+                    "DELETE FROM vendor_retries WHERE idempotency_key = ?",
+                    [(key,) for key in turn.stale],
+                )
+                tx.queue(
+                    "UPDATE vendor_retries SET due_time = ?, give_up_time = give_up_time + ?"
+                    " WHERE idempotency_key = ?",
+                    turn.deferred,
+                )
+        return bool(turn.jobs or turn.expired)
+
+    def _pool_of(self, mode: int) -> VendorPool:
+        return self.mailgun if mode == EMAIL else self.voxology
+
     async def _claim_once(self) -> bool:
+        retried = await self._retry_held()
         batch = self.settings.dispatch_claim_batch
         phone_room = min(self.voxology.room(), batch)
         email_room = min(self.mailgun.room(), 2) * self.settings.dispatch_email_batch_size
@@ -219,6 +286,11 @@ class Dispatcher:
             VOICE: phone_room,
             TEXT: phone_room,
         }
+        now = self.clock.now_us()
+        for sent_by_vendor in (EMAIL, VOICE, TEXT):
+            limit = self.outages.claim_limit(sent_by_vendor, now)
+            if limit is not None:
+                wants[sent_by_vendor] = min(wants[sent_by_vendor], limit)
         claim = await claim_due(
             self.db,
             self.catalog,
@@ -233,7 +305,7 @@ class Dispatcher:
             metrics.ATTEMPTS_CREATED.labels(MODE_NAMES[mode]).inc(count)
         self._after(claim.settled, claim.results)
         metrics.observe_settled(claim.opted_out)  # texts closed by a STOP since the start
-        return claim.full or claim.deferred > 0
+        return retried or claim.full or claim.deferred > 0
 
     # -- settling --------------------------------------------------------------------------
 
@@ -307,5 +379,13 @@ class Dispatcher:
             for pool in (self.voxology, self.mailgun):
                 depth = pool.depth_by_priority().get(priority, 0)
                 metrics.POOL_DEPTH.labels(pool.name, name).set(depth)
+        held = {
+            int(r[0]): int(r[1])
+            for r in await self.db.fetch_all(
+                "SELECT mode, SUM(attempt_count) FROM vendor_retries GROUP BY mode"
+            )
+        }
+        for mode, channel in CHANNELS.items():
+            vm.ATTEMPTS_HELD.labels(channel.vendor, channel.name).set(held.get(mode, 0))
         row = await self.db.fetch_one("SELECT COUNT(*) FROM messages WHERE status = 1")
         metrics.CAMPAIGNS_IN_FLIGHT.set(int(row[0]) if row is not None else 0)

@@ -8,9 +8,18 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-__all__ = ["EmailJob", "Job", "PhoneJob", "VendorPool"]
+__all__ = ["EmailJob", "Job", "PhoneJob", "Retry", "VendorPool"]
 
 log = logging.getLogger("smlog.dispatch.pool")
+
+
+@dataclass(frozen=True, slots=True)
+class Retry:
+    """A job held before (a ``vendor_retries`` row): failed tries so far and its horizon."""
+
+    tries: int
+    held_since_us: int
+    give_up_us: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +33,7 @@ class PhoneJob:
     address: str
     extension: str
     idempotency_key: str
+    retry: Retry | None = None
 
     @property
     def attempt_ids(self) -> tuple[int, ...]:
@@ -38,6 +48,7 @@ class EmailJob:
     priority: int
     idempotency_key: str
     recipients: tuple[tuple[int, str], ...]
+    retry: Retry | None = None
 
     @property
     def attempt_ids(self) -> tuple[int, ...]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 
+from services.dispatch.breaker import CHANNELS
 from services.dispatch.policy import modes_of
 from smlog.clock import to_duration
 from smlog.errors import NotFoundError
 from smlog.store import Database
-from smlog.v1.common_pb2 import DispatchProgress, MessageStatus, ModeDelivery
+from smlog.v1.common_pb2 import DispatchProgress, MessageStatus, ModeDelivery, VendorWait
 
 __all__ = ["is_finished", "load_progress", "watch_progress"]
 
@@ -67,6 +68,18 @@ async def load_progress(db: Database, message_id: int, now_us: int) -> DispatchP
         progress.total_message_duration.CopyFrom(to_duration(until - int(sent)))
     if end is not None:
         progress.dispatch_end_time.FromMicroseconds(int(end))
+    for row in await db.fetch_all(
+        "SELECT mode, SUM(attempt_count), MIN(due_time) FROM vendor_retries"
+        " WHERE message_id = ? GROUP BY mode ORDER BY mode",
+        (message_id,),
+    ):
+        wait = VendorWait(
+            vendor=CHANNELS[int(row[0])].vendor,
+            delivery_mode=int(row[0]),  # type: ignore[arg-type]
+            attempts_held=int(row[1]),
+        )
+        wait.next_try_time.FromMicroseconds(int(row[2]))
+        progress.vendor_waits.append(wait)
     progress.update_time.FromMicroseconds(now_us)
     return progress
 
@@ -77,6 +90,8 @@ def _signature(progress: DispatchProgress) -> bytes:
     copy.CopyFrom(progress)
     copy.ClearField("update_time")
     copy.ClearField("total_message_duration")
+    for wait in copy.vendor_waits:
+        wait.ClearField("next_try_time")  # moves with every failed try
     for mode in copy.modes:
         mode.ClearField("first_attempt_duration")
     return copy.SerializeToString(deterministic=True)

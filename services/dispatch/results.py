@@ -2,7 +2,9 @@
 
 Voice and text answers record the vendor reference and request time (their statuses come
 from the status service); an accepted email batch makes its attempts Sent (final); a refusal
-makes them Error (4xx) or Vendor Error (retries exhausted), final.
+makes them Error (4xx) or Vendor Error (the retry horizon passed), final. Requests held for
+a later try (``retries.Hold``) are written in the same transaction, and the held row of a
+request answered now is removed.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 
 from services.dispatch.finals import Final, Settled, settle
 from services.dispatch.policy import DispatchPolicy
+from services.dispatch.retries import Hold, write_holds
 from smlog.runtime.tasks import wait_event
 from smlog.store import Database
 
@@ -33,6 +36,7 @@ class Answer:
     code: str = ""
     detail: str = ""
     batch_key: str | None = None
+    retry_key: str | None = None  # the request was held before: remove its row
 
 
 class ResultWriter:
@@ -43,6 +47,7 @@ class ResultWriter:
         *,
         in_flight: set[int],
         unrecorded: set[int],
+        retrying: set[str],
         after: Callable[[Settled, list[tuple[int, int]]], None],
         flush_rows: int,
         flush_seconds: float,
@@ -51,10 +56,13 @@ class ResultWriter:
         self._policy = policy
         self._in_flight = in_flight
         self._unrecorded = unrecorded
+        self._retrying = retrying
         self._after = after
         self._flush_rows = flush_rows
         self._flush_seconds = flush_seconds
         self._pending: list[Answer] = []
+        self._holds: list[Hold] = []
+        self._writing_holds = False
         self._rows = 0
         self._full = asyncio.Event()
         self._idle = asyncio.Event()
@@ -67,10 +75,22 @@ class ResultWriter:
         if self._rows >= self._flush_rows:
             self._full.set()
 
+    def hold(self, hold: Hold) -> None:
+        self._holds.append(hold)
+        self._idle.clear()
+        self._rows += 1
+        if self._rows >= self._flush_rows:
+            self._full.set()
+
+    @property
+    def holding(self) -> bool:
+        """Held requests are waiting to be written."""
+        return bool(self._holds) or self._writing_holds
+
     @property
     def pending(self) -> bool:
         """Answers are waiting to be written."""
-        return bool(self._pending)
+        return bool(self._pending or self._holds)
 
     async def drained(self) -> None:
         await self._idle.wait()
@@ -88,27 +108,41 @@ class ResultWriter:
                 await asyncio.sleep(self._flush_seconds)
 
     async def flush(self) -> None:
-        if not self._pending:
+        if not self._pending and not self._holds:
             self._idle.set()
             return
         batch, self._pending, self._rows = self._pending, [], 0
+        holds, self._holds = self._holds, []
+        self._writing_holds = bool(holds)
         try:
-            settled, results = await self._write(batch)
+            settled, results = await self._write(batch, holds)
         except BaseException:
+            self._writing_holds = False
             self._pending[:0] = batch
-            self._rows += sum(len(a.attempt_ids) for a in batch)
+            self._holds[:0] = holds
+            self._rows += sum(len(a.attempt_ids) for a in batch) + len(holds)
             raise
         for answer in batch:
             self._in_flight.difference_update(answer.attempt_ids)
             self._unrecorded.difference_update(answer.attempt_ids)
-        if not self._pending:
+            if answer.retry_key is not None:
+                self._retrying.discard(answer.retry_key)
+        self._writing_holds = False
+        for hold in holds:
+            self._in_flight.difference_update(hold.job.attempt_ids)
+            self._unrecorded.difference_update(hold.job.attempt_ids)
+            self._retrying.discard(hold.job.idempotency_key)
+        if not self._pending and not self._holds:
             self._idle.set()
         self._after(settled, results)
 
-    async def _write(self, batch: list[Answer]) -> tuple[Settled, list[tuple[int, int]]]:
+    async def _write(
+        self, batch: list[Answer], holds: list[Hold]
+    ) -> tuple[Settled, list[tuple[int, int]]]:
         accepted = [a for a in batch if a.final_status is None and a.reference is not None]
         finals = [a for a in batch if a.final_status is not None]
         async with self._db.transaction() as tx:
+            write_holds(tx, holds, [a.retry_key for a in batch if a.retry_key is not None])
             tx.queue(
                 "UPDATE attempts SET vendor_reference = ?, request_time = ? WHERE id = ?",
                 [(a.reference, a.time_us, a.attempt_ids[0]) for a in accepted],

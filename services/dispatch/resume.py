@@ -5,14 +5,18 @@ process died; re-sending it with its stored idempotency key is safe either way (
 replays its first answer). That includes a voice or text attempt a vendor callback already
 made final while the process was down: the replayed answer gives it the vendor reference and
 request time the dead process never wrote (not one ended by us: canceled, Error, Vendor
-Error). An email batch is re-sent exactly as recorded.
+Error). An email batch is re-sent exactly as recorded. Requests held for a later try after a
+vendor failure (``vendor_retries``) are not sent here: they keep their schedule
+(``retries``), which builds their jobs with ``phone_jobs`` and ``email_job``.
 """
 
 from __future__ import annotations
 
-from services.dispatch.jobs import EmailJob, Job, PhoneJob
+from collections.abc import Sequence
+
+from services.dispatch.jobs import EmailJob, Job, PhoneJob, Retry
 from services.dispatch.policy import EMAIL, TEXT, VOICE
-from smlog.store import Database
+from smlog.store import Database, Row
 from smlog.v1.common_pb2 import DeviceStatus
 
 # Final statuses dispatch gives an attempt without the vendor having accepted it.
@@ -22,40 +26,65 @@ ENDED_BY_US = (
     DeviceStatus.DEVICE_STATUS_VENDOR_ERROR,
 )
 
-__all__ = ["unsent_jobs"]
+__all__ = ["email_job", "phone_jobs", "unsent_jobs"]
+
+_UNSENT_PHONE = (
+    "SELECT a.id, a.message_id, a.mode, a.idempotency_key, t.address, t.extension,"
+    " t.priority FROM attempts a JOIN targets t ON t.id = a.target_id"
+    " WHERE a.request_time IS NULL AND a.mode IN (?, ?)"
+    " AND (a.is_final = 0 OR a.status NOT IN (?, ?, ?))"
+)
 
 
 async def unsent_jobs(db: Database) -> list[Job]:
-    jobs: list[Job] = []
     rows = await db.fetch_all(
-        "SELECT a.id, a.message_id, a.mode, a.idempotency_key, t.address, t.extension,"
-        " t.priority FROM attempts a JOIN targets t ON t.id = a.target_id"
-        " WHERE a.request_time IS NULL AND a.mode IN (?, ?)"
-        " AND (a.is_final = 0 OR a.status NOT IN (?, ?, ?)) ORDER BY a.id",
+        _UNSENT_PHONE + " AND a.idempotency_key NOT IN (SELECT idempotency_key FROM"
+        " vendor_retries) ORDER BY a.id",
         (VOICE, TEXT, *ENDED_BY_US),
     )
-    for r in rows:
-        jobs.append(
-            PhoneJob(int(r[2]), int(r[0]), int(r[1]), int(r[6]), str(r[4]), str(r[5]), str(r[3]))
-        )
+    jobs: list[Job] = [_phone_job(r, None) for r in rows]
     batches = await db.fetch_all(
-        "SELECT message_id, idempotency_key, first_attempt_id, last_attempt_id"
-        " FROM email_batches WHERE request_time IS NULL ORDER BY id"
+        "SELECT b.message_id, b.idempotency_key, b.first_attempt_id, b.last_attempt_id"
+        " FROM email_batches b WHERE b.request_time IS NULL AND b.idempotency_key NOT IN"
+        " (SELECT idempotency_key FROM vendor_retries) ORDER BY b.id"
     )
     for b in batches:
-        members = await db.fetch_all(
-            "SELECT a.id, t.address, t.priority FROM attempts a JOIN targets t"
-            " ON t.id = a.target_id WHERE a.message_id = ? AND a.mode = ? AND a.id BETWEEN ? AND ?"
-            " AND a.is_final = 0 ORDER BY a.id",
-            (int(b[0]), EMAIL, int(b[2]), int(b[3])),
-        )
-        if members:
-            jobs.append(
-                EmailJob(
-                    int(b[0]),
-                    int(members[0][2]),
-                    str(b[1]),
-                    tuple((int(m[0]), str(m[1])) for m in members),
-                )
-            )
+        job = await email_job(db, int(b[0]), str(b[1]), int(b[2]), int(b[3]), None)
+        if job is not None:
+            jobs.append(job)
     return jobs
+
+
+async def phone_jobs(db: Database, held: Sequence[tuple[int, Retry]]) -> list[PhoneJob]:
+    """Jobs of the held voice and text attempts (attempt id, retry state) still unsent."""
+    if not held:
+        return []
+    retries = dict(held)
+    marks = ",".join("?" * len(retries))
+    rows = await db.fetch_all(
+        _UNSENT_PHONE + f" AND a.id IN ({marks}) ORDER BY a.id",
+        (VOICE, TEXT, *ENDED_BY_US, *retries),
+    )
+    return [_phone_job(r, retries[int(r[0])]) for r in rows]
+
+
+async def email_job(
+    db: Database, message_id: int, key: str, first: int, last: int, retry: Retry | None
+) -> EmailJob | None:
+    """The recorded batch with its members not final yet (None when none is left)."""
+    members = await db.fetch_all(
+        "SELECT a.id, t.address, t.priority FROM attempts a JOIN targets t"
+        " ON t.id = a.target_id WHERE a.message_id = ? AND a.mode = ? AND a.id BETWEEN ? AND ?"
+        " AND a.is_final = 0 ORDER BY a.id",
+        (message_id, EMAIL, first, last),
+    )
+    if not members:
+        return None
+    recipients = tuple((int(m[0]), str(m[1])) for m in members)
+    return EmailJob(message_id, int(members[0][2]), key, recipients, retry)
+
+
+def _phone_job(r: Row, retry: Retry | None) -> PhoneJob:
+    return PhoneJob(
+        int(r[2]), int(r[0]), int(r[1]), int(r[6]), str(r[4]), str(r[5]), str(r[3]), retry
+    )

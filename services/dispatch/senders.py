@@ -1,13 +1,15 @@
 """What a pool worker does with a job: call the vendor and turn its answer into an ``Answer``.
 
 Voice and text carry a status callback to the status service's webhook edge with the attempt
-id; email carries the attempt ids in Mailgun's recipient variables. A 4xx is Error, retries
-exhausted is Vendor Error, both final; nothing here writes to the store.
+id; email carries the attempt ids in Mailgun's recipient variables. A 4xx is Error (final);
+a vendor failure (5xx, 429, timeout, connection) is a ``Failure``, which the engine holds for
+a later try (``retries``); nothing here writes to the store.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from services.dispatch.catalog import Catalog
 from services.dispatch.clock import Clock
@@ -26,9 +28,18 @@ from smlog.vendors import (
     VoiceClient,
 )
 
-__all__ = ["Senders"]
+__all__ = ["Failure", "Senders"]
 
 log = logging.getLogger("smlog.dispatch.send")
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """The vendor failed this request: worth trying again later with the same key."""
+
+    code: str  # the HTTP status, or the kind of failure (timeout, connection)
+    detail: str
+    retry_after: float | None = None
 
 
 class Senders:
@@ -49,7 +60,7 @@ class Senders:
         self._text = text
         self._email = email
 
-    async def send(self, job: Job) -> Answer:
+    async def send(self, job: Job) -> Answer | Failure:
         try:
             if isinstance(job, EmailJob):
                 return await self._send_email(job)
@@ -68,7 +79,7 @@ class Senders:
             return self._refused(job, DeviceStatus.DEVICE_STATUS_ERROR, exc, exc.code)
         except VendorFailed as exc:
             log.warning(
-                "vendor failed after retries",
+                "vendor failed; held for a later try",
                 extra={
                     "vendor": exc.vendor,
                     "reason": exc.reason,
@@ -76,7 +87,7 @@ class Senders:
                     "first_attempt_id": job.attempt_ids[0],
                 },
             )
-            return self._refused(job, DeviceStatus.DEVICE_STATUS_VENDOR_ERROR, exc, exc.code)
+            return Failure(exc.code or "", exc.message[:500], exc.retry_after)
 
     def _refused(self, job: Job, status: int, exc: VendorError, code: str) -> Answer:
         return Answer(

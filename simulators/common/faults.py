@@ -4,13 +4,16 @@ Callback faults (``drop``, ``duplicate``, ``delay``, ``reorder``) are probabilit
 applied per callback (``reorder`` per call, text or email: its events are posted in reverse
 order). API faults: ``error_burst`` answers the next N API requests with a 500,
 ``error_rate`` answers that share of them with a 500, ``slow`` holds that share of responses
-``slow_s`` *real* seconds after the request took effect (to outlast a client's deadline).
+``slow_s`` *real* seconds after the request took effect (to outlast a client's deadline),
+``outage_s`` answers every API request with a 500 for that many *real* seconds from the
+moment the faults are set (a vendor outage of a set length, then recovery).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import random
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TypeVar
@@ -32,14 +35,15 @@ class FaultSpec:
     error_rate: float = 0.0
     slow: float = 0.0
     slow_s: float = 0.0
+    outage_s: float = 0.0
 
     def __post_init__(self) -> None:
         for name in _PROBABILITIES:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"fault {name!r} is a probability in [0, 1], got {value}")
-        if self.delay_s < 0 or self.slow_s < 0 or self.error_burst < 0:
-            raise ValueError("delay_s, slow_s and error_burst must not be negative")
+        if min(self.delay_s, self.slow_s, self.outage_s, self.error_burst) < 0:
+            raise ValueError("delay_s, slow_s, outage_s and error_burst must not be negative")
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, object]) -> FaultSpec:
@@ -87,6 +91,7 @@ class FaultState:
         self._rng = rng
         self.spec = spec
         self._burst_left = spec.error_burst
+        self._outage_until = 0.0
         self._callbacks_on = False
         self._api_on = False
         self.set(spec)
@@ -94,11 +99,17 @@ class FaultState:
     def set(self, spec: FaultSpec) -> None:
         self.spec = spec
         self._burst_left = spec.error_burst
+        self._outage_until = time.monotonic() + spec.outage_s
         self._callbacks_on = any((spec.drop, spec.duplicate, spec.delay, spec.reorder))
-        self._api_on = bool(spec.error_burst or spec.error_rate or spec.slow)
+        self._api_on = bool(spec.error_burst or spec.error_rate or spec.slow or spec.outage_s)
 
     def snapshot(self) -> dict[str, object]:
-        return {**self.spec.to_dict(), "error_burst_left": self._burst_left}
+        outage_left = round(max(self._outage_until - time.monotonic(), 0.0), 3)
+        return {
+            **self.spec.to_dict(),
+            "error_burst_left": self._burst_left,
+            "outage_left_s": outage_left,
+        }
 
     def _hit(self, probability: float) -> bool:
         return probability > 0 and self._rng.random() < probability
@@ -107,6 +118,8 @@ class FaultState:
         """Whether this API request answers 500 (a vendor-side failure)."""
         if not self._api_on:
             return False
+        if time.monotonic() < self._outage_until:
+            return True
         if self._burst_left > 0:
             self._burst_left -= 1
             return True

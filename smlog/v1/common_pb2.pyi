@@ -522,6 +522,7 @@ class DispatchProgress(_message.Message):
     DISPATCH_END_TIME_FIELD_NUMBER: _builtins.int
     TOTAL_MESSAGE_DURATION_FIELD_NUMBER: _builtins.int
     UPDATE_TIME_FIELD_NUMBER: _builtins.int
+    VENDOR_WAITS_FIELD_NUMBER: _builtins.int
     message_id: _builtins.int
     status: Global___MessageStatus.ValueType
     total_recipients: _builtins.int
@@ -538,6 +539,12 @@ class DispatchProgress(_message.Message):
 
     @_builtins.property
     def update_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def vendor_waits(self) -> _containers.RepeatedCompositeFieldContainer[Global___VendorWait]:
+        """Attempts waiting on a vendor (a vendor failure or its open circuit breaker): they will be
+        tried again until their retry horizon; empty when nothing waits.
+        """
+
     def __init__(
         self,
         *,
@@ -550,11 +557,45 @@ class DispatchProgress(_message.Message):
         dispatch_end_time: _timestamp_pb2.Timestamp | None = ...,
         total_message_duration: _duration_pb2.Duration | None = ...,
         update_time: _timestamp_pb2.Timestamp | None = ...,
+        vendor_waits: _abc.Iterable[Global___VendorWait] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["dispatch_end_time", b"dispatch_end_time", "dispatch_start_time", b"dispatch_start_time", "total_message_duration", b"total_message_duration", "update_time", b"update_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["dispatch_end_time", b"dispatch_end_time", "dispatch_start_time", b"dispatch_start_time", "message_id", b"message_id", "modes", b"modes", "recipients_with_no_device", b"recipients_with_no_device", "status", b"status", "total_message_duration", b"total_message_duration", "total_recipients", b"total_recipients", "update_time", b"update_time"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["dispatch_end_time", b"dispatch_end_time", "dispatch_start_time", b"dispatch_start_time", "message_id", b"message_id", "modes", b"modes", "recipients_with_no_device", b"recipients_with_no_device", "status", b"status", "total_message_duration", b"total_message_duration", "total_recipients", b"total_recipients", "update_time", b"update_time", "vendor_waits", b"vendor_waits"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___DispatchProgress: _TypeAlias = DispatchProgress  # noqa: Y015
+
+@_typing.final
+class VendorWait(_message.Message):
+    """Attempts of one message held for a later try at one vendor and delivery mode."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    VENDOR_FIELD_NUMBER: _builtins.int
+    DELIVERY_MODE_FIELD_NUMBER: _builtins.int
+    ATTEMPTS_HELD_FIELD_NUMBER: _builtins.int
+    NEXT_TRY_TIME_FIELD_NUMBER: _builtins.int
+    vendor: _builtins.str
+    delivery_mode: Global___DeliveryMode.ValueType
+    attempts_held: _builtins.int
+    @_builtins.property
+    def next_try_time(self) -> _timestamp_pb2.Timestamp:
+        """The earliest next try among them."""
+
+    def __init__(
+        self,
+        *,
+        vendor: _builtins.str = ...,
+        delivery_mode: Global___DeliveryMode.ValueType = ...,
+        attempts_held: _builtins.int = ...,
+        next_try_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["next_try_time", b"next_try_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempts_held", b"attempts_held", "delivery_mode", b"delivery_mode", "next_try_time", b"next_try_time", "vendor", b"vendor"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___VendorWait: _TypeAlias = VendorWait  # noqa: Y015

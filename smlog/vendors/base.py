@@ -6,7 +6,8 @@ callers map them to device statuses without knowing any vendor:
 
 - ``VendorRejected``: the vendor refused the request (HTTP 4xx); final, status Error.
 - ``VendorFailed``: the vendor failed (5xx, 429, timeouts, connection errors) and every retry
-  failed too; final, status Vendor Error.
+  of the request failed too; the caller may try again later with the same idempotency key
+  (dispatch holds it until its retry horizon, then Vendor Error).
 """
 
 from __future__ import annotations
@@ -48,10 +49,17 @@ class VendorRejected(VendorError):
 class VendorFailed(VendorError):
     """The vendor failed and the retries ran out (5xx, 429, timeout, connection)."""
 
-    def __init__(self, vendor: str, reason: str, http_status: int | None = None) -> None:
+    def __init__(
+        self,
+        vendor: str,
+        reason: str,
+        http_status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(vendor, f"{reason} after retries")
         self.reason = reason
         self.http_status = http_status
+        self.retry_after = retry_after  # the vendor's Retry-After (seconds), if it sent one
 
     @property
     def code(self) -> str:

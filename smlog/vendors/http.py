@@ -140,7 +140,9 @@ class VendorHttp:
                     number >= self.policy.tries
                     or time.monotonic() - started >= self.policy.deadline
                 ):
-                    raise VendorFailed(self.vendor, exc.kind, exc.http_status) from None
+                    raise VendorFailed(
+                        self.vendor, exc.kind, exc.http_status, exc.retry_after
+                    ) from None
                 wait = wait or _Wait(self.policy)
                 await asyncio.sleep(wait.after(number, exc))
             number += 1

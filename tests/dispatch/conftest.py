@@ -10,6 +10,12 @@ from smlog.store import SqliteDatabase, migrate
 from tests.dispatch.harness import Harness, start_sims
 
 FAST = dict(
+    vendor_retry_initial_seconds=0.05,
+    vendor_retry_max_seconds=0.2,
+    vendor_retry_horizon_emergency_seconds=0.5,
+    vendor_retry_horizon_priority_seconds=0.5,
+    vendor_retry_horizon_general_seconds=0.5,
+    vendor_breaker_probe_seconds=0.1,
     grace_seconds=0.5,
     redial_wait_seconds=0.05,
     vendor_backoff_initial_seconds=0.001,

@@ -1,5 +1,6 @@
 """Faults end to end, with the real processes and simulators: dispatch killed mid-campaign,
-status down while the simulators keep calling back, vendor 500 bursts and dropped callbacks.
+status down while the simulators keep calling back, vendor 500 bursts and dropped callbacks,
+dispatch killed during a vendor outage.
 Each campaign finishes; the store's counts equal what the simulators report; nothing is
 sent twice and nothing is lost."""
 
@@ -164,3 +165,33 @@ async def test_vendor_500_bursts_and_dropped_callbacks(tmp_path: Path) -> None:
         await counters_match_rows(run, message_id)
         books = await run.books()
         assert (books.duplicates, books.lost) == (0, 0), books
+
+
+async def test_dispatch_killed_during_a_vendor_outage_keeps_its_retries(tmp_path: Path) -> None:
+    """Both vendors down for a few seconds, dispatch SIGKILLed while requests are held: the
+    held rows survive, the restart sends them under their keys when due, and every attempt
+    ends with its real outcome (none Vendor Error), nothing sent twice, nothing lost."""
+    async with fault_stack(
+        tmp_path, vendor_max_retries="0", vendor_retry_initial_seconds="0.2",
+        vendor_retry_max_seconds="1", vendor_breaker_probe_seconds="0.5",
+        dispatch_email_batch_size="20",
+    ) as run:  # fmt: skip
+        message_id = await run.send(recipients(60), ALL_MODES, start=False)
+        await run.faults("voxology", {"outage_s": 8})
+        await run.faults("mailgun", {"outage_s": 8})
+        await run.start(message_id)
+
+        async def held() -> bool:
+            return await run.count("SELECT count(*) FROM vendor_retries") >= 10
+
+        await wait_for(held, 30)
+        run.stack.kill("dispatch")
+        await run.stack.procs["dispatch"].wait()
+        assert await run.count("SELECT count(*) FROM vendor_retries") >= 10
+        await run.stack.restart("dispatch")
+        await run.finished(message_id, timeout=120)
+        assert await run.count("SELECT count(*) FROM vendor_retries") == 0
+        vendor_errors = "SELECT count(*) FROM attempts WHERE status = ?"
+        assert await run.count(vendor_errors, (S.DEVICE_STATUS_VENDOR_ERROR,)) == 0
+        await _sims_agree(run, message_id)
+        await no_status_applied_twice(run)

@@ -111,6 +111,21 @@ async def test_429_honours_retry_after(settings: Settings, fake_vendor: FakeVend
     assert len(fake_vendor.requests) == 2
 
 
+async def test_429_exhausted_carries_retry_after(
+    settings: Settings, fake_vendor: FakeVendor
+) -> None:
+    """Dispatch holds the request at least that long before its next try."""
+    fake_vendor.script = [Forced(429, headers={"Retry-After": "7"})] * 2
+    client = _client(settings, fake_vendor, vendor_max_retries=0)
+    with pytest.raises(VendorFailed) as info:
+        await client.send_text(
+            to="+15555550100", body="x", idempotency_key="k", status_callback="h"
+        )
+    await client.close()
+    assert (info.value.http_status, info.value.retry_after) == (429, 7.0)
+    assert len(fake_vendor.requests) == 1
+
+
 async def test_timeout_is_retried_then_fails(settings: Settings, fake_vendor: FakeVendor) -> None:
     fake_vendor.script = [Forced(201, delay=0.3)] * 2
     client = _client(settings, fake_vendor, vendor_timeout_seconds=0.05, vendor_max_retries=1)
