@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -10,10 +9,7 @@ import pytest
 
 from smlog.config import Settings
 from smlog.runtime.tasks import free_port
-from tests.pgserver import throwaway_database
-
-# Which store the service tests run on: "sqlite" (default) or "postgres" (the second pass).
-BACKEND_VARIABLE = "SMLOG_TEST_BACKEND"
+from tests.pgserver import store_url_for_test
 
 __all__ = ["free_port", "settings"]
 
@@ -27,10 +23,7 @@ async def settings(tmp_path: Path) -> AsyncIterator[Settings]:
     base = Settings.load(env={}, overrides={"db_path": str(tmp_path / "smlog.db")}).replace(
         grace_seconds=1.0
     )
-    if os.environ.get(BACKEND_VARIABLE, "sqlite") != "postgres":
-        yield base
-        return
-    async with throwaway_database() as url:
+    async with store_url_for_test(tmp_path) as url:
         yield base.replace(db_url=url)
 
 
@@ -42,3 +35,19 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     count = sum(1 for report in skipped if SKIP_REASON in str(getattr(report, "longrepr", "")))
     if count:
         terminalreporter.write_line(f"{count} PostgreSQL tests not run. {SKIP_REASON}", yellow=True)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In the PostgreSQL pass, run only the tests that use a store: those that take the
+    ``settings`` fixture (whose store follows the pass) or carry the ``store`` marker."""
+    from tests.pgserver import postgres_pass
+
+    if not postgres_pass():
+        return
+    keep, drop = [], []
+    for item in items:
+        uses_store = "settings" in getattr(item, "fixturenames", ())
+        (keep if uses_store or item.get_closest_marker("store") else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep

@@ -13,11 +13,14 @@ import os
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import asyncpg
 import pytest
 
 PG_URL_VARIABLE = "SMLOG_TEST_PG_URL"
+# Which store the service tests run on: "sqlite" (default) or "postgres" (the second pass).
+BACKEND_VARIABLE = "SMLOG_TEST_BACKEND"
 SKIP_REASON = (
     f"PostgreSQL pass skipped: set {PG_URL_VARIABLE}="
     "postgresql://postgres@127.0.0.1:5432/postgres (a server the tests may create databases on)"
@@ -56,3 +59,18 @@ async def throwaway_database() -> AsyncIterator[str]:
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await conn.close()
+
+
+def postgres_pass() -> bool:
+    return os.environ.get(BACKEND_VARIABLE, "sqlite") == "postgres"
+
+
+@asynccontextmanager
+async def store_url_for_test(tmp_path: Path) -> AsyncIterator[str]:
+    """The store a test's services use: empty (the SQLite file at ``db_path`` in
+    ``tmp_path``), or a throwaway PostgreSQL database's URL in the PostgreSQL pass."""
+    if not postgres_pass():
+        yield ""
+        return
+    async with throwaway_database() as url:
+        yield url

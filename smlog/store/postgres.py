@@ -9,6 +9,7 @@ so every read of a long report sees the store at one moment.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import zlib
 from collections.abc import AsyncIterator, Iterable
@@ -42,20 +43,34 @@ def _rowcount(status: str) -> int:
 
 
 class _PgReader:
+    """Reads on one connection. A connection runs one statement at a time, while SQLite's
+    connection thread queues them: callers that read concurrently on one snapshot (a report
+    streams its rows while it looks up its header) take turns here, one statement or one
+    cursor batch at a time."""
+
     def __init__(self, conn: _Conn) -> None:
         self._conn = conn
+        self._turn = asyncio.Lock()
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
-        return cast(list[Row], await self._conn.fetch(numbered_placeholders(sql), *params))
+        async with self._turn:
+            return cast(list[Row], await self._conn.fetch(numbered_placeholders(sql), *params))
 
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
-        return cast(Row | None, await self._conn.fetchrow(numbered_placeholders(sql), *params))
+        async with self._turn:
+            row = await self._conn.fetchrow(numbered_placeholders(sql), *params)
+        return cast(Row | None, row)
 
     async def stream(
         self, sql: str, params: Params = (), batch: int = 2000
     ) -> AsyncIterator[list[Row]]:
-        cursor = await self._conn.cursor(numbered_placeholders(sql), *params)
-        while rows := await cursor.fetch(batch):
+        async with self._turn:
+            cursor = await self._conn.cursor(numbered_placeholders(sql), *params)
+        while True:
+            async with self._turn:
+                rows = await cursor.fetch(batch)
+            if not rows:
+                return
             yield cast(list[Row], rows)
 
 
@@ -75,22 +90,27 @@ class _PgTransaction(_PgReader):
     async def flush(self) -> None:
         queued, self._queued = self._queued, []
         for sql, rows in queued:
-            await self._conn.executemany(numbered_placeholders(sql), rows)
+            async with self._turn:
+                await self._conn.executemany(numbered_placeholders(sql), rows)
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         await self.flush()
-        return _rowcount(await self._conn.execute(numbered_placeholders(sql), *params))
+        async with self._turn:
+            status = await self._conn.execute(numbered_placeholders(sql), *params)
+        return _rowcount(status)
 
     async def insert(self, sql: str, params: Params = ()) -> int:
         await self.flush()
-        value = await self._conn.fetchval(numbered_placeholders(sql) + " RETURNING id", *params)
+        async with self._turn:
+            value = await self._conn.fetchval(numbered_placeholders(sql) + " RETURNING id", *params)
         return int(value or 0)
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> int:
         await self.flush()
         batch = list(rows)
         if batch:
-            await self._conn.executemany(numbered_placeholders(sql), batch)
+            async with self._turn:
+                await self._conn.executemany(numbered_placeholders(sql), batch)
         # asyncpg does not report a count for a batch; every row was applied or it raised.
         return len(batch)
 
@@ -107,7 +127,8 @@ class _PgTransaction(_PgReader):
         await self.flush()
         records = [tuple(r) for r in rows]
         if records:
-            await self._conn.copy_records_to_table(table, records=records, columns=columns)
+            async with self._turn:
+                await self._conn.copy_records_to_table(table, records=records, columns=columns)
         return len(records)
 
 
