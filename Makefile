@@ -16,12 +16,20 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/smlog demo
 
+# The suite runs on SQLite; with SMLOG_TEST_PG_URL (a PostgreSQL server the tests may create
+# throwaway databases on) it runs a second time with every service on PostgreSQL.
 test: $(STAMP)
 	$(BIN)/python -m tools.gen_protos --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
+	@if [ -n "$$SMLOG_TEST_PG_URL" ]; then \
+		echo "== the same suite on PostgreSQL"; \
+		SMLOG_TEST_BACKEND=postgres $(BIN)/python -m pytest -q --ignore=tests/store; \
+	else \
+		echo "PostgreSQL pass skipped: set SMLOG_TEST_PG_URL=postgresql://postgres@127.0.0.1:5432/postgres to enable it"; \
+	fi
 
 protos: $(STAMP)
 	$(BIN)/python -m tools.gen_protos

@@ -15,7 +15,8 @@ from typing import Any
 import aiohttp
 
 from smlog.config import Settings
-from smlog.store import SqliteDatabase
+from smlog.store import Database
+from smlog.store.opening import connect
 from smlog.v1 import common_pb2
 
 M = common_pb2
@@ -65,14 +66,14 @@ class Account:
         return self.open_targets + max(0, self.no_status - self.silent - self.dropped)
 
 
-async def _count(db: SqliteDatabase, sql: str, params: tuple[Any, ...] = ()) -> int:
+async def _count(db: Database, sql: str, params: tuple[Any, ...] = ()) -> int:
     row = await db.fetch_one(sql, params)
     return int(row[0]) if row is not None else 0
 
 
 async def account(settings: Settings, voxology: dict[str, Any], mailgun: dict[str, Any]) -> Account:
     """Every campaign in the (private) store against both simulators' stats."""
-    db = await SqliteDatabase.open(settings.db_path, readers=1, read_only=True)
+    db = await connect(settings.store_url(), readers=1, read_only=True)
     try:
         sent = await _count(
             db,

@@ -40,7 +40,7 @@ from cli.stackrun import (
 from cli.up import Stack
 from smlog.config import Settings
 from smlog.runtime import open_channel
-from smlog.store import SqliteDatabase
+from smlog.store.opening import connect
 from smlog.v1 import common_pb2, dispatch_pb2_grpc
 
 DEADLINE_SECONDS = 60
@@ -62,7 +62,7 @@ async def bench_dispatch(count: int = 20_000, say: Any = print) -> dict[str, Any
 
 async def sending_seconds(settings: Settings, message_id: int) -> float:
     """Dispatch start → the last attempt's vendor request accepted (inbox: written)."""
-    db = await SqliteDatabase.open(settings.db_path, readers=1, read_only=True)
+    db = await connect(settings.store_url(), readers=1, read_only=True)
     try:
         row = await db.fetch_one(
             "SELECT MAX(a.request_time) - m.sent_time FROM attempts a"

@@ -14,7 +14,7 @@ from cli.stackrun import seconds
 from cli.up import Stack
 from smlog.config import Settings
 from smlog.domain import status_group
-from smlog.store import SqliteDatabase
+from smlog.store.opening import connect
 from smlog.v1 import common_pb2
 
 
@@ -23,7 +23,7 @@ async def _store_figures(
 ) -> tuple[dict[int, int], float]:
     """Attempts by status over the (private) store, each campaign's ``first_p95_s``, and the
     sending window: the first dispatch start to the last vendor request accepted."""
-    db = await SqliteDatabase.open(settings.db_path, readers=1, read_only=True)
+    db = await connect(settings.store_url(), readers=1, read_only=True)
     try:
         rows = await db.fetch_all("SELECT status, count(*) FROM attempts GROUP BY status")
         firsts = await db.fetch_all(

@@ -17,8 +17,13 @@ from smlog.errors import ConfigError, StoreError
 Command = Callable[[argparse.Namespace], int]
 
 
-def _add_config_flags(parser: argparse.ArgumentParser) -> None:
+def add_config_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", dest="db_path", help="SQLite file (SMLOG_DB_PATH)")
+    parser.add_argument(
+        "--db-url",
+        dest="db_url",
+        help="store URL: sqlite:///PATH or postgresql://USER@HOST:PORT/DB (SMLOG_DB_URL)",
+    )
     parser.add_argument(
         "--set",
         dest="overrides",
@@ -30,7 +35,18 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from cli import bench, dispatch_cmd, health_cmd, loadtest, log_cmd, report_cmd, serve, token, up
+    from cli import (
+        bench,
+        dispatch_cmd,
+        health_cmd,
+        loadtest,
+        log_cmd,
+        migrate_cmd,
+        report_cmd,
+        serve,
+        token,
+        up,
+    )
     from cli.demo import run as demo_run
 
     parser = argparse.ArgumentParser(prog="smlog", description="Sent Message Log 2.0")
@@ -40,14 +56,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("service", choices=serve.SERVICE_NAMES)
     p.add_argument("--port", type=int, help="listen port (default: the service's default)")
     p.add_argument("--metrics-port", type=int, help="Prometheus /metrics port")
-    _add_config_flags(p)
+    add_config_flags(p)
     p.set_defaults(run=serve.run)
 
     p = sub.add_parser("up", help="run every service and simulator as child processes")
     p.add_argument(
         "--only", nargs="+", choices=serve.SERVICE_NAMES, help="start only these services"
     )
-    _add_config_flags(p)
+    add_config_flags(p)
     p.set_defaults(run=up.run)
 
     p = sub.add_parser("token", help="mint a development bearer token")
@@ -56,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rights", nargs="*", default=[], help="right names (see README)")
     p.add_argument("--name", default="")
     p.add_argument("--ttl", type=float, default=8 * 3600, help="seconds")
-    _add_config_flags(p)
+    add_config_flags(p)
     p.set_defaults(run=token.run)
 
     log_cmd.add_parser(sub)
@@ -65,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo_run.add_parser(sub)
     bench.add_parser(sub)
     health_cmd.add_parser(sub)
+    migrate_cmd.add_parser(sub)
     loadtest.add_parser(sub)
     return parser
 

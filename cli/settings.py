@@ -18,5 +18,7 @@ def settings_from_args(args: argparse.Namespace, **extra: Any) -> Settings:
         overrides[key.strip().replace("-", "_")] = value
     if getattr(args, "db_path", None):
         overrides["db_path"] = args.db_path
+    if getattr(args, "db_url", None):
+        overrides["db_url"] = args.db_url
     overrides.update({k: v for k, v in extra.items() if v is not None})
     return Settings.load(overrides=overrides)

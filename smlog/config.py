@@ -42,8 +42,14 @@ class Settings:
     # there); empty means host:dispatch_port. Set it where the bind address is not one to
     # dial, e.g. "dispatch:50051" in containers that bind 0.0.0.0.
     dispatch_target: str = ""
-    # The store.
+    # The store: db_url is "sqlite:///path" or "postgresql://user@host:port/db"; empty means
+    # the SQLite file at db_path (the embedded default). read_db_url, when set, is where the
+    # read-only services (log, reports) read from, e.g. a PostgreSQL replica (docs/storage.md).
     db_path: str = "var/smlog.db"
+    db_url: str = ""
+    read_db_url: str = ""
+    # Connections per process in the PostgreSQL pool.
+    db_pool_size: int = 10
     # Auth: HS256 tokens signed with this secret (set SMLOG_JWT_SECRET outside development).
     jwt_secret: str = DEV_JWT_SECRET
     jwt_algorithm: str = "HS256"
@@ -172,8 +178,23 @@ class Settings:
             raise ConfigError("SMLOG_REDIAL_MAX_ATTEMPTS: at least 1 (the first attempt)")
         if self.vendor_breaker_failures < 1:
             raise ConfigError("SMLOG_VENDOR_BREAKER_FAILURES: at least 1")
+        for name in ("db_url", "read_db_url"):
+            url = getattr(self, name)
+            if url and not url.startswith(("sqlite:///", "postgresql://", "postgres://")):
+                raise ConfigError(
+                    f"SMLOG_{name.upper()}: expected sqlite:///PATH or postgresql://USER@HOST/DB"
+                )
+        if self.db_pool_size < 1:
+            raise ConfigError("SMLOG_DB_POOL_SIZE: at least 1")
         if len(self.jwt_secret.encode()) < 32:
             raise ConfigError("SMLOG_JWT_SECRET: at least 32 bytes for HS256 (RFC 7518 3.2)")
+
+    def store_url(self, *, read: bool = False) -> str:
+        """The store to open: the read URL for readers when one is set, else ``db_url``,
+        else the SQLite file at ``db_path``."""
+        if read and self.read_db_url:
+            return self.read_db_url
+        return self.db_url or f"sqlite:///{self.db_path}"
 
     def grpc_port(self, service: str) -> int:
         ports = {

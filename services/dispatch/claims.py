@@ -53,7 +53,7 @@ _DUE = (
     "SELECT * FROM (SELECT id, message_id, address, extension, attempt_count, mode, priority,"
     " next_attempt_time FROM targets WHERE mode = ? AND priority = ?"
     " AND next_attempt_time IS NOT NULL AND next_attempt_time <= ?"
-    " ORDER BY next_attempt_time, id LIMIT ?)"
+    " ORDER BY next_attempt_time, id LIMIT ?) AS due"
 )
 
 

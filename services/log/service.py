@@ -11,7 +11,7 @@ from smlog.v1 import log_pb2_grpc
 
 
 async def create(settings: Settings) -> ServiceParts:
-    db = await open_database(settings)
+    db = await open_database(settings, reads_only=True)
     return ServiceParts(
         name="log",
         servicers=[

@@ -10,7 +10,7 @@ from smlog.v1 import reports_pb2_grpc
 
 
 async def create(settings: Settings) -> ServiceParts:
-    db = await open_database(settings)
+    db = await open_database(settings, reads_only=True)
     return ServiceParts(
         name="reports",
         servicers=[

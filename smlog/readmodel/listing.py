@@ -111,8 +111,12 @@ async def _rows(
         return await db.fetch_all(sql, params)
     # Several (not all) types: each type's index yields its rows in order; merge the heads.
     parts = [_page_sql(f, (t,), after, limit, via) for t in f.types]
-    sql = " UNION ALL ".join(f"SELECT * FROM ({s})" for s, _ in parts)  # noqa: S608
-    sql = f"SELECT * FROM ({sql}) ORDER BY sent_time DESC, id DESC LIMIT ?"  # noqa: S608
+    # Each part needs an alias: PostgreSQL refuses an unnamed subquery in FROM.
+    sql = " UNION ALL ".join(
+        f"SELECT * FROM ({s}) AS part{i}"  # noqa: S608
+        for i, (s, _) in enumerate(parts)
+    )
+    sql = f"SELECT * FROM ({sql}) AS merged ORDER BY sent_time DESC, id DESC LIMIT ?"  # noqa: S608
     return await db.fetch_all(sql, [*(p for _, ps in parts for p in ps), limit])
 
 

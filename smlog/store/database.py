@@ -1,8 +1,9 @@
 """The one storage interface every service uses, and its SQLite implementation.
 
-SQL is portable and uses ``?`` placeholders; a PostgreSQL backend implements ``Database`` by
-translating them to ``$n`` (and ``INTEGER PRIMARY KEY`` to identity columns in its DDL).
-Writes happen inside ``transaction()``; reads outside a transaction may run concurrently.
+SQL is portable and uses ``?`` placeholders; the PostgreSQL backend (``smlog.store.postgres``)
+implements ``Database`` by numbering them (``smlog.store.dialect``). Writes happen inside
+``transaction()``; reads outside a transaction may run concurrently. ``docs/storage.md``
+describes both backends.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any, Protocol
 import aiosqlite
 
 from smlog.errors import StoreError
+from smlog.store.dialect import SQLITE
 
 Params = Sequence[Any]
 
@@ -61,6 +63,13 @@ class Transaction(Protocol):
 
 
 class Database(Protocol):
+    # "sqlite" or "postgres" (smlog.store.dialect): the store picks per-dialect SQL with it.
+    dialect: str
+
+    def migration_lock(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """Held while migrating, so that one process at a time applies migrations."""
+        ...
+
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]: ...
 
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None: ...
@@ -171,6 +180,8 @@ class SqliteDatabase:
     """SQLite in WAL mode: one writer connection (serialized, ``BEGIN IMMEDIATE``) and a few
     reader connections. Several processes may open the same file."""
 
+    dialect = SQLITE
+
     def __init__(
         self, path: str, writer: aiosqlite.Connection | None, readers: list[aiosqlite.Connection]
     ) -> None:
@@ -223,6 +234,12 @@ class SqliteDatabase:
             yield _SqliteReader(conn)
         finally:
             await conn.close()
+
+    @contextlib.asynccontextmanager
+    async def migration_lock(self) -> AsyncIterator[None]:
+        # Each migration runs in its own BEGIN IMMEDIATE transaction and checks whether it is
+        # applied already, which serializes processes on one file without another lock.
+        yield
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:

@@ -2,7 +2,12 @@
 
 ``sql/NNNN_name.sql`` files are applied in version order, each in its own transaction
 with its row in ``schema_migrations``; an applied version is never applied again, so a second
-start is a no-op. Several processes starting at once serialize on ``BEGIN IMMEDIATE``.
+start is a no-op. Both backends run the same numbered steps: a step's portable SQL is
+translated for PostgreSQL (``smlog.store.dialect.postgres_ddl``), and a step that must differ
+has a file per dialect instead (``NNNN_name.sqlite.sql`` and ``NNNN_name.postgres.sql``).
+Several processes starting at once take the store's migration lock (a PostgreSQL advisory
+lock; on SQLite each step's ``BEGIN IMMEDIATE``): one migrates, the others wait and find
+nothing left to do.
 Version ranges by owner keep parallel work from colliding: 0001-0009 shared, 0010-0019 status,
 0020-0029 dispatch, 0030-0039 log, 0040-0049 reports.
 """
@@ -15,10 +20,13 @@ import time
 from dataclasses import dataclass
 from importlib import resources
 
+import asyncpg
+
 from smlog.errors import StoreError
 from smlog.store.database import Database
+from smlog.store.dialect import POSTGRES, SQLITE, postgres_ddl
 
-_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)(?:\.(sqlite|postgres))?\.sql$")
 
 
 @dataclass(frozen=True)
@@ -26,19 +34,32 @@ class Migration:
     version: int
     name: str
     sql: str
+    # Per-dialect text where the step differs between backends (dialect -> SQL).
+    variants: tuple[tuple[str, str], ...] = ()
 
-    def statements(self) -> list[str]:
-        text = "\n".join(line.split("--", 1)[0] for line in self.sql.splitlines())
-        return [s.strip() for s in text.split(";") if s.strip()]
+    def statements(self, dialect: str = SQLITE) -> list[str]:
+        variants = dict(self.variants)
+        text = variants.get(dialect, self.sql)
+        text = "\n".join(line.split("--", 1)[0] for line in text.splitlines())
+        found = [s.strip() for s in text.split(";") if s.strip()]
+        if dialect == POSTGRES and dialect not in variants:
+            return [postgres_ddl(s) for s in found]
+        return found
 
 
 def load_migrations() -> list[Migration]:
-    found = []
+    texts: dict[tuple[int, str], dict[str, str]] = {}
     for entry in resources.files("smlog.store.sql").iterdir():
         match = _NAME.match(entry.name)
         if match:
-            found.append(Migration(int(match[1]), match[2], entry.read_text(encoding="utf-8")))
-    found.sort(key=lambda m: m.version)
+            key = (int(match[1]), match[2])
+            texts.setdefault(key, {})[match[3] or ""] = entry.read_text(encoding="utf-8")
+    found = []
+    for (version, name), by_dialect in sorted(texts.items()):
+        portable = by_dialect.pop("", None)
+        if portable is None and set(by_dialect) != {SQLITE, POSTGRES}:
+            raise StoreError(f"migration {version:04d}_{name}: needs a file for each dialect")
+        found.append(Migration(version, name, portable or "", tuple(sorted(by_dialect.items()))))
     versions = [m.version for m in found]
     if len(set(versions)) != len(versions):
         raise StoreError(f"duplicate migration versions: {versions}")
@@ -47,6 +68,11 @@ def load_migrations() -> list[Migration]:
 
 async def migrate(db: Database) -> list[int]:
     """Apply every migration not applied yet; returns the versions applied now."""
+    async with db.migration_lock():
+        return await _apply_pending(db)
+
+
+async def _apply_pending(db: Database) -> list[int]:
     async with db.transaction() as tx:
         await tx.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -61,9 +87,9 @@ async def migrate(db: Database) -> list[int]:
             if row is not None:
                 continue
             try:
-                for statement in migration.statements():
+                for statement in migration.statements(db.dialect):
                     await tx.execute(statement)
-            except sqlite3.DatabaseError as exc:
+            except (sqlite3.DatabaseError, asyncpg.PostgresError) as exc:
                 raise StoreError(
                     f"migration {migration.version:04d}_{migration.name} failed: {exc}"
                 ) from None

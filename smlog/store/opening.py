@@ -1,14 +1,41 @@
-"""Open the configured store and bring its schema up to date."""
+"""Open the configured store (SQLite or PostgreSQL, by URL) and bring its schema up to date."""
 
 from __future__ import annotations
 
 from smlog.config import Settings
-from smlog.store.database import SqliteDatabase
+from smlog.store.database import Database, SqliteDatabase
 from smlog.store.migrations import migrate
+from smlog.store.postgres import PostgresDatabase
+
+__all__ = ["connect", "open_database", "sqlite_path"]
 
 
-async def open_database(settings: Settings, *, readers: int = 2) -> SqliteDatabase:
-    db = await SqliteDatabase.open(settings.db_path, readers=readers)
+def sqlite_path(url: str) -> str | None:
+    """The file of a ``sqlite:///path`` URL (``sqlite:////abs/path`` for an absolute one)."""
+    prefix = "sqlite:///"
+    return url[len(prefix) :] if url.startswith(prefix) else None
+
+
+async def connect(
+    url: str, *, readers: int = 2, read_only: bool = False, pool_size: int = 10
+) -> Database:
+    """The store at ``url``, without migrating it."""
+    path = sqlite_path(url)
+    if path is not None:
+        return await SqliteDatabase.open(path, readers=readers, read_only=read_only)
+    return await PostgresDatabase.open(url, pool_size=pool_size)
+
+
+async def open_database(
+    settings: Settings, *, readers: int = 2, reads_only: bool = False
+) -> Database:
+    """The store, migrated. A service that only reads (``reads_only``) opens ``read_db_url``
+    when it is set (a replica, which the primary's migrations reach by replication)."""
+    if reads_only and settings.read_db_url:
+        return await connect(
+            settings.store_url(read=True), readers=readers, pool_size=settings.db_pool_size
+        )
+    db = await connect(settings.store_url(), readers=readers, pool_size=settings.db_pool_size)
     try:
         await migrate(db)
     except BaseException:

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from smlog.config import Settings
-from smlog.store import SqliteDatabase, migrate
+from smlog.store import migrate
+from smlog.store.opening import connect
 from tests.dispatch.harness import Harness, start_sims
 
 FAST = dict(
@@ -33,9 +33,8 @@ FAST = dict(
 )
 
 
-async def make_harness(tmp_path: Path, clock: object = None, **changes: object) -> Harness:
-    settings = Settings.load(env={}, overrides={"db_path": str(tmp_path / "smlog.db")})
-    db = await SqliteDatabase.open(settings.db_path)
+async def make_harness(settings: Settings, clock: object = None, **changes: object) -> Harness:
+    db = await connect(settings.store_url())
     await migrate(db)
     harness = Harness(settings, clock, db)
     urls = await start_sims(harness)
@@ -44,11 +43,11 @@ async def make_harness(tmp_path: Path, clock: object = None, **changes: object) 
 
 
 @pytest.fixture
-async def make(tmp_path: Path) -> AsyncIterator[object]:
+async def make(settings: Settings) -> AsyncIterator[object]:
     made: list[Harness] = []
 
     async def factory(clock: object = None, **changes: object) -> Harness:
-        harness = await make_harness(tmp_path, clock, **changes)
+        harness = await make_harness(settings, clock, **changes)
         window = {}
         if harness.clock is None:
             from services.dispatch.clock import SystemClock

@@ -21,7 +21,7 @@ from smlog.auth import mint_service_token, mint_token
 from smlog.config import Settings
 from smlog.domain import is_final, status_group, status_rank
 from smlog.runtime import GrpcHost, open_channel
-from smlog.store import SqliteDatabase
+from smlog.store import Database
 from smlog.v1 import common_pb2 as c
 from smlog.v1 import dispatch_pb2 as d
 from smlog.v1 import dispatch_pb2_grpc
@@ -61,7 +61,7 @@ class ManualClock:
 
 
 async def apply_status(
-    db: SqliteDatabase, attempt_id: int, status: int, time_us: int | None = None
+    db: Database, attempt_id: int, status: int, time_us: int | None = None
 ) -> bool:
     """What the status service does with a mapped vendor event: forward-only attempt update,
     target mirror, and the outcome row when the attempt turned final."""
@@ -96,7 +96,7 @@ async def apply_status(
 class Harness:
     settings: Settings
     clock: Any
-    db: SqliteDatabase
+    db: Database
     host: GrpcHost | None = None
     channel: aio.Channel | None = None
     stub: dispatch_pb2_grpc.DispatchServiceStub | None = None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from services.dispatch import drafts
@@ -14,7 +13,8 @@ from services.dispatch.policy import DispatchPolicy
 from services.dispatch.starting import start_dispatch
 from smlog.auth import Caller, Right
 from smlog.config import Settings
-from smlog.store import SqliteDatabase, migrate
+from smlog.store import migrate
+from smlog.store.opening import connect
 from smlog.v1 import common_pb2 as c
 from smlog.v1 import dispatch_pb2 as d
 from tests.dispatch.harness import Harness, ManualClock, S, wait_for
@@ -148,12 +148,11 @@ async def test_durations_end_at_the_latest_final_even_when_it_settles_first(
     assert progress.modes[0].first_attempt_duration.ToMicroseconds() == 60 * SECOND
 
 
-async def test_cancel_of_a_stored_unsent_redial_keeps_the_last_status(tmp_path: Path) -> None:
+async def test_cancel_of_a_stored_unsent_redial_keeps_the_last_status(settings: Settings) -> None:
     """Cancel stops redials the same way whether the redial is still waiting or already stored
     for sending: the device keeps its last attempt's status (Busy, successful), only the
     stored redial attempt itself is Canceled."""
-    settings = Settings.load(env={}, overrides={"db_path": str(tmp_path / "c.db")})
-    db = await SqliteDatabase.open(settings.db_path)
+    db = await connect(settings.store_url())
     try:
         await migrate(db)
         caller = Caller(user_id="u", district_id=1, rights=frozenset(Right))

@@ -15,7 +15,7 @@ from cli.up import Stack
 from smlog.auth import mint_token
 from smlog.config import Settings
 from smlog.runtime import open_channel
-from smlog.store import SqliteDatabase
+from smlog.store.opening import connect
 from smlog.v1 import common_pb2 as c
 from smlog.v1 import dispatch_pb2 as d
 from smlog.v1 import dispatch_pb2_grpc
@@ -26,10 +26,11 @@ pytestmark = pytest.mark.e2e
 N = 400
 
 
-def _config(tmp_path: Path) -> tuple[Settings, list[str]]:
+def _config(tmp_path: Path, db_url: str) -> tuple[Settings, list[str]]:
     return private_settings(
         tmp_path,
         {
+            **({"db_url": db_url} if db_url else {}),
             "grace_seconds": "1", "sim_profile": "perfect", "voxology_concurrency": "16",
             "dispatch_claim_batch": "40", "voice_status_deadline_seconds": "900",
             "text_status_deadline_seconds": "900", "email_status_deadline_seconds": "900",
@@ -43,12 +44,12 @@ async def _stats(url: str) -> dict[str, Any]:
     return body
 
 
-async def test_kill_9_mid_campaign(tmp_path: Path) -> None:
-    settings, args = _config(tmp_path)
+async def test_kill_9_mid_campaign(tmp_path: Path, settings: Settings) -> None:
+    settings, args = _config(tmp_path, settings.db_url)  # the stack's, on the pass's store
     names = ["voxology-sim", "mailgun-sim", "status", "dispatch"]
     stack = Stack(settings, names, extra_args=args, quiet=True)
     await stack.start()
-    db = await SqliteDatabase.open(settings.db_path, read_only=True)
+    db = await connect(settings.store_url(), readers=1, read_only=True)
     token = mint_token(settings.jwt_secret, user_id="u1", district_id=1, rights=ALL_RIGHTS)
     try:
         async with open_channel(settings.target("dispatch"), token=token) as channel:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from services.dispatch.optouts import opted_out_numbers
-from smlog.store import SqliteDatabase, migrate
+from smlog.config import Settings
+from smlog.store import migrate
+from smlog.store.opening import connect
 
 
 async def test_a_stop_counts_for_the_district_short_code_or_any_when_it_has_none(
-    tmp_path: Path,
+    settings: Settings,
 ) -> None:
-    db = await SqliteDatabase.open(str(tmp_path / "o.db"))
+    db = await connect(settings.store_url())
     try:
         await migrate(db)
         async with db.transaction() as tx:

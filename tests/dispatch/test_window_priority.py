@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from services.dispatch import drafts
@@ -14,7 +13,8 @@ from services.dispatch.policy import DispatchPolicy
 from services.dispatch.starting import start_dispatch
 from smlog.auth import Caller, Right
 from smlog.config import Settings
-from smlog.store import SqliteDatabase, migrate
+from smlog.store import migrate
+from smlog.store.opening import connect
 from smlog.v1 import common_pb2 as c
 from smlog.v1 import dispatch_pb2 as d
 from tests.dispatch.harness import Harness, ManualClock, wait_for
@@ -54,9 +54,8 @@ async def test_dialing_window_holds_general_not_emergency(make: object) -> None:
     assert progress.modes[0].total_attempts == 1
 
 
-async def test_claims_take_emergency_then_priority_then_general(tmp_path: Path) -> None:
-    settings = Settings.load(env={}, overrides={"db_path": str(tmp_path / "p.db")})
-    db = await SqliteDatabase.open(settings.db_path)
+async def test_claims_take_emergency_then_priority_then_general(settings: Settings) -> None:
+    db = await connect(settings.store_url())
     await migrate(db)
     caller = Caller(user_id="u", district_id=1, rights=frozenset(Right))
     await drafts.upsert_district(

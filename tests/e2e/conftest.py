@@ -18,6 +18,9 @@ class StackConfig:
 
 
 @pytest.fixture
-def stack_config(tmp_path: Path) -> StackConfig:
-    settings, args = private_settings(tmp_path, {"grace_seconds": "2", "log_level": "INFO"})
-    return StackConfig(settings, args)
+def stack_config(tmp_path: Path, settings: Settings) -> StackConfig:
+    extra = {"grace_seconds": "2", "log_level": "INFO"}
+    if settings.db_url:  # the PostgreSQL pass: the processes share its throwaway database
+        extra["db_url"] = settings.db_url
+    config, args = private_settings(tmp_path, extra)
+    return StackConfig(config, args)

@@ -18,10 +18,12 @@ from cli.campaigns import send_campaign
 from cli.stackrun import draft, private_settings, sender_token, upsert_district
 from cli.up import Stack
 from smlog.runtime import open_channel
-from smlog.store import SqliteDatabase
+from smlog.store import Database
+from smlog.store.opening import connect
 from smlog.v1 import common_pb2 as c
 from smlog.v1 import dispatch_pb2, dispatch_pb2_grpc
 from tests.dispatch.harness import wait_for
+from tests.pgserver import store_url_for_test
 
 S = c.DeviceStatus
 PROCESSES = ("voxology-sim", "mailgun-sim", "status", "dispatch")
@@ -56,7 +58,7 @@ FAST = {
 @dataclass
 class Run:
     stack: Stack
-    db: SqliteDatabase
+    db: Database
 
     @property
     def settings(self) -> Any:
@@ -121,15 +123,17 @@ class Run:
 
 @asynccontextmanager
 async def fault_stack(tmp_path: Path, **overrides: str) -> AsyncIterator[Run]:
-    settings, args = private_settings(tmp_path, {**FAST, **overrides})
-    stack = Stack(settings, PROCESSES, extra_args=args, log_dir=tmp_path / "logs")
-    await stack.start()
-    db = await SqliteDatabase.open(settings.db_path, read_only=True)
-    try:
-        yield Run(stack, db)
-    finally:
-        await db.close()
-        await stack.stop()
+    async with store_url_for_test(tmp_path) as url:
+        store = {"db_url": url} if url else {}
+        settings, args = private_settings(tmp_path, {**FAST, **store, **overrides})
+        stack = Stack(settings, PROCESSES, extra_args=args, log_dir=tmp_path / "logs")
+        await stack.start()
+        db = await connect(settings.store_url(), readers=1, read_only=True)
+        try:
+            yield Run(stack, db)
+        finally:
+            await db.close()
+            await stack.stop()
 
 
 def by_outcome(statuses: Counter[int], outcomes: Mapping[str, tuple[int, ...]]) -> dict[str, int]:

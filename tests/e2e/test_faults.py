@@ -24,7 +24,7 @@ from tests.e2e.faults import (
     no_status_applied_twice,
 )
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.store]
 ALL_MODES = [c.DELIVERY_MODE_INBOX, c.DELIVERY_MODE_EMAIL, c.DELIVERY_MODE_VOICE,
              c.DELIVERY_MODE_TEXT]  # fmt: skip
 VOICE, TEXT, EMAIL = c.DELIVERY_MODE_VOICE, c.DELIVERY_MODE_TEXT, c.DELIVERY_MODE_EMAIL

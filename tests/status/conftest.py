@@ -10,7 +10,7 @@ import pytest
 
 from services.status.service import StatusParts, create_parts
 from smlog.config import Settings
-from smlog.store import SqliteDatabase, open_database
+from smlog.store import Database, open_database
 from tests.conftest import free_port
 
 
@@ -24,14 +24,14 @@ def status_settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-async def db(status_settings: Settings) -> AsyncIterator[SqliteDatabase]:
+async def db(status_settings: Settings) -> AsyncIterator[Database]:
     database = await open_database(status_settings)
     yield database
     await database.close()
 
 
 @pytest.fixture
-async def status(status_settings: Settings, db: SqliteDatabase) -> AsyncIterator[StatusParts]:
+async def status(status_settings: Settings, db: Database) -> AsyncIterator[StatusParts]:
     parts = await create_parts(status_settings, http_port=0)
     for component in parts.parts.components:
         await component.start()

@@ -74,11 +74,12 @@ async def add_attempts(
             )
             made.append(
                 await tx.insert(
-                    "INSERT INTO attempts (id, target_id, message_id, mode, number,"
-                    " idempotency_key, status, status_time, create_time)"
-                    " VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?)",
+                    # The store assigns the id when the test does not name one.
+                    f"INSERT INTO attempts ({'id, ' if attempt_id else ''}target_id, message_id,"
+                    " mode, number, idempotency_key, status, status_time, create_time)"
+                    f" VALUES ({'?, ' if attempt_id else ''}?, ?, ?, 1, ?, ?, ?, ?)",
                     (
-                        attempt_id,
+                        *([attempt_id] if attempt_id else []),
                         target_id,
                         message_id,
                         mode,

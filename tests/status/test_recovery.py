@@ -124,7 +124,10 @@ async def test_mailgun_retries_deliver_everything_across_an_edge_restart(
 
             async def journal_matches_sent_posts() -> bool:
                 stats = await _stats(http, sim)
-                journal = await db.fetch_one("SELECT count(*), sum(state = 0) FROM webhook_journal")
+                journal = await db.fetch_one(
+                    "SELECT count(*), sum(CASE WHEN state = 0 THEN 1 ELSE 0 END)"
+                    " FROM webhook_journal"
+                )
                 assert journal is not None
                 return bool(journal[0] == stats["callbacks"].get("sent") and not journal[1])
 

@@ -1,6 +1,6 @@
--- The whole domain of DESIGN.md. Portable SQL: INTEGER/BIGINT ids, TEXT, times as BIGINT
+-- The whole domain (docs/data-ownership.md says who writes what). Portable SQL: INTEGER/BIGINT ids, TEXT, times as BIGINT
 -- microseconds since the Unix epoch (UTC), booleans as 0/1, enums as their smlog.v1 numbers.
--- Every write of a service goes through smlog.store.Database; see docs/storage.md.
+-- Every write of a service goes through smlog.store.Database; see docs/storage.md (both backends).
 
 CREATE TABLE districts (
     id BIGINT PRIMARY KEY,

@@ -1,0 +1,205 @@
+"""The store on PostgreSQL, through asyncpg: the same ``Database`` interface as SQLite.
+
+One connection pool per process (``db_pool_size`` connections, see ``docs/storage.md``).
+Statements are the services' portable SQL with ``?`` placeholders, numbered here; asyncpg
+prepares and caches each statement per connection. Writes run in ``transaction()`` at READ
+COMMITTED; ``read_snapshot()`` and ``stream()`` run in a REPEATABLE READ, read-only transaction,
+so every read of a long report sees the store at one moment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import zlib
+from collections.abc import AsyncIterator, Iterable
+from typing import TYPE_CHECKING, Any, cast
+
+import asyncpg
+
+from smlog.errors import StoreError
+from smlog.store.database import Params, ReadOnly, Row, Transaction
+from smlog.store.dialect import POSTGRES, numbered_placeholders
+
+__all__ = ["PostgresDatabase"]
+
+# The key of the advisory lock that lets exactly one process migrate at a time.
+MIGRATION_LOCK_KEY = zlib.crc32(b"smlog schema migrations")
+
+
+# asyncpg's Record reads by index and by column name, as the Row protocol asks.
+if TYPE_CHECKING:
+    from asyncpg.pool import PoolConnectionProxy
+
+    _Conn = PoolConnectionProxy[asyncpg.Record]
+else:
+    _Conn = Any
+
+
+def _rowcount(status: str) -> int:
+    """The row count in a command tag such as ``UPDATE 3`` or ``INSERT 0 1``."""
+    last = status.rsplit(" ", 1)[-1]
+    return int(last) if last.isdigit() else 0
+
+
+class _PgReader:
+    """Reads on one connection. A connection runs one statement at a time, while SQLite's
+    connection thread queues them: callers that read concurrently on one snapshot (a report
+    streams its rows while it looks up its header) take turns here, one statement or one
+    cursor batch at a time."""
+
+    def __init__(self, conn: _Conn) -> None:
+        self._conn = conn
+        self._turn = asyncio.Lock()
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        async with self._turn:
+            return cast(list[Row], await self._conn.fetch(numbered_placeholders(sql), *params))
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        async with self._turn:
+            row = await self._conn.fetchrow(numbered_placeholders(sql), *params)
+        return cast(Row | None, row)
+
+    async def stream(
+        self, sql: str, params: Params = (), batch: int = 2000
+    ) -> AsyncIterator[list[Row]]:
+        async with self._turn:
+            cursor = await self._conn.cursor(numbered_placeholders(sql), *params)
+        while True:
+            async with self._turn:
+                rows = await cursor.fetch(batch)
+            if not rows:
+                return
+            yield cast(list[Row], rows)
+
+
+class _PgTransaction(_PgReader):
+    """Statements on one connection inside one transaction; queued writes run in order
+    before the next statement and before the commit."""
+
+    def __init__(self, conn: _Conn) -> None:
+        super().__init__(conn)
+        self._queued: list[tuple[str, list[Params]]] = []
+
+    def queue(self, sql: str, rows: Iterable[Params]) -> None:
+        batch = list(rows)
+        if batch:
+            self._queued.append((sql, batch))
+
+    async def flush(self) -> None:
+        queued, self._queued = self._queued, []
+        for sql, rows in queued:
+            async with self._turn:
+                await self._conn.executemany(numbered_placeholders(sql), rows)
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        await self.flush()
+        async with self._turn:
+            status = await self._conn.execute(numbered_placeholders(sql), *params)
+        return _rowcount(status)
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        await self.flush()
+        async with self._turn:
+            value = await self._conn.fetchval(numbered_placeholders(sql) + " RETURNING id", *params)
+        return int(value or 0)
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> int:
+        await self.flush()
+        batch = list(rows)
+        if batch:
+            async with self._turn:
+                await self._conn.executemany(numbered_placeholders(sql), batch)
+        # asyncpg does not report a count for a batch; every row was applied or it raised.
+        return len(batch)
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        await self.flush()
+        return await super().fetch_all(sql, params)
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        await self.flush()
+        return await super().fetch_one(sql, params)
+
+    async def copy_rows(self, table: str, columns: list[str], rows: Iterable[Params]) -> int:
+        """Bulk insert with COPY (PostgreSQL only; a fast path for large fan-outs)."""
+        await self.flush()
+        records = [tuple(r) for r in rows]
+        if records:
+            async with self._turn:
+                await self._conn.copy_records_to_table(table, records=records, columns=columns)
+        return len(records)
+
+
+class PostgresDatabase:
+    """A pool of connections to one PostgreSQL database."""
+
+    dialect = POSTGRES
+
+    def __init__(self, url: str, pool: asyncpg.Pool) -> None:
+        self.url = url
+        self._pool = pool
+
+    @classmethod
+    async def open(cls, url: str, *, pool_size: int = 10) -> PostgresDatabase:
+        try:
+            pool = await asyncpg.create_pool(
+                url, min_size=1, max_size=max(1, pool_size), command_timeout=60
+            )
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise StoreError(f"{redact_url(url)}: {exc}") from None
+        return cls(url, pool)
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        async with self._pool.acquire() as conn:
+            return await _PgReader(conn).fetch_all(sql, params)
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        async with self._pool.acquire() as conn:
+            return await _PgReader(conn).fetch_one(sql, params)
+
+    async def stream(
+        self, sql: str, params: Params = (), batch: int = 2000
+    ) -> AsyncIterator[list[Row]]:
+        async with self.read_snapshot() as reader:
+            async for rows in reader.stream(sql, params, batch):
+                yield rows
+
+    @contextlib.asynccontextmanager
+    async def read_snapshot(self) -> AsyncIterator[ReadOnly]:
+        async with (
+            self._pool.acquire() as conn,
+            conn.transaction(isolation="repeatable_read", readonly=True),
+        ):
+            yield _PgReader(conn)
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        async with self._pool.acquire() as conn, conn.transaction():
+            tx = _PgTransaction(conn)
+            yield tx
+            await tx.flush()
+
+    @contextlib.asynccontextmanager
+    async def migration_lock(self) -> AsyncIterator[None]:
+        """Held while migrating: a second process waits here until the first is done."""
+        async with self._pool.acquire() as conn:
+            await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_KEY)
+            try:
+                yield
+            finally:
+                await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_KEY)
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+
+def redact_url(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    credentials, _, host = rest.rpartition("@")
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}@{host}"
