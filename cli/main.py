@@ -73,9 +73,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     run: Command = args.run
+    from cli.report_file import ReportFileError
+
     try:
         return run(args)
-    except (ConfigError, StoreError) as exc:
+    except (ConfigError, StoreError, ReportFileError) as exc:
         print(f"smlog: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
