@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from smlog.errors import ConfigError
 
 DEV_JWT_SECRET = "smlog-dev-secret-change-me-in-production"  # noqa: S105 - documented dev default
+DEV_SERVICE_JWT_SECRET = "smlog-dev-service-secret-change-me-in-production"  # noqa: S105
 
 SERVICES = ("dispatch", "status", "log", "reports", "voxology-sim", "mailgun-sim")
 
@@ -47,6 +48,9 @@ class Settings:
     # Auth: HS256 tokens signed with this secret (set SMLOG_JWT_SECRET outside development).
     jwt_secret: str = DEV_JWT_SECRET
     jwt_algorithm: str = "HS256"
+    # Service-to-service tokens are signed with their own key (never the user-token key), so
+    # whoever can mint user tokens cannot mint a service identity (docs/security.md).
+    service_jwt_secret: str = DEV_SERVICE_JWT_SECRET
     # Runtime.
     grace_seconds: float = 10.0
     rpc_timeout_seconds: float = 10.0
@@ -158,8 +162,13 @@ class Settings:
             )
         if self.redial_max_attempts < 1:
             raise ConfigError("SMLOG_REDIAL_MAX_ATTEMPTS: at least 1 (the first attempt)")
-        if len(self.jwt_secret.encode()) < 32:
-            raise ConfigError("SMLOG_JWT_SECRET: at least 32 bytes for HS256 (RFC 7518 3.2)")
+        for name in ("jwt_secret", "service_jwt_secret"):
+            if len(getattr(self, name).encode()) < 32:
+                raise ConfigError(
+                    f"SMLOG_{name.upper()}: at least 32 bytes for HS256 (RFC 7518 3.2)"
+                )
+        if self.service_jwt_secret == self.jwt_secret:
+            raise ConfigError("SMLOG_SERVICE_JWT_SECRET: must differ from SMLOG_JWT_SECRET")
 
     def grpc_port(self, service: str) -> int:
         ports = {

@@ -52,7 +52,9 @@ class OutcomeNotifier:
         self._channel = open_channel(
             self._target,
             timeout=self._settings.status_notify_timeout_seconds,
-            token=ServiceTokens(self._settings.jwt_secret, "status", self._settings.jwt_algorithm),
+            token=ServiceTokens(
+                self._settings.service_jwt_secret, "status", self._settings.jwt_algorithm
+            ),
         )
         self._task = asyncio.create_task(self._run(), name="status-outcome-notifier")
 

@@ -19,6 +19,7 @@ from grpc import aio
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from smlog.auth.tokens import TokenKeys
 from smlog.config import Settings
 from smlog.errors import ConfigError
 from smlog.runtime.client import MAX_MESSAGE_BYTES
@@ -76,7 +77,7 @@ class GrpcHost:
 
     async def start(self) -> int:
         server = aio.server(
-            interceptors=[ServerInterceptor(self.settings.jwt_secret, self.settings.jwt_algorithm)],
+            interceptors=[ServerInterceptor(TokenKeys.from_settings(self.settings))],
             options=[
                 ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
                 ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),

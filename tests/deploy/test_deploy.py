@@ -105,11 +105,11 @@ def environment(service: dict[str, Any]) -> dict[str, str]:
 
 def interpolated(env: dict[str, str]) -> dict[str, str]:
     """``env`` as compose would pass it with no variable set: ``${X:-default}`` becomes the
-    default, and a required ``${X:?message}`` a stand-in value."""
+    default, and a required ``${X:?message}`` a stand-in value of its own per variable."""
 
     def one(match: re.Match[str]) -> str:
         operator, word = match.group(2), match.group(3)
-        return word if operator == ":-" else "x" * 40
+        return word if operator == ":-" else match.group(1).lower().ljust(40, "x")
 
     pattern = re.compile(r"\$\{([A-Z0-9_]+)(:-|:\?)([^}]*)\}")
     return {key: pattern.sub(one, value) for key, value in env.items()}
@@ -159,6 +159,7 @@ def test_compose_environment_names_real_settings(services: dict[str, Any]) -> No
         assert "smlog-data:/data" in services[name]["volumes"]
         # The secret comes from the environment or deploy/.env; it is never written here.
         assert env["SMLOG_JWT_SECRET"].startswith("${SMLOG_JWT_SECRET:?")
+        assert env["SMLOG_SERVICE_JWT_SECRET"].startswith("${SMLOG_SERVICE_JWT_SECRET:?")
 
 
 def test_compose_cross_service_urls_use_service_names_and_default_ports(

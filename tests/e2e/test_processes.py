@@ -141,11 +141,11 @@ async def test_port_in_use_is_one_line(stack_config: StackConfig) -> None:
 
 
 def test_token_command_mints_a_verifiable_token(stack_config: StackConfig) -> None:
-    from smlog.auth import verify_token
+    from smlog.auth import TokenKeys, verify_token
 
     result = _smlog("token", "--user", "u9", "--district", "3", "--rights", "sent_message_log")
     assert result.returncode == 0, result.stderr
-    caller = verify_token(result.stdout.strip(), stack_config.settings.jwt_secret)
+    caller = verify_token(result.stdout.strip(), TokenKeys.from_settings(stack_config.settings))
     assert (caller.user_id, caller.district_id) == ("u9", 3)
     bad = _smlog("token", "--user", "u9", "--district", "3", "--rights", "root")
     assert bad.returncode == 2
