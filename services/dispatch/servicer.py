@@ -121,10 +121,13 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
     ) -> pb.UpsertDistrictResponse:
         caller = current_caller()
         caller.require(Right.DISTRICT_ADMIN, "manage districts")
-        await drafts.upsert_district(self._db, caller, request.district, request.calendars)
+        short_code = await drafts.upsert_district(
+            self._db, caller, request.district, request.calendars
+        )
         self._engine.catalog.forget_district(request.district.district_id)
         district = pb.UpsertDistrictResponse(calendars=request.calendars)
         district.district.CopyFrom(request.district)
+        district.district.sms_short_code = short_code
         if not district.district.dialing_window.end_minute:
             district.district.dialing_window.start_minute = 480
             district.district.dialing_window.end_minute = 1260

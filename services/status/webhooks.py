@@ -209,6 +209,10 @@ class WebhookEdge:
         return JournalEntry("mailgun", "events", body, 0, token)
 
     async def _short_code_known(self, short_code: str) -> bool:
+        # The shared sender number of districts without a short code takes replies too; the
+        # worker routes them to the district that texted the sender (services/status/optout.py).
+        if short_code and short_code == self._settings.voxology_from_number:
+            return True
         row = await self._db.fetch_one(
             "SELECT 1 FROM districts WHERE sms_short_code = ? AND sms_short_code <> ''",
             (short_code,),
