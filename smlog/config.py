@@ -97,6 +97,11 @@ class Settings:
     dispatch_flush_seconds: float = 0.05
     dispatch_flush_rows: int = 500
     dispatch_watch_interval_seconds: float = 0.25
+    # WatchMessage streams: open at once per caller and per dispatch process, and how long one
+    # stream may last (the caller watches again after; docs/security.md).
+    watch_max_streams_per_caller: int = 16
+    watch_max_streams: int = 1000
+    watch_max_seconds: float = 3600.0
     dispatch_gauge_seconds: float = 5.0
     # Webhook edge.
     webhook_max_body_bytes: int = 256 * 1024
