@@ -17,6 +17,7 @@ from smlog.auth import Right, mint_token
 from smlog.config import Settings
 from smlog.errors import ConfigError
 from smlog.runtime import open_channel
+from smlog.runtime.tls import channel_credentials
 
 DEV_RIGHTS = [r.value for r in Right]
 
@@ -78,7 +79,10 @@ def client_channel(args: argparse.Namespace, service: str) -> tuple[aio.Channel,
     settings = settings_from_args(args)
     target = args.target or settings.target(service)
     channel = open_channel(
-        target, timeout=settings.rpc_timeout_seconds, token=client_token(args, settings)
+        target,
+        timeout=settings.rpc_timeout_seconds,
+        token=client_token(args, settings),
+        tls=channel_credentials(settings),
     )
     return channel, settings
 

@@ -51,6 +51,16 @@ class Settings:
     # Service-to-service tokens are signed with their own key (never the user-token key), so
     # whoever can mint user tokens cannot mint a service identity (docs/security.md).
     service_jwt_secret: str = DEV_SERVICE_JWT_SECRET
+    # gRPC over TLS (all empty: plaintext, for local use). A server with a certificate and
+    # key serves TLS only; a CA makes outgoing channels verify servers against it (and, with
+    # tls_require_client_cert, servers demand client certificates it signed); a client
+    # certificate is presented on outgoing calls. docs/security.md; `smlog certs` for dev.
+    tls_cert_file: str = ""
+    tls_key_file: str = ""
+    tls_ca_file: str = ""
+    tls_client_cert_file: str = ""
+    tls_client_key_file: str = ""
+    tls_require_client_cert: bool = False
     # Runtime.
     grace_seconds: float = 10.0
     rpc_timeout_seconds: float = 10.0

@@ -117,7 +117,8 @@ def interpolated(env: dict[str, str]) -> dict[str, str]:
 
 def test_compose_runs_every_process_with_serve_and_one_image(services: dict[str, Any]) -> None:
     assert set(SERVICE_NAMES) <= set(services)
-    assert set(services) - set(SERVICE_NAMES) == {"prometheus", "grafana"}
+    assert set(services) - set(SERVICE_NAMES) == {"certs", "prometheus", "grafana"}
+    assert services["certs"]["command"] == ["certs", "/certs"]  # the one-shot TLS set-up
     images = {services[name]["image"] for name in SERVICE_NAMES}
     assert len(images) == 1, images
     for name in SERVICE_NAMES:
@@ -188,6 +189,9 @@ def test_compose_start_order_waits_for_health_and_has_no_cycle(services: dict[st
         assert isinstance(deps, dict), name
         for dep, spec in deps.items():
             assert dep in services, (name, dep)
+            if dep == "certs":  # a one-shot job: wait until it wrote the certificates
+                assert spec == {"condition": "service_completed_successfully"}, name
+                continue
             assert spec == {"condition": "service_healthy"}, (name, dep)
             assert "healthcheck" in services[dep], dep
         graph[name] = set(deps)
