@@ -20,6 +20,7 @@ NOW = int(time.time())
 
 
 def user_claims(**changes: Any) -> dict[str, Any]:
+    now = int(time.time())
     claims: dict[str, Any] = {
         "iss": "smlog",
         "aud": "smlog-user",
@@ -27,8 +28,8 @@ def user_claims(**changes: Any) -> dict[str, Any]:
         "name": "U One",
         "district_id": 1,
         "rights": ["sent_message_log"],
-        "iat": NOW,
-        "exp": NOW + 600,
+        "iat": now,
+        "exp": now + 600,
     }
     claims.update(changes)
     return {k: v for k, v in claims.items() if v is not None}
@@ -44,10 +45,11 @@ def refused(token: str, why: str) -> None:
 
 
 def test_well_formed_tokens_verify() -> None:
-    caller = verify_token(signed(user_claims()), KEYS)
+    claims = user_claims()
+    caller = verify_token(signed(claims), KEYS)
     assert (caller.user_id, caller.district_id, caller.is_service) == ("u1", 1, False)
     assert caller.rights == {Right.SENT_MESSAGE_LOG}
-    assert caller.expires_at == NOW + 600
+    assert caller.expires_at == claims["exp"]
     service = verify_token(mint_service_token(KEYS.service_secret, "dispatch"), KEYS)
     assert (service.service, service.user_id) == ("dispatch", "service:dispatch")
 
@@ -64,7 +66,7 @@ def test_a_user_key_never_makes_a_service_caller(svc: object) -> None:
 @pytest.mark.parametrize("svc", [True, 1, "root", "", ["dispatch"]])
 def test_a_service_token_names_a_known_service(svc: object) -> None:
     claims = {"iss": "smlog", "aud": "smlog-service", "sub": f"service:{svc}", "svc": svc,
-              "iat": NOW, "exp": NOW + 60}  # fmt: skip
+              "iat": int(time.time()), "exp": int(time.time()) + 600}  # fmt: skip
     refused(signed(claims, KEYS.service_secret), "svc is not a known service")
     with pytest.raises(ValueError, match="unknown service"):
         mint_service_token(KEYS.service_secret, "root")
@@ -72,7 +74,7 @@ def test_a_service_token_names_a_known_service(svc: object) -> None:
 
 def test_a_service_token_sub_must_name_its_service() -> None:
     claims = {"iss": "smlog", "aud": "smlog-service", "sub": "alice", "svc": "dispatch",
-              "iat": NOW, "exp": NOW + 60}  # fmt: skip
+              "iat": int(time.time()), "exp": int(time.time()) + 600}  # fmt: skip
     refused(signed(claims, KEYS.service_secret), "sub does not name the service")
 
 
