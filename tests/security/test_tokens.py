@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import grpc
 import jwt
 import pytest
 from hypothesis import given
@@ -130,3 +131,32 @@ def test_mint_token_refuses_a_bad_district() -> None:
     for district in (0, -5, True):
         with pytest.raises(ValueError, match="positive integer"):
             mint_token(KEYS.user_secret, user_id="u", district_id=district, rights=[])
+
+
+async def test_a_forged_service_token_is_refused_by_a_real_server(settings: Settings) -> None:
+    """The attack end to end: a token signed with the user key and claiming ``svc`` used to
+    pass every check of a service-only RPC; a real status server now refuses it."""
+    from services.status.service import create_parts
+    from smlog.runtime import GrpcHost, open_channel
+    from smlog.v1 import status_pb2, status_pb2_grpc
+
+    built = await create_parts(settings, http_port=0)
+    host = GrpcHost(built.parts, settings, port=0)
+    port = await host.start()
+    now = int(time.time())
+    forged = jwt.encode(
+        {"sub": "service:dispatch", "svc": "dispatch", "iat": now, "exp": now + 60},
+        settings.jwt_secret,
+        algorithm="HS256",
+    )
+    genuine = mint_service_token(settings.service_jwt_secret, "loadtest")
+    request = status_pb2.IngestEventsRequest()
+    try:
+        async with open_channel(f"127.0.0.1:{port}", token=forged) as channel:
+            with pytest.raises(grpc.aio.AioRpcError) as info:
+                await status_pb2_grpc.StatusServiceStub(channel).IngestEvents(request)
+            assert info.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        async with open_channel(f"127.0.0.1:{port}", token=genuine) as channel:
+            await status_pb2_grpc.StatusServiceStub(channel).IngestEvents(request)
+    finally:
+        await host.stop(0)
