@@ -13,15 +13,8 @@ from rich.table import Table
 from cli import format as fmt
 from cli.campaigns import load_campaign_file, send_campaign
 from cli.connect import add_client_flags, client_channel, print_json, to_dict
-from smlog.runtime import LONG_STREAM_SECONDS
+from cli.follow import progress_updates
 from smlog.v1 import common_pb2, dispatch_pb2, dispatch_pb2_grpc
-
-FINAL_MESSAGE_STATUSES = {
-    common_pb2.MESSAGE_STATUS_SENT,
-    common_pb2.MESSAGE_STATUS_ERRORED,
-    common_pb2.MESSAGE_STATUS_CANCELED,
-    common_pb2.MESSAGE_STATUS_NO_RECIPIENTS,
-}
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -122,15 +115,11 @@ async def watch(
 ) -> common_pb2.DispatchProgress:
     """Follow WatchMessage to the message's final status; returns the last progress."""
     last = common_pb2.DispatchProgress()
-    request = dispatch_pb2.WatchMessageRequest(message_id=message_id)
-    stream = stub.WatchMessage(request, timeout=LONG_STREAM_SECONDS)
     if json_output:
-        async for update in stream:
-            last = update.progress
+        async for last in progress_updates(stub, message_id):
             print_json(to_dict(last))
         return last
     with Live(console=console or Console(), refresh_per_second=4) as live:
-        async for update in stream:
-            last = update.progress
+        async for last in progress_updates(stub, message_id):
             live.update(progress_table(last))
     return last

@@ -13,10 +13,13 @@ from cli.serve import GRPC_SERVICES
 from smlog.config import Settings
 from smlog.errors import ConfigError
 from smlog.runtime import open_channel
+from smlog.runtime.tls import channel_credentials
 
 
-async def check_grpc(target: str, timeout: float = 1.0) -> bool:
-    async with open_channel(target, timeout=timeout) as channel:
+async def check_grpc(
+    target: str, timeout: float = 1.0, tls: grpc.ChannelCredentials | None = None
+) -> bool:
+    async with open_channel(target, timeout=timeout, tls=tls) as channel:
         stub = health_pb2_grpc.HealthStub(channel)
         try:
             reply = await stub.Check(health_pb2.HealthCheckRequest(service=""))
@@ -36,11 +39,18 @@ async def check_http(url: str, timeout: float = 1.0) -> bool:
         return False
 
 
+def _local_target(settings: Settings, name: str) -> str:
+    """Where a health check on this machine dials: a wildcard bind address (containers bind
+    0.0.0.0) is not a name a TLS certificate can carry, so it dials 127.0.0.1 instead."""
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host  # noqa: S104
+    return f"{host}:{settings.grpc_port(name)}"
+
+
 async def wait_healthy(settings: Settings, name: str, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if name in GRPC_SERVICES:
-            ok = await check_grpc(settings.target(name))
+            ok = await check_grpc(_local_target(settings, name), tls=channel_credentials(settings))
         else:
             port = (
                 settings.voxology_sim_port if name == "voxology-sim" else settings.mailgun_sim_port

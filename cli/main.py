@@ -37,6 +37,7 @@ def add_config_flags(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     from cli import (
         bench,
+        certs,
         dispatch_cmd,
         health_cmd,
         loadtest,
@@ -82,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_parser(sub)
     health_cmd.add_parser(sub)
     migrate_cmd.add_parser(sub)
+    certs.add_parser(sub)
     loadtest.add_parser(sub)
     return parser
 
@@ -90,9 +92,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     run: Command = args.run
+    from cli.report_file import ReportFileError
+
     try:
         return run(args)
-    except (ConfigError, StoreError) as exc:
+    except (ConfigError, StoreError, ReportFileError) as exc:
         print(f"smlog: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cli.connect import add_client_flags, client_channel
 from cli.log_cmd import parse_enums
+from cli.report_file import discard, open_part, publish
 from smlog.runtime import LONG_STREAM_SECONDS
 from smlog.v1 import common_pb2, reports_pb2, reports_pb2_grpc
 
@@ -55,30 +55,33 @@ async def download_report(
     directory: Path = Path(),
     progress: Progress | None = None,
 ) -> Path:
-    """Stream a report into a file (written to a temp name, renamed when complete)."""
+    """Stream a report into a file (written to a temp name, renamed when complete).
+
+    Without ``output`` the file takes the plain base name the server sent, inside
+    ``directory``, and never replaces an existing file (cli/report_file.py)."""
     path: Path | None = output
     tmp: Path | None = None
     task = None
     handle = None
     try:
         async for response in stub.BuildReport(request, timeout=LONG_STREAM_SECONDS):
-            if response.HasField("metadata"):
-                path = path or directory / response.metadata.file_name
-                path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_name(path.name + ".part")
-                handle = tmp.open("wb")
+            if response.HasField("metadata") and handle is None:
+                path, tmp, handle = open_part(output, directory, response.metadata.file_name)
                 if progress is not None:
                     task = progress.add_task(path.name, total=response.metadata.total_rows)
             if handle is not None and response.chunk:
                 handle.write(response.chunk)
             if progress is not None and task is not None:
                 progress.update(task, completed=response.rows_written)
+    except BaseException:
+        discard(tmp)
+        raise
     finally:
         if handle is not None:
             handle.close()
     if path is None or tmp is None:
         raise RuntimeError("the report stream ended without metadata")
-    os.replace(tmp, path)
+    publish(tmp, path, overwrite=output is not None)
     return path
 
 

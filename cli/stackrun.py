@@ -16,10 +16,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from cli.connect import DEV_RIGHTS
+from cli.follow import progress_updates
 from cli.up import Stack
-from smlog.auth import mint_token
+from smlog.auth import mint_service_token, mint_token
 from smlog.config import SERVICES, Settings
-from smlog.runtime import LONG_STREAM_SECONDS
 from smlog.runtime.tasks import free_port
 from smlog.v1 import common_pb2, dispatch_pb2, dispatch_pb2_grpc
 
@@ -97,7 +97,11 @@ async def upsert_district(
     time_zone: str = "UTC",
     calendars: Sequence[common_pb2.Calendar] = (),
 ) -> None:
-    """The private district, dialing all day (no window to wait for: runs at any hour)."""
+    """The private district, dialing all day (no window to wait for: runs at any hour).
+
+    Its SMS short code is an operator's setting, so this call carries an operator service
+    token (signed with the service key) instead of the stub's user token."""
+    operator = mint_service_token(settings.service_jwt_secret, "operator", settings.jwt_algorithm)
     await stub.UpsertDistrict(
         dispatch_pb2.UpsertDistrictRequest(
             district=common_pb2.District(
@@ -106,7 +110,8 @@ async def upsert_district(
                 sms_short_code=settings.voxology_short_code,
             ),
             calendars=calendars,
-        )
+        ),
+        metadata=(("authorization", f"Bearer {operator}"),),
     )  # fmt: skip
 
 
@@ -161,9 +166,7 @@ async def follow(
 ) -> Progress:
     """WatchMessage until the message's final status; returns the last progress."""
     last = Progress()
-    request = dispatch_pb2.WatchMessageRequest(message_id=message_id)
-    async for update in stub.WatchMessage(request, timeout=LONG_STREAM_SECONDS):
-        last = update.progress
+    async for last in progress_updates(stub, message_id):
         if on_update is not None:
             on_update(last)
     return last

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from smlog.errors import ConfigError
 
 DEV_JWT_SECRET = "smlog-dev-secret-change-me-in-production"  # noqa: S105 - documented dev default
+DEV_SERVICE_JWT_SECRET = "smlog-dev-service-secret-change-me-in-production"  # noqa: S105
 
 SERVICES = ("dispatch", "status", "log", "reports", "voxology-sim", "mailgun-sim")
 
@@ -53,6 +54,19 @@ class Settings:
     # Auth: HS256 tokens signed with this secret (set SMLOG_JWT_SECRET outside development).
     jwt_secret: str = DEV_JWT_SECRET
     jwt_algorithm: str = "HS256"
+    # Service-to-service tokens are signed with their own key (never the user-token key), so
+    # whoever can mint user tokens cannot mint a service identity (docs/security.md).
+    service_jwt_secret: str = DEV_SERVICE_JWT_SECRET
+    # gRPC over TLS (all empty: plaintext, for local use). A server with a certificate and
+    # key serves TLS only; a CA makes outgoing channels verify servers against it (and, with
+    # tls_require_client_cert, servers demand client certificates it signed); a client
+    # certificate is presented on outgoing calls. docs/security.md; `smlog certs` for dev.
+    tls_cert_file: str = ""
+    tls_key_file: str = ""
+    tls_ca_file: str = ""
+    tls_client_cert_file: str = ""
+    tls_client_key_file: str = ""
+    tls_require_client_cert: bool = False
     # Runtime.
     grace_seconds: float = 10.0
     rpc_timeout_seconds: float = 10.0
@@ -111,6 +125,11 @@ class Settings:
     dispatch_flush_seconds: float = 0.05
     dispatch_flush_rows: int = 500
     dispatch_watch_interval_seconds: float = 0.25
+    # WatchMessage streams: open at once per caller and per dispatch process, and how long one
+    # stream may last (the caller watches again after; docs/security.md).
+    watch_max_streams_per_caller: int = 16
+    watch_max_streams: int = 1000
+    watch_max_seconds: float = 3600.0
     dispatch_gauge_seconds: float = 5.0
     # Webhook edge.
     webhook_max_body_bytes: int = 256 * 1024
@@ -186,8 +205,13 @@ class Settings:
                 )
         if self.db_pool_size < 1:
             raise ConfigError("SMLOG_DB_POOL_SIZE: at least 1")
-        if len(self.jwt_secret.encode()) < 32:
-            raise ConfigError("SMLOG_JWT_SECRET: at least 32 bytes for HS256 (RFC 7518 3.2)")
+        for name in ("jwt_secret", "service_jwt_secret"):
+            if len(getattr(self, name).encode()) < 32:
+                raise ConfigError(
+                    f"SMLOG_{name.upper()}: at least 32 bytes for HS256 (RFC 7518 3.2)"
+                )
+        if self.service_jwt_secret == self.jwt_secret:
+            raise ConfigError("SMLOG_SERVICE_JWT_SECRET: must differ from SMLOG_JWT_SECRET")
 
     def store_url(self, *, read: bool = False) -> str:
         """The store to open: the read URL for readers when one is set, else ``db_url``,

@@ -13,8 +13,9 @@ Mailgun signs a timestamp and a random token, carried inside the JSON body::
 
 Verification compares in constant time and refuses timestamps more than ``tolerance_s`` away
 from the receiver's clock. Replay protection (an ``event_id`` or ``token`` seen before) needs
-storage, so it is the receiver's job: the signature value for Voxology (a retry is signed
-afresh), the token for Mailgun.
+storage, so it is the receiver's job: for Voxology the signature *we computed* and found in
+the header (it covers the timestamp, the target and the body; a retry is signed afresh), never
+the raw header, which may carry extra ``v1=`` values; the token for Mailgun.
 """
 
 from __future__ import annotations
@@ -116,13 +117,14 @@ def verify_voxology(
     target: str,
     now: float | None = None,
     tolerance_s: float = DEFAULT_TOLERANCE_S,
-) -> None:
+) -> str:
     """Raise :class:`SignatureError` unless ``signature`` signs ``body`` posted to ``target``
-    (the request's raw path and query) at ``timestamp``.
+    (the request's raw path and query) at ``timestamp``; return the verified ``v1=`` value.
 
     ``timestamp`` and ``signature`` are the raw header values (``None`` when absent). The
     signature header may hold several comma-separated ``v1=`` values (key rotation on the
-    vendor's side); one match is enough.
+    vendor's side); one match is enough. Key replays on the returned value, not on the raw
+    header: appending ``,v1=00`` to a captured header must not make it a new request.
     """
     if not timestamp or not signature:
         raise SignatureError("missing", "X-Voxology-Timestamp and X-Voxology-Signature required")
@@ -138,6 +140,7 @@ def verify_voxology(
         matched |= hmac.compare_digest(part.encode(), expected.encode())
     if not matched:
         raise SignatureError("mismatch", "signature does not match the request")
+    return expected
 
 
 def mailgun_signature(signing_key: str | bytes, timestamp: str, token: str) -> str:

@@ -54,10 +54,11 @@ def status(name: str) -> int:
 async def add_district(
     db: Database, district_id: int, *, name: str = "", time_zone: str = "America/Chicago"
 ) -> int:
+    # One district per short code (migration 0050): district 1 has 55555, district 2 55556...
     async with db.transaction() as tx:
         await tx.execute(
             "INSERT INTO districts (id, name, time_zone, sms_short_code) VALUES (?, ?, ?, ?)",
-            (district_id, name or f"District {district_id}", time_zone, "55555"),
+            (district_id, name or f"District {district_id}", time_zone, str(55554 + district_id)),
         )
     return district_id
 

@@ -28,7 +28,7 @@ from cli import format as fmt
 from cli.campaigns import send_campaign
 from cli.demo.campaigns import DemoCampaign, demo_campaigns
 from cli.demo.people import SCHOOL_YEAR, SCHOOLS, build_district, phones
-from cli.dispatch_cmd import FINAL_MESSAGE_STATUSES
+from cli.follow import FINAL_MESSAGE_STATUSES, progress_updates
 from cli.log_cmd import print_detail, print_messages
 from cli.report_cmd import build_request, download_report
 from cli.settings import settings_from_args
@@ -194,9 +194,8 @@ async def _follow(
     progress: dict[int, common_pb2.DispatchProgress] = {}
 
     async def watch_one(message_id: int) -> None:
-        request = dispatch_pb2.WatchMessageRequest(message_id=message_id)
-        async for update in dispatch.WatchMessage(request, timeout=LONG_STREAM_SECONDS):
-            progress[message_id] = update.progress
+        async for update in progress_updates(dispatch, message_id):
+            progress[message_id] = update
 
     async def cancel_later(message_id: int, delay: float) -> None:
         await asyncio.sleep(delay)

@@ -13,13 +13,14 @@ from services.dispatch.resolution import devices_json
 from smlog.auth import Caller
 from smlog.config import check_time_zone
 from smlog.errors import (
+    AlreadyExistsError,
     ConfigError,
     FailedPreconditionError,
     InvalidArgumentError,
     NotFoundError,
     PermissionDeniedError,
 )
-from smlog.store import Database, Row
+from smlog.store import Database, Row, Transaction
 from smlog.v1.common_pb2 import Calendar, District, MessageStatus
 from smlog.v1.dispatch_pb2 import MessageDraft, Recipient
 
@@ -177,13 +178,20 @@ async def remove_recipients(db: Database, message_id: int, people: Sequence[str]
 
 async def upsert_district(
     db: Database, caller: Caller, district: District, calendars: Sequence[Calendar]
-) -> None:
+) -> str:
+    """Create or update a district and its calendars; returns the short code it now has.
+
+    The short code decides which district an inbound STOP belongs to, so it is one district's
+    only (ALREADY_EXISTS otherwise), and setting or changing it is an operator's action (a
+    service identity): a district admin's request keeps the stored code, and asking for
+    another one is PERMISSION_DENIED (docs/security.md)."""
     if not caller.is_service and district.district_id != caller.district_id:
         raise PermissionDeniedError("district_admin", f"manage district {district.district_id}")
     _check_district(district, calendars)
     window = district.dialing_window
     start, end = (window.start_minute, window.end_minute) if window.end_minute else (480, 1260)
     async with db.transaction() as tx:
+        short_code = await _short_code(tx, caller, district)
         for i, calendar in enumerate(calendars):
             owner = await tx.fetch_one(
                 "SELECT district_id FROM calendars WHERE id = ?", (calendar.calendar_id,)
@@ -205,7 +213,7 @@ async def upsert_district(
                 district.time_zone,
                 start,
                 end,
-                district.sms_short_code,
+                short_code,
             ),
         )
         await tx.executemany(
@@ -217,6 +225,31 @@ async def upsert_district(
                 for c in calendars
             ],
         )
+    return short_code
+
+
+async def _short_code(tx: Transaction, caller: Caller, district: District) -> str:
+    row = await tx.fetch_one(
+        "SELECT sms_short_code FROM districts WHERE id = ?", (district.district_id,)
+    )
+    stored = str(row[0]) if row is not None else ""
+    wanted = district.sms_short_code
+    if not caller.is_service:
+        if wanted and wanted != stored:
+            raise PermissionDeniedError(
+                "operator (service identity)", "set or change a district's SMS short code"
+            )
+        return stored
+    if wanted and wanted != stored:
+        owner = await tx.fetch_one(
+            "SELECT id FROM districts WHERE sms_short_code = ? AND id <> ?",
+            (wanted, district.district_id),
+        )
+        if owner is not None:
+            raise AlreadyExistsError(
+                "district.sms_short_code: another district uses this short code"
+            )
+    return wanted
 
 
 def _check_district(district: District, calendars: Sequence[Calendar]) -> None:

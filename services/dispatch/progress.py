@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
-
 from services.dispatch.breaker import CHANNELS
 from services.dispatch.policy import modes_of
 from smlog.clock import to_duration
@@ -12,7 +9,7 @@ from smlog.errors import NotFoundError
 from smlog.store import Database
 from smlog.v1.common_pb2 import DispatchProgress, MessageStatus, ModeDelivery, VendorWait
 
-__all__ = ["is_finished", "load_progress", "watch_progress"]
+__all__ = ["is_finished", "load_progress", "progress_signature"]
 
 _OPEN = (MessageStatus.MESSAGE_STATUS_IN_PROGRESS, MessageStatus.MESSAGE_STATUS_DRAFT)
 
@@ -84,7 +81,7 @@ async def load_progress(db: Database, message_id: int, now_us: int) -> DispatchP
     return progress
 
 
-def _signature(progress: DispatchProgress) -> bytes:
+def progress_signature(progress: DispatchProgress) -> bytes:
     """What changes when something happened (not the running durations)."""
     copy = DispatchProgress()
     copy.CopyFrom(progress)
@@ -95,22 +92,3 @@ def _signature(progress: DispatchProgress) -> bytes:
     for mode in copy.modes:
         mode.ClearField("first_attempt_duration")
     return copy.SerializeToString(deterministic=True)
-
-
-async def watch_progress(
-    db: Database,
-    message_id: int,
-    now_us: Callable[[], int],
-    interval: float,
-) -> AsyncIterator[DispatchProgress]:
-    """Progress now, then each time it changes, ending after the final one."""
-    last = b""
-    while True:
-        progress = await load_progress(db, message_id, now_us())
-        signature = _signature(progress)
-        if signature != last:
-            last = signature
-            yield progress
-        if is_finished(progress.status):
-            return
-        await asyncio.sleep(interval)

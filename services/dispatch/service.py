@@ -5,6 +5,7 @@ from __future__ import annotations
 from services.dispatch.clock import Clock, SystemClock
 from services.dispatch.engine import Dispatcher
 from services.dispatch.servicer import DispatchServicer
+from services.dispatch.watching import ProgressWatch
 from smlog.config import Settings
 from smlog.runtime import ServiceParts, Servicer
 from smlog.store import open_database
@@ -23,15 +24,16 @@ async def create(settings: Settings, *, clock: Clock | None = None) -> ServicePa
         text=voxology,
         email=MailgunClient(settings),
     )
+    watch = ProgressWatch(db, settings, engine.clock.now_us)
     return ServiceParts(
         name="dispatch",
         servicers=[
             Servicer(
                 dispatch_pb2_grpc.add_DispatchServiceServicer_to_server,
-                DispatchServicer(engine),
+                DispatchServicer(engine, watch),
                 "smlog.v1.DispatchService",
             )
         ],
-        components=[engine],
+        components=[engine, watch],
         on_close=[db.close],
     )

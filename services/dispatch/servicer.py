@@ -9,9 +9,10 @@ from grpc import aio
 
 from services.dispatch import drafts
 from services.dispatch.engine import Dispatcher
-from services.dispatch.progress import load_progress, watch_progress
+from services.dispatch.progress import load_progress
 from services.dispatch.starting import start_dispatch
 from services.dispatch.validation import check_draft, check_recipients, check_sender
+from services.dispatch.watching import ProgressWatch
 from smlog.auth import Caller, Right, current_caller
 from smlog.errors import InvalidArgumentError
 from smlog.v1 import dispatch_pb2 as pb
@@ -23,8 +24,9 @@ Context = aio.ServicerContext[Any, Any]
 
 
 class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
-    def __init__(self, engine: Dispatcher) -> None:
+    def __init__(self, engine: Dispatcher, watch: ProgressWatch) -> None:
         self._engine = engine
+        self._watch = watch
         self._db = engine.db
         self._clock = engine.clock
 
@@ -88,6 +90,7 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         await self._sender_message(caller, request.message_id)
         if await start_dispatch(self._db, request.message_id, self._clock.now_us()):
             self._engine.wake()
+            self._watch.hub.poke()
         progress = await load_progress(self._db, request.message_id, self._clock.now_us())
         return pb.StartDispatchResponse(progress=progress)
 
@@ -98,6 +101,7 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         caller.require(Right.CANCEL_MESSAGES, "cancel messages")
         await drafts.load_message(self._db, caller, request.message_id)
         count = await self._engine.cancel(request.message_id)
+        self._watch.hub.poke()
         progress = await load_progress(self._db, request.message_id, self._clock.now_us())
         return pb.CancelMessageResponse(canceled_count=count, progress=progress)
 
@@ -108,12 +112,7 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         if not (caller.has(Right.SEND_MESSAGES) or caller.has(Right.SENT_MESSAGE_LOG)):
             caller.require(Right.SEND_MESSAGES, "watch messages")
         await drafts.load_message(self._db, caller, request.message_id)
-        async for progress in watch_progress(
-            self._db,
-            request.message_id,
-            self._clock.now_us,
-            self._engine.settings.dispatch_watch_interval_seconds,
-        ):
+        async for progress in self._watch.progress(caller, request.message_id):
             yield pb.WatchMessageResponse(progress=progress)
 
     async def UpsertDistrict(
@@ -121,10 +120,13 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
     ) -> pb.UpsertDistrictResponse:
         caller = current_caller()
         caller.require(Right.DISTRICT_ADMIN, "manage districts")
-        await drafts.upsert_district(self._db, caller, request.district, request.calendars)
+        short_code = await drafts.upsert_district(
+            self._db, caller, request.district, request.calendars
+        )
         self._engine.catalog.forget_district(request.district.district_id)
         district = pb.UpsertDistrictResponse(calendars=request.calendars)
         district.district.CopyFrom(request.district)
+        district.district.sms_short_code = short_code
         if not district.district.dialing_window.end_minute:
             district.district.dialing_window.start_minute = 480
             district.district.dialing_window.end_minute = 1260

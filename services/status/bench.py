@@ -166,7 +166,7 @@ async def bench_ingest(
             out: multiprocessing.Queue[float] = ctx.Queue()
             proc = ctx.Process(
                 target=grpc_load,
-                args=(f"127.0.0.1:{host.port}", settings.jwt_secret, attempts, 5000, out),
+                args=(f"127.0.0.1:{host.port}", settings.service_jwt_secret, attempts, 5000, out),
             )
             proc.start()
             await asyncio.to_thread(proc.join)

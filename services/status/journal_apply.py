@@ -56,7 +56,9 @@ def _decode(vendor: str, kind: str, body: bytes, attempt_id: int) -> ParsedEvent
     raise PayloadError("invalid_field", f"unknown journal kind {kind!r}")
 
 
-async def apply_journal_batch(db: Database, limit: int, now: int) -> JournalBatch:
+async def apply_journal_batch(
+    db: Database, limit: int, now: int, default_sender: str = ""
+) -> JournalBatch:
     """The oldest ``limit`` new journal rows, applied in one transaction. The rows are read and
     decoded before the transaction (the worker is their only applier; a row another applier
     took meanwhile is skipped), so the write lock is held for the state machine and the writes
@@ -118,7 +120,7 @@ async def apply_journal_batch(db: Database, limit: int, now: int) -> JournalBatc
             else:
                 updates.append((JOURNAL_APPLIED, "", row_id))
         for row_id, text in inbound:
-            outcome = await record_inbound(tx, text, now)
+            outcome = await record_inbound(tx, text, now, default_sender)
             if outcome is None:
                 updates.append((JOURNAL_REJECTED, "unknown_short_code", row_id))
                 batch.rejected.append(("voxology", "unknown_short_code"))

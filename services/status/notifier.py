@@ -20,6 +20,7 @@ from smlog.clock import to_timestamp
 from smlog.config import Settings
 from smlog.runtime import ServiceTokens, open_channel
 from smlog.runtime.tasks import cancel_task
+from smlog.runtime.tls import channel_credentials
 from smlog.v1 import dispatch_pb2, dispatch_pb2_grpc
 
 __all__ = ["OutcomeNotifier"]
@@ -52,7 +53,10 @@ class OutcomeNotifier:
         self._channel = open_channel(
             self._target,
             timeout=self._settings.status_notify_timeout_seconds,
-            token=ServiceTokens(self._settings.jwt_secret, "status", self._settings.jwt_algorithm),
+            token=ServiceTokens(
+                self._settings.service_jwt_secret, "status", self._settings.jwt_algorithm
+            ),
+            tls=channel_credentials(self._settings),
         )
         self._task = asyncio.create_task(self._run(), name="status-outcome-notifier")
 

@@ -66,20 +66,39 @@ class HelpReply:
     district_name: str
 
 
-async def find_district(tx: Transaction, short_code: str) -> tuple[int, str] | None:
+async def find_district(
+    tx: Transaction, short_code: str, sender: str = "", default_sender: str = ""
+) -> tuple[int, str] | None:
+    """The district an inbound text to ``short_code`` from ``sender`` belongs to.
+
+    A district's own short code names it (one district per code, migration 0050). Districts
+    without one text from the shared ``default_sender`` number; a reply to that number
+    belongs to the district that last texted ``sender`` from it. None: no district sends from
+    that number to that sender, so the reply cannot be routed."""
     row = await tx.fetch_one(
-        "SELECT id, name FROM districts WHERE sms_short_code = ? AND sms_short_code <> ''"
-        " ORDER BY id LIMIT 1",
+        "SELECT id, name FROM districts WHERE sms_short_code = ? AND sms_short_code <> ''",
         (short_code,),
     )
+    if row is None and default_sender and short_code == default_sender and sender:
+        row = await tx.fetch_one(
+            "SELECT d.id, d.name FROM targets t JOIN messages m ON m.id = t.message_id"
+            " JOIN districts d ON d.id = m.district_id"
+            " WHERE t.address = ? AND t.mode = ? AND d.sms_short_code = ''"
+            " AND m.created_by_user_id <> ? ORDER BY t.id DESC LIMIT 1",
+            (sender, _TEXT, REPLY_USER_ID),
+        )
     return None if row is None else (int(row[0]), str(row[1]))
 
 
 async def record_inbound(
-    tx: Transaction, text: InboundText, now: int
+    tx: Transaction, text: InboundText, now: int, default_sender: str = ""
 ) -> tuple[Keyword, HelpReply | None] | None:
-    """Apply one inbound text. None: its short code belongs to no district."""
-    district = await find_district(tx, text.short_code)
+    """Apply one inbound text. None: it cannot be routed to a district (see find_district).
+
+    A STOP to the shared default number is kept under that number, and the opt-out rule of
+    districts without a short code counts a STOP to any number (services/dispatch/optouts.py),
+    so it stops every such district's texts to the sender."""
+    district = await find_district(tx, text.short_code, text.sender, default_sender)
     if district is None:
         return None
     keyword, word = classify(text.body)

@@ -70,10 +70,14 @@ class InboundText:
 
 
 def load_object(body: bytes) -> dict[str, Any]:
+    """The JSON object in ``body``; nesting deep enough to exhaust the decoder's recursion
+    (``[[[[...`` before any signature is checked, for Mailgun) is a malformed body too."""
     try:
         doc = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise PayloadError("malformed_body", "body is not valid JSON") from None
+    except RecursionError:
+        raise PayloadError("malformed_body", "body nests too deeply") from None
     if not isinstance(doc, dict):
         raise PayloadError("malformed_body", "body must be a JSON object")
     return doc

@@ -10,11 +10,11 @@ from services.status.applier import apply_events
 from services.status.events import KEY_INGEST, Disposition, StatusEvent, event_id_of
 from services.status.notifier import OutcomeNotifier
 from services.status.payloads import MAX_CODE_LEN, MAX_DETAIL_LEN, MAX_ID_LEN
-from smlog.auth import current_caller
+from smlog.auth import Right, current_caller
 from smlog.clock import now_us, to_timestamp
 from smlog.domain import STATUS_GROUPS
 from smlog.errors import InvalidArgumentError, NotFoundError
-from smlog.readmodel import load_visible_message, viewer_of
+from smlog.readmodel import load_visible_message, mask_detail, viewer_of
 from smlog.store import Database
 from smlog.v1 import status_pb2, status_pb2_grpc
 
@@ -108,6 +108,8 @@ class StatusServicer(status_pb2_grpc.StatusServiceServicer):
                 attempt = None
         if attempt is None:
             raise NotFoundError(f"attempt {request.attempt_id} not found")
+        # Vendor detail may quote the address: masked unless the caller may see devices.
+        full = caller.has(Right.VIEW_DEVICE_DETAILS)
         rows = await self._db.fetch_all(
             "SELECT event_key, status, event_time, applied_time, vendor_code, vendor_detail,"
             " source, changed_status FROM attempt_events WHERE attempt_id = ? ORDER BY id LIMIT ?",
@@ -123,7 +125,7 @@ class StatusServicer(status_pb2_grpc.StatusServiceServicer):
                     event_time=to_timestamp(int(r[2])),
                     applied_time=to_timestamp(int(r[3])),
                     vendor_code=str(r[4]),
-                    vendor_detail=str(r[5]),
+                    vendor_detail=str(r[5]) if full else mask_detail(str(r[5])),
                     source=str(r[6]),
                     changed_status=bool(r[7]),
                 )

@@ -131,6 +131,11 @@ class WebhookEdge:
                 raise Refused(403, "replayed", "this webhook was received before")
         except Refused as refusal:
             metrics.REJECTED.labels(vendor, refusal.reason).inc()
+            log.info(
+                "webhook refused",
+                extra={"vendor": vendor, "kind": kind, "reason": refusal.reason,
+                       "http_status": refusal.status},
+            )  # fmt: skip
             return _refuse(refusal.status, refusal.reason, refusal.message)
         return web.json_response({"status": "accepted"})
 
@@ -151,7 +156,7 @@ class WebhookEdge:
         self, request: web.Request, kind: str, body: bytes
     ) -> JournalEntry | None:
         try:
-            verify_voxology(
+            verified = verify_voxology(
                 self._settings.voxology_webhook_secret,
                 body,
                 request.headers.get(VOXOLOGY_TIMESTAMP_HEADER),
@@ -161,11 +166,11 @@ class WebhookEdge:
             )
         except SignatureError as exc:
             raise _signature_refusal(exc) from None
-        # The replay key is the signature, not the event id: Voxology re-signs every retry
-        # with a fresh timestamp, so an honest retry of an event we already journaled is
+        # The replay key is the verified signature, not the event id: Voxology re-signs every
+        # retry with a fresh timestamp, so an honest retry of an event we already journaled is
         # accepted (and applied once: the state machine dedupes on the event id), while the
-        # same signed request seen twice is a replay.
-        replay_key = KEY_VOXOLOGY + "sig:" + str(request.headers.get(VOXOLOGY_SIGNATURE_HEADER))
+        # same signed request seen twice is a replay however its header is padded.
+        replay_key = KEY_VOXOLOGY + "sig:" + verified
         try:
             doc = load_object(body)
             if kind == "inbound":
@@ -204,6 +209,10 @@ class WebhookEdge:
         return JournalEntry("mailgun", "events", body, 0, token)
 
     async def _short_code_known(self, short_code: str) -> bool:
+        # The shared sender number of districts without a short code takes replies too; the
+        # worker routes them to the district that texted the sender (services/status/optout.py).
+        if short_code and short_code == self._settings.voxology_from_number:
+            return True
         row = await self._db.fetch_one(
             "SELECT 1 FROM districts WHERE sms_short_code = ? AND sms_short_code <> ''",
             (short_code,),

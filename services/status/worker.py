@@ -76,7 +76,9 @@ class StatusWorker:
         limit = max(self._settings.status_apply_batch_size, 1)
         while True:
             now = now_us()
-            batch = await apply_journal_batch(self._db, limit, now)
+            batch = await apply_journal_batch(
+                self._db, limit, now, self._settings.voxology_from_number
+            )
             total += batch.rows
             self._after_commit(batch, now)
             if batch.rows < limit:

@@ -97,13 +97,15 @@ class VoxologyCore(SimulatorCore):
         for (delay, _), payload in zip(plan.events, reordered, strict=True):
             self.sender.schedule(delay, Callback(url, payload, kind))
 
-    def schedule_inbound(self, delay_s: float, sender: str, body: str) -> str:
+    def schedule_inbound(self, delay_s: float, sender: str, body: str, to: str = "") -> str:
+        """An inbound text from ``sender`` to ``to``: the number the text it answers came from,
+        as a phone replies; the simulator's short code for a reply made up by an operator."""
         message_id = new_id("SM")
         payload = {
             "event_id": new_id("EV"),
             "message_id": message_id,
             "from": sender,
-            "to": self.vox.short_code,
+            "to": to or self.vox.short_code,
             "body": body,
         }
         self.sender.schedule(delay_s, Callback(self.vox.inbound_url, payload, "inbound"))
@@ -233,7 +235,7 @@ async def send_text(request: web.Request) -> web.Response:
     if plan.reply_at_s is not None:
         reply = core.pending_replies.pop(sms.to, None) or (forced.reply if forced else None)
         if reply is not None:
-            core.schedule_inbound(plan.reply_at_s, sms.to, reply)
+            core.schedule_inbound(plan.reply_at_s, sms.to, reply, to=sms.from_)
     answer = {"message_id": message_id, "status": "queued"}
     return await _answer(core, "messages", key, fingerprint, answer)
 

@@ -15,7 +15,7 @@ from smlog.readmodel.deliveries import DeliveryQuery, check_modes, check_statuse
 from smlog.readmodel.detail import build_detail, message_detail
 from smlog.readmodel.filters import MessageFilter, message_filter
 from smlog.readmodel.listing import MessagePage, list_messages
-from smlog.readmodel.masking import show_device
+from smlog.readmodel.masking import mask_detail, show_device
 from smlog.readmodel.pagetoken import PageTokens, page_size
 from smlog.readmodel.rows import DeliveryRow
 
@@ -31,6 +31,7 @@ __all__ = [
     "check_statuses",
     "list_messages",
     "load_visible_message",
+    "mask_detail",
     "message_detail",
     "message_filter",
     "page_size",

@@ -20,7 +20,7 @@ from smlog.auth import Right
 from smlog.domain import STATUS_GROUPS
 from smlog.errors import InvalidArgumentError, PermissionDeniedError
 from smlog.readmodel.access import Viewer, load_visible_message
-from smlog.readmodel.masking import show_device
+from smlog.readmodel.masking import mask_detail, show_device
 from smlog.readmodel.rows import DeliveryRow
 from smlog.store import ReadOnly, Row
 from smlog.v1.common_pb2 import DeliveryMode
@@ -109,9 +109,11 @@ class DeliveryQuery:
 
     def _row(self, r: Row) -> DeliveryRow:
         # The columns are NOT NULL INTEGER/TEXT (status_time may be NULL): no conversions.
+        # Vendor detail may quote the address, so it is masked whenever the device is.
+        full = self.full_devices
         return DeliveryRow(
-            r[0], r[1], r[2], r[3], show_device(r[3], r[4], r[5], full=self.full_devices),
-            r[6], r[7], r[8], r[9],
+            r[0], r[1], r[2], r[3], show_device(r[3], r[4], r[5], full=full),
+            r[6], r[7], r[8] if full else mask_detail(r[8]), r[9],
         )  # fmt: skip
 
     async def page(self, after_id: int, size: int) -> tuple[list[DeliveryRow], bool]:

@@ -6,9 +6,16 @@
 - email: "jane.doe@example.org" → masked "j***@example.org" (domain kept);
 - inbox: the portal account id as is, masked or not (it is an account, not contact data);
 - a No Device placeholder (empty address) shows as "".
+
+Vendor detail is the vendor's own text, and bounce reasons often quote the address
+("550 5.1.1 <jane.doe@example.org>: no such user"). Shown without the device-details right,
+every email address and phone-number-like run of 7 to 15 digits inside it is masked the same
+way (``mask_detail``); a date in a detail may be masked too, which hides nothing of use.
 """
 
 from __future__ import annotations
+
+import re
 
 from smlog.v1.common_pb2 import DeliveryMode
 
@@ -17,6 +24,10 @@ _PHONE_MODES = frozenset(
     {int(DeliveryMode.DELIVERY_MODE_VOICE), int(DeliveryMode.DELIVERY_MODE_TEXT)}
 )
 _EMAIL = int(DeliveryMode.DELIVERY_MODE_EMAIL)
+# An address: no spaces, brackets, quotes or separators around the "@".
+_EMAIL_IN_TEXT = re.compile(r"[^\s<>\"'(),;:\[\]]+@[^\s<>\"'(),;:\[\]]+")
+# A phone number: an optional "+", then 7 to 15 digits with at most two of " ().-" between.
+_PHONE_IN_TEXT = re.compile(r"(?<![\w+])\+?(?:\d[\s().\-]{0,2}){6,14}\d(?!\w)")
 _NON_DIGITS = str.maketrans("", "", "".join(chr(c) for c in range(128) if not chr(c).isdigit()))
 
 
@@ -60,3 +71,17 @@ def show_device(mode: int, address: str, extension: str = "", *, full: bool) -> 
     if mode == _EMAIL:
         return address if full else mask_email(address)
     return address
+
+
+def _mask_phone_match(match: re.Match[str]) -> str:
+    digits = "".join(c for c in match.group() if c.isdigit())
+    return f"***-{digits[-4:]}"
+
+
+def mask_detail(text: str) -> str:
+    """Vendor detail with every email address and phone number in it masked."""
+    if not text:
+        return text
+    if "@" in text:
+        text = _EMAIL_IN_TEXT.sub(lambda m: mask_email(m.group()), text)
+    return _PHONE_IN_TEXT.sub(_mask_phone_match, text)

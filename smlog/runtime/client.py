@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
+import grpc
 from grpc import aio
 
 from smlog.auth.tokens import mint_service_token
@@ -77,20 +78,23 @@ def open_channel(
     *,
     timeout: float | None = 10.0,
     token: str | Callable[[], str] | None = None,
+    tls: grpc.ChannelCredentials | None = None,
 ) -> aio.Channel:
-    """An insecure channel (loopback/cluster network) with default deadline and credentials.
+    """A channel with a default deadline and the bearer token on every call: over TLS with
+    ``tls`` (``smlog.runtime.tls.channel_credentials(settings)``), else plaintext (loopback
+    or a private network; docs/security.md).
 
     Streams that run for long (WatchMessage, BuildReport) pass ``timeout=LONG_STREAM_SECONDS``.
     """
     provider = (lambda: token) if isinstance(token, str) else token
-    return aio.insecure_channel(
-        target,
-        interceptors=[cast(Any, kind(timeout, provider)) for kind in _PER_KIND],
-        options=[
-            ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
-            ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-        ],
-    )
+    interceptors = [cast(Any, kind(timeout, provider)) for kind in _PER_KIND]
+    options = [
+        ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+        ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+    ]
+    if tls is not None:
+        return aio.secure_channel(target, tls, interceptors=interceptors, options=options)
+    return aio.insecure_channel(target, interceptors=interceptors, options=options)
 
 
 class ServiceTokens:

@@ -20,7 +20,7 @@ import grpc
 from grpc import aio
 
 from smlog.auth.context import set_caller
-from smlog.auth.tokens import Caller, verify_token
+from smlog.auth.tokens import Caller, TokenKeys, verify_token
 from smlog.errors import SmlogError, UnauthenticatedError
 from smlog.runtime.metrics import RPC_HANDLED, RPC_LATENCY
 
@@ -116,12 +116,11 @@ else:
 
 
 class ServerInterceptor(_Base):
-    def __init__(self, jwt_secret: str, jwt_algorithm: str = "HS256") -> None:
-        self._secret = jwt_secret
-        self._algorithm = jwt_algorithm
+    def __init__(self, keys: TokenKeys) -> None:
+        self._keys = keys
 
     def verify(self, token: str) -> Caller:
-        return verify_token(token, self._secret, self._algorithm)
+        return verify_token(token, self._keys)
 
     async def intercept_service(
         self,

@@ -19,11 +19,13 @@ from grpc import aio
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from smlog.auth.tokens import TokenKeys
 from smlog.config import Settings
 from smlog.errors import ConfigError
 from smlog.runtime.client import MAX_MESSAGE_BYTES
 from smlog.runtime.interceptors import ServerInterceptor
 from smlog.runtime.metrics import MetricsServer
+from smlog.runtime.tls import server_credentials
 
 log = logging.getLogger("smlog.server")
 
@@ -76,7 +78,7 @@ class GrpcHost:
 
     async def start(self) -> int:
         server = aio.server(
-            interceptors=[ServerInterceptor(self.settings.jwt_secret, self.settings.jwt_algorithm)],
+            interceptors=[ServerInterceptor(TokenKeys.from_settings(self.settings))],
             options=[
                 ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
                 ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
@@ -97,8 +99,12 @@ class GrpcHost:
             server,
         )
         address = f"{self.settings.host}:{self._port}"
+        credentials = server_credentials(self.settings)
         try:
-            self.port = server.add_insecure_port(address)
+            if credentials is None:
+                self.port = server.add_insecure_port(address)
+            else:
+                self.port = server.add_secure_port(address, credentials)
         except RuntimeError as exc:
             raise ConfigError(f"{self.parts.name}: cannot listen on {address}: {exc}") from None
         if self.port == 0:
@@ -119,8 +125,9 @@ class GrpcHost:
             await self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
         log.info(
             "serving",
-            extra={"service": self.parts.name, "port": self.port, "metrics": self.metrics_port},
-        )
+            extra={"service": self.parts.name, "port": self.port, "metrics": self.metrics_port,
+                   "tls": credentials is not None},
+        )  # fmt: skip
         return self.port
 
     @property

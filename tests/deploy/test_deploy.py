@@ -105,11 +105,11 @@ def environment(service: dict[str, Any]) -> dict[str, str]:
 
 def interpolated(env: dict[str, str]) -> dict[str, str]:
     """``env`` as compose would pass it with no variable set: ``${X:-default}`` becomes the
-    default, and a required ``${X:?message}`` a stand-in value."""
+    default, and a required ``${X:?message}`` a stand-in value of its own per variable."""
 
     def one(match: re.Match[str]) -> str:
         operator, word = match.group(2), match.group(3)
-        return word if operator == ":-" else "x" * 40
+        return word if operator == ":-" else match.group(1).lower().ljust(40, "x")
 
     pattern = re.compile(r"\$\{([A-Z0-9_]+)(:-|:\?)([^}]*)\}")
     return {key: pattern.sub(one, value) for key, value in env.items()}
@@ -117,7 +117,8 @@ def interpolated(env: dict[str, str]) -> dict[str, str]:
 
 def test_compose_runs_every_process_with_serve_and_one_image(services: dict[str, Any]) -> None:
     assert set(SERVICE_NAMES) <= set(services)
-    assert set(services) - set(SERVICE_NAMES) == {"prometheus", "grafana"}
+    assert set(services) - set(SERVICE_NAMES) == {"certs", "prometheus", "grafana"}
+    assert services["certs"]["command"] == ["certs", "/certs"]  # the one-shot TLS set-up
     images = {services[name]["image"] for name in SERVICE_NAMES}
     assert len(images) == 1, images
     for name in SERVICE_NAMES:
@@ -159,6 +160,7 @@ def test_compose_environment_names_real_settings(services: dict[str, Any]) -> No
         assert "smlog-data:/data" in services[name]["volumes"]
         # The secret comes from the environment or deploy/.env; it is never written here.
         assert env["SMLOG_JWT_SECRET"].startswith("${SMLOG_JWT_SECRET:?")
+        assert env["SMLOG_SERVICE_JWT_SECRET"].startswith("${SMLOG_SERVICE_JWT_SECRET:?")
 
 
 def test_compose_cross_service_urls_use_service_names_and_default_ports(
@@ -187,6 +189,9 @@ def test_compose_start_order_waits_for_health_and_has_no_cycle(services: dict[st
         assert isinstance(deps, dict), name
         for dep, spec in deps.items():
             assert dep in services, (name, dep)
+            if dep == "certs":  # a one-shot job: wait until it wrote the certificates
+                assert spec == {"condition": "service_completed_successfully"}, name
+                continue
             assert spec == {"condition": "service_healthy"}, (name, dep)
             assert "healthcheck" in services[dep], dep
         graph[name] = set(deps)

@@ -118,7 +118,8 @@ class Harness:
         self.channel = open_channel(f"127.0.0.1:{port}", token=token)
         self.stub = dispatch_pb2_grpc.DispatchServiceStub(self.channel)
         service = open_channel(
-            f"127.0.0.1:{port}", token=mint_service_token(self.settings.jwt_secret, "status")
+            f"127.0.0.1:{port}",
+            token=mint_service_token(self.settings.service_jwt_secret, "status"),
         )
         self.service_stub = dispatch_pb2_grpc.DispatchServiceStub(service)
         self._service_channel = service

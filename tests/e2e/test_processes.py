@@ -141,12 +141,38 @@ async def test_port_in_use_is_one_line(stack_config: StackConfig) -> None:
 
 
 def test_token_command_mints_a_verifiable_token(stack_config: StackConfig) -> None:
-    from smlog.auth import verify_token
+    from smlog.auth import TokenKeys, verify_token
 
     result = _smlog("token", "--user", "u9", "--district", "3", "--rights", "sent_message_log")
     assert result.returncode == 0, result.stderr
-    caller = verify_token(result.stdout.strip(), stack_config.settings.jwt_secret)
+    caller = verify_token(result.stdout.strip(), TokenKeys.from_settings(stack_config.settings))
     assert (caller.user_id, caller.district_id) == ("u9", 3)
     bad = _smlog("token", "--user", "u9", "--district", "3", "--rights", "root")
     assert bad.returncode == 2
     assert "unknown right(s): root" in bad.stderr
+
+
+async def test_a_tls_stack_serves_tls_clients_and_refuses_plaintext(tmp_path: Path) -> None:
+    from cli.certs import write_dev_certs
+    from cli.stackrun import private_settings
+
+    certs = tmp_path / "certs"
+    write_dev_certs(certs, ["localhost", "127.0.0.1"])
+    tls = {
+        "tls_cert_file": str(certs / "server.pem"),
+        "tls_key_file": str(certs / "server-key.pem"),
+        "tls_ca_file": str(certs / "ca.pem"),
+        "grace_seconds": "2",
+    }
+    settings, args = private_settings(tmp_path, tls)
+    stack = Stack(settings, ["dispatch", "log"], extra_args=args, quiet=True)
+    await stack.start()  # waits for health, itself a TLS client of each process
+    try:
+        ok = await asyncio.to_thread(_smlog, "log", "list", "--json", "--dev-token", *args)
+        assert ok.returncode == 0, ok.stderr
+        plain = [*args, "--set", "tls_ca_file="]
+        refused = await asyncio.to_thread(_smlog, "log", "list", "--dev-token", *plain)
+        assert refused.returncode == 1
+        assert "UNAVAILABLE" in refused.stderr
+    finally:
+        await stack.stop()

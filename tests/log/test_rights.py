@@ -57,7 +57,7 @@ async def test_without_log_rights_everything_is_denied(
 
 
 async def test_service_identities_are_refused(env: LogEnv, data: LogData) -> None:
-    token = mint_service_token(env.settings.jwt_secret, "dispatch")
+    token = mint_service_token(env.settings.service_jwt_secret, "dispatch")
     channel = open_channel(f"127.0.0.1:{env.port}", token=token)
     env.channels.append(channel)
     stub = log_pb2_grpc.SentMessageLogServiceStub(channel)

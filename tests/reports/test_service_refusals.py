@@ -97,7 +97,7 @@ async def test_without_the_log_right_it_is_denied(
 
 
 async def test_service_identities_are_refused(env: ReportEnv, mid: int) -> None:
-    token = mint_service_token(env.settings.jwt_secret, "dispatch")
+    token = mint_service_token(env.settings.service_jwt_secret, "dispatch")
     channel = open_channel(f"127.0.0.1:{env.reports_port}", token=token)
     env.channels.append(channel)
     err, _ = await refusal(reports_pb2_grpc.ReportServiceStub(channel), Req(message_id=mid))

@@ -191,7 +191,7 @@ async def test_numbers_that_reply_after_a_text(
     await receiver.wait_count(1, "/inbound")
     [inbound] = receiver.on("/inbound")
     assert inbound.data["from"] == number
-    assert inbound.data["to"] == "55555"
+    assert inbound.data["to"] == "55555"  # the number the text came from
     assert inbound.data["body"] == body
     assert inbound.data["message_id"].startswith("SM")
     verify_voxology(
@@ -222,3 +222,15 @@ async def test_admin_reply_now_and_after_the_next_text(
     assert receiver.on("/inbound")[1].data["body"] == "HELP"
     async with sim.http.post(f"{sim.url}/admin/reply", json={"from": 1}) as response:
         assert response.status == 400
+
+
+async def test_a_reply_goes_to_the_number_the_text_came_from(
+    start_voxology: VoxFactory, receiver: Receiver
+) -> None:
+    # A district without a short code texts from the default sender number: STOP comes back
+    # to that number, not to the simulator's short code.
+    sim = await start_voxology()
+    await text(sim, "+15555550123", "k", **{"from": "+15555550000"})
+    await receiver.wait_count(1, "/inbound")
+    [inbound] = receiver.on("/inbound")
+    assert (inbound.data["to"], inbound.data["body"]) == ("+15555550000", "STOP")

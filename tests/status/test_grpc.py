@@ -67,7 +67,7 @@ async def target(
 
 
 def service_token(settings: Settings) -> str:
-    return mint_service_token(settings.jwt_secret, "loadtest")
+    return mint_service_token(settings.service_jwt_secret, "loadtest")
 
 
 def event(event_id: str, attempt_id: int, status: int, seconds: int = 1_780_000_000) -> Any:

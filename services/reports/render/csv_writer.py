@@ -1,7 +1,8 @@
 """CSV: a summary block, one empty line, then the Recipient Details table (docs/reports.md).
 
 UTF-8 with a byte order mark, so Excel on Windows opens names like "Nguyễn" correctly
-(Python reads it with ``encoding="utf-8-sig"``); RFC 4180 quoting and CRLF line ends.
+(Python reads it with ``encoding="utf-8-sig"``); every field quoted (RFC 4180) and CRLF line
+ends. Text that a spreadsheet would run as a formula is defused (see ``guard``).
 Every summary line has two or three cells (label, value, explanation) and none is empty, so
 the first empty line always separates the summary from the table.
 """
@@ -24,15 +25,19 @@ from services.reports.render.timefmt import LocalTimes, district_zone
 from smlog.readmodel import DeliveryRow
 
 BOM = "\ufeff"
-# A cell starting with one of these is a formula to Excel, LibreOffice and Sheets; vendor
-# details and names come from outside, so such cells get a leading apostrophe (OWASP).
-_FORMULA_STARTS = frozenset("=+-@\t\r")
-_GUARDED = (0, 1, 3, 6)  # recipient, student, device, vendor detail
+# A cell starting with one of these is a formula to Excel, LibreOffice and Sheets (the
+# full-width forms too: some spreadsheets fold them to ASCII); names, subjects and vendor
+# details come from outside, so such cells get a leading apostrophe (OWASP CSV injection).
+_FORMULA_STARTS = frozenset("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")
 
 
 def guard(text: str) -> str:
-    """The text, prefixed with "'" when a spreadsheet would run it as a formula."""
-    return "'" + text if text[:1] in _FORMULA_STARTS else text
+    """The text, prefixed with "'" when a spreadsheet would run it as a formula: its first
+    character, or its first after leading whitespace (`` =1+2`` runs too), starts one."""
+    starts = _FORMULA_STARTS
+    if text[:1] in starts or text.lstrip()[:1] in starts:
+        return "'" + text
+    return text
 
 
 class CsvWriter:
@@ -41,7 +46,9 @@ class CsvWriter:
     def __init__(self, ctx: ReportContext) -> None:
         self._ctx = ctx
         self._buffer = io.StringIO()
-        self._csv = csv.writer(self._buffer, lineterminator="\r\n")
+        # Every field quoted: a reader whose list separator is ";" (most of Europe) would
+        # otherwise split ``Bob;=cmd|...`` into a second cell that starts a formula.
+        self._csv = csv.writer(self._buffer, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
         zone = district_zone(ctx.detail.general_criteria.district.time_zone)
         self._cells = RowCells(LocalTimes(zone, abbreviate=False))
 
@@ -74,13 +81,8 @@ class CsvWriter:
     def write(self, rows: Sequence[DeliveryRow]) -> bytes:
         cells = self._cells
         put = self._csv.writerow
-        starts = _FORMULA_STARTS
         for row in rows:
-            values = cells(row)
-            for i in _GUARDED:
-                if values[i][:1] in starts:
-                    values[i] = "'" + values[i]
-            put(values)
+            put([guard(value) for value in cells(row)])
         return self._take()
 
     def finish(self) -> bytes:

@@ -4,6 +4,11 @@ docxtpl (Jinja) fills the header, Delivery Summary and Message Duration: a few d
 The Recipient Details rows are far too many for a Jinja row loop, so the template holds one
 row marked ``SMLOG_RECIPIENT_ROWS``; it is removed here and each of its cells becomes a
 format string (cell, paragraph and run properties copied, text in between) for the writer.
+
+The marker row is found by its text in the template *before* rendering, and tagged with an
+attribute in our own XML namespace; after rendering it is found by that attribute. A subject,
+district, school or sender name holding the marker text is rendered as escaped text and can
+never produce an attribute, so it cannot be taken for the row (docs/security.md).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ DOCUMENT_PART = "word/document.xml"
 ROW_MARKER = "SMLOG_RECIPIENT_ROWS"
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _PLACEHOLDER = "SMLOG_ROWS_GO_HERE"
+_ROW_TAG = "{urn:smlog:report-template}recipient-rows"
 _XMLNS = re.compile(r' xmlns:\w+="[^"]*"')
 
 
@@ -63,14 +69,22 @@ def _braces(text: str) -> str:
     return text.replace("{", "{{").replace("}", "}}")
 
 
-def _cut_rows(document_xml: bytes, columns: int) -> tuple[str, str, str, str]:
-    root = etree.fromstring(document_xml)
+def _tag_marker_row(body: Any) -> None:
+    """Tags the template's marker row (found by its text, before any user text is in)."""
     marker = next(
-        (tr for tr in root.iter(_w("tr")) if ROW_MARKER in "".join(tr.itertext())),
+        (tr for tr in body.iter(_w("tr")) if ROW_MARKER in "".join(tr.itertext())),
         None,
     )
     if marker is None:
         raise ValueError(f"the DOCX template has no table row holding {ROW_MARKER}")
+    marker.set(_ROW_TAG, "1")
+
+
+def _cut_rows(document_xml: bytes, columns: int) -> tuple[str, str, str, str]:
+    root = etree.fromstring(document_xml)
+    marker = next((tr for tr in root.iter(_w("tr")) if tr.get(_ROW_TAG) == "1"), None)
+    if marker is None:
+        raise ValueError(f"the rendered DOCX lost the row holding {ROW_MARKER}")
     cells = marker.findall(_w("tc"))
     if len(cells) != columns:
         raise ValueError(f"the template's {ROW_MARKER} row has {len(cells)} cells, not {columns}")
@@ -115,6 +129,8 @@ def render_template(
 ) -> CutTemplate:
     """Renders the template's Jinja fields and cuts out the Recipient Details marker row."""
     document = DocxTemplate(io.BytesIO(template if template is not None else template_bytes()))
+    document.init_docx()
+    _tag_marker_row(document.docx.element.body)
     document.render(_values(content), autoescape=True)
     rendered = io.BytesIO()
     document.save(rendered)
