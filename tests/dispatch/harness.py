@@ -35,6 +35,7 @@ ALL_RIGHTS = [
     "type_priority",
     "type_emergency",
     "sent_message_log",
+    "all_messages",
 ]
 CALL_STATUS = {
     "busy": S.DEVICE_STATUS_BUSY,
