@@ -123,6 +123,8 @@ async def test_a_stop_while_a_text_waits_for_the_window_makes_it_opt_out(make: o
     [target] = await h.targets(general)
     assert target[2] == c.DeviceStatus.DEVICE_STATUS_OPT_OUT
     mode = progress.modes[0]
-    assert (mode.total_devices, mode.total_attempts, mode.total_successful) == (1, 0, 1)
+    # The Opt-Out is a suppressed contact: one attempt, never handed to the vendor.
+    assert (mode.total_devices, mode.total_attempts, mode.total_successful) == (1, 1, 1)
+    assert target[4] == 1
     assert mode.first_attempt_complete
     assert progress.status == c.MessageStatus.MESSAGE_STATUS_SENT
