@@ -8,6 +8,7 @@ environment, then applies overrides (from CLI flags), and validates; a bad value
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -20,9 +21,26 @@ DEV_JWT_SECRET = "smlog-dev-secret-change-me-in-production"  # noqa: S105 - docu
 
 SERVICES = ("dispatch", "status", "log", "reports", "voxology-sim", "mailgun-sim")
 
+# Every setting that holds a secret, with its shortest accepted length in bytes outside
+# development. A new secret setting is one more line here.
+SECRET_SETTINGS: tuple[tuple[str, int], ...] = (
+    ("jwt_secret", 32),
+    ("voxology_api_key", 24),
+    ("voxology_webhook_secret", 24),
+    ("mailgun_api_key", 24),
+    ("mailgun_signing_key", 24),
+)
+# Values that are development values wherever they appear: the defaults below, and the
+# placeholders of deploy/env.example, which all carry this marker.
+DEV_SECRET_MARKER = "dev-only-placeholder"  # noqa: S105 - a marker, not a secret
+ENVIRONMENTS = ("development", "production")
+
 
 @dataclass(frozen=True)
 class Settings:
+    # "production" refuses development secrets even on a loopback host (so does any
+    # non-loopback host): see check_secrets.
+    env: str = "development"
     # Where services listen and find each other.
     host: str = "127.0.0.1"
     dispatch_port: int = 50051
@@ -160,6 +178,20 @@ class Settings:
             raise ConfigError("SMLOG_REDIAL_MAX_ATTEMPTS: at least 1 (the first attempt)")
         if len(self.jwt_secret.encode()) < 32:
             raise ConfigError("SMLOG_JWT_SECRET: at least 32 bytes for HS256 (RFC 7518 3.2)")
+        if self.env not in ENVIRONMENTS:
+            raise ConfigError(f"SMLOG_ENV={self.env}: expected development or production")
+
+    @property
+    def is_development(self) -> bool:
+        """Development: not SMLOG_ENV=production, and bound to a loopback address only."""
+        if self.env == "production":
+            return False
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False  # a host name: reachable from elsewhere
 
     def grpc_port(self, service: str) -> int:
         ports = {
@@ -179,6 +211,21 @@ class Settings:
         if service == "dispatch" and self.dispatch_target:
             return self.dispatch_target
         return f"{self.host}:{self.grpc_port(service)}"
+
+
+def check_secrets(settings: Settings) -> None:
+    """Outside development, ConfigError naming the first secret setting that still holds a
+    development value (its default, or a deploy/env.example placeholder) or is too short."""
+    if settings.is_development:
+        return
+    defaults = Settings()
+    for name, shortest in SECRET_SETTINGS:
+        value: str = getattr(settings, name)
+        var = f"SMLOG_{name.upper()}"
+        if value == getattr(defaults, name) or DEV_SECRET_MARKER in value:
+            raise ConfigError(f"{var}: a development value; set a real secret outside development")
+        if len(value.encode()) < shortest:
+            raise ConfigError(f"{var}: at least {shortest} bytes outside development")
 
 
 def _parse(name: str, raw: Any, kind: Any) -> Any:

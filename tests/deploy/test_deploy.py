@@ -24,7 +24,7 @@ import yaml
 from prometheus_client import REGISTRY, CollectorRegistry
 
 from cli.serve import GRPC_SERVICES, SERVICE_NAMES, SIMULATORS
-from smlog.config import Settings
+from smlog.config import SECRET_SETTINGS, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -157,8 +157,10 @@ def test_compose_environment_names_real_settings(services: dict[str, Any]) -> No
         assert env["SMLOG_HOST"] == "0.0.0.0"  # a container listens on all
         assert env["SMLOG_DB_PATH"].startswith("/data/")
         assert "smlog-data:/data" in services[name]["volumes"]
-        # The secret comes from the environment or deploy/.env; it is never written here.
-        assert env["SMLOG_JWT_SECRET"].startswith("${SMLOG_JWT_SECRET:?")
+        # Secrets come from the environment or deploy/.env, with no default here.
+        for setting, _ in SECRET_SETTINGS:
+            var = f"SMLOG_{setting.upper()}"
+            assert env[var].startswith(f"${{{var}:?"), (name, var)
 
 
 def test_compose_cross_service_urls_use_service_names_and_default_ports(
