@@ -140,6 +140,14 @@ class Harness:
         engine.writer.flush = _nothing  # type: ignore[attr-defined]
         await self.stop_dispatch()
 
+    async def scheduler_ran(self) -> None:
+        """Wake the scheduler and wait until a whole claim pass ran after this call."""
+        assert self.host is not None
+        engine = self.host.parts.components[0]
+        before = engine.claim_passes  # type: ignore[attr-defined]
+        engine.wake()  # type: ignore[attr-defined]
+        await wait_for(lambda: _at_least(engine, before + 2))
+
     # -- campaigns ---------------------------------------------------------------------
 
     async def district(self, **window: int) -> None:
@@ -281,6 +289,11 @@ def _map(kind: str, body: dict[str, Any]) -> int | None:
     if kind == "sms":
         return SMS_STATUS.get(status)
     return None
+
+
+async def _at_least(engine: Any, passes: int) -> bool:
+    engine.wake()
+    return int(engine.claim_passes) >= passes
 
 
 async def _nothing() -> None:

@@ -47,7 +47,7 @@ async def test_dialing_window_holds_general_not_emergency(make: object) -> None:
     await wait_for(deferred)
     assert await h.attempts(general) == []
     clock.value = _us(datetime(2026, 1, 16, 7, 59, tzinfo=CHICAGO))
-    h.host.parts.components[0].wake()  # type: ignore[union-attr, attr-defined]
+    await h.scheduler_ran()  # a claim pass at 7:59 ran, and placed nothing
     assert await h.attempts(general) == []
     clock.value = _us(datetime(2026, 1, 16, 8, 0, tzinfo=CHICAGO))
     progress = await h.finished(general)
