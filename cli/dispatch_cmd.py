@@ -82,14 +82,14 @@ async def _watch(args: argparse.Namespace) -> int:
     return 0
 
 
-def progress_table(p: common_pb2.DispatchProgress) -> Table:
-    table = Table(
-        title=f"message {p.message_id} — {fmt.message_status(p.status)} — "
-        f"{fmt.duration(p.total_message_duration)}"
-    )
-    for column in ("Mode", "Devices", "Attempts", "Successful", "Error", "Canceled", "Pending",
-                   "First Attempt"):  # fmt: skip
-        table.add_column(column, justify="right")
+def progress_table(p: common_pb2.DispatchProgress, width: int = 80) -> Table:
+    table = fmt.table(
+        f"message {p.message_id} — {fmt.message_status(p.status)} — "
+        f"{fmt.duration(p.total_message_duration)}",
+        ("Mode", "Devices", "Attempts", "Successful", "Error", "Canceled", "Pending",
+         "First Attempt"),
+        numeric=True,
+    )  # fmt: skip
     for m in p.modes:
         table.add_row(
             fmt.mode(m.delivery_mode), str(m.total_devices), str(m.total_attempts),
@@ -97,7 +97,7 @@ def progress_table(p: common_pb2.DispatchProgress) -> Table:
             str(m.total_pending),
             fmt.duration(m.first_attempt_duration) + ("" if m.first_attempt_complete else "…"),
         )  # fmt: skip
-    return table
+    return fmt.fit(table, width)
 
 
 async def watch(
@@ -119,5 +119,5 @@ async def watch(
     with Live(console=console or Console(), refresh_per_second=4) as live:
         async for update in stream:
             last = update.progress
-            live.update(progress_table(last))
+            live.update(progress_table(last, live.console.width))
     return last

@@ -30,7 +30,18 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from cli import bench, dispatch_cmd, health_cmd, loadtest, log_cmd, report_cmd, serve, token, up
+    from cli import (
+        bench,
+        dispatch_cmd,
+        district_cmd,
+        health_cmd,
+        loadtest,
+        log_cmd,
+        report_cmd,
+        serve,
+        token,
+        up,
+    )
     from cli.demo import run as demo_run
 
     parser = argparse.ArgumentParser(prog="smlog", description="Sent Message Log 2.0")
@@ -61,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     log_cmd.add_parser(sub)
     dispatch_cmd.add_parsers(sub)
+    district_cmd.add_parser(sub)
     report_cmd.add_parser(sub)
     demo_run.add_parser(sub)
     bench.add_parser(sub)

@@ -20,7 +20,7 @@ from smlog.auth.visibility import (
     require_log_access,
     require_user,
 )
-from smlog.errors import InvalidArgumentError
+from smlog.errors import InvalidArgumentError, NotFoundError
 from smlog.v1 import dispatch_pb2 as pb
 from smlog.v1 import dispatch_pb2_grpc
 
@@ -141,6 +141,17 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
             district.district.dialing_window.start_minute = 480
             district.district.dialing_window.end_minute = 1260
         return district
+
+    async def GetDistrict(
+        self, request: pb.GetDistrictRequest, context: Context
+    ) -> pb.GetDistrictResponse:
+        caller = current_caller()
+        require_user(caller, "read district settings")
+        district_id = request.district_id or caller.district_id
+        if district_id != caller.district_id:  # another district does not exist for them
+            raise NotFoundError(f"district {district_id} is not set up")
+        district, calendars = await drafts.get_district(self._db, district_id)
+        return pb.GetDistrictResponse(district=district, calendars=calendars)
 
     async def ReportAttemptOutcomes(
         self, request: pb.ReportAttemptOutcomesRequest, context: Context

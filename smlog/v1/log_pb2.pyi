@@ -165,12 +165,15 @@ class ListMessagesResponse(_message.Message):
     TOTAL_SIZE_FIELD_NUMBER: _builtins.int
     SCOPE_FIELD_NUMBER: _builtins.int
     FILTERABLE_MESSAGE_TYPES_FIELD_NUMBER: _builtins.int
+    TIME_ZONE_FIELD_NUMBER: _builtins.int
     next_page_token: _builtins.str
     """Empty on the last page."""
     total_size: _builtins.int
     """Messages matching the filter, over all pages."""
     scope: Global___MessageScope.ValueType
     """The scope applied (resolves UNSPECIFIED)."""
+    time_zone: _builtins.str
+    """The caller's district's IANA time zone: dates are shown in it ("UTC" when unknown)."""
     @_builtins.property
     def messages(self) -> _containers.RepeatedCompositeFieldContainer[Global___MessageSummary]: ...
     @_builtins.property
@@ -185,10 +188,11 @@ class ListMessagesResponse(_message.Message):
         total_size: _builtins.int = ...,
         scope: Global___MessageScope.ValueType = ...,
         filterable_message_types: _abc.Iterable[_common_pb2.MessageType.ValueType] | None = ...,
+        time_zone: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["filterable_message_types", b"filterable_message_types", "messages", b"messages", "next_page_token", b"next_page_token", "scope", b"scope", "total_size", b"total_size"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["filterable_message_types", b"filterable_message_types", "messages", b"messages", "next_page_token", b"next_page_token", "scope", b"scope", "time_zone", b"time_zone", "total_size", b"total_size"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
