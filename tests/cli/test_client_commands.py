@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from cli.main import main
+from services.status.optout import record_inbound
+from services.status.payloads import InboundText
 from smlog.auth import mint_token
 from tests.dispatch.harness import Harness
 from tests.reports.service_env import ReportEnv, read_csv, running
@@ -209,3 +211,21 @@ async def test_a_new_district_is_set_up_with_the_cli_before_sending(
     assert err.startswith("smlog: PERMISSION_DENIED: missing tool right 'district_admin'")
     code, _, err = await cli.run("dispatch", "district", "show", "3", token=cli.token(district=1))
     assert (code, err.strip()) == (1, "smlog: NOT_FOUND: district 3 is not set up")
+
+
+async def test_log_show_of_a_text_opt_out_entry_says_what_happened(cli: Cli) -> None:
+    await cli.h.db_exec("UPDATE districts SET sms_short_code = '55555' WHERE id = 1")
+    async with cli.h.db.transaction() as tx:
+        text = InboundText("e1", "+15555550199", "55555", "STOP", 1_790_000_000_000_000)
+        await record_inbound(tx, text, 1)
+    row = await cli.h.db.fetch_one("SELECT id FROM messages WHERE request_id = 'sms-reply:e1'")
+    assert row is not None
+    reader = cli.token(rights=["sent_message_log", "all_messages", "type_text_opt_out"])
+    code, out, err = await cli.run("log", "log", "show", str(row[0]), token=reader)
+    assert (code, err) == (0, "")
+    assert re.search(r"Message Type +Text Opt Out", out)
+    assert re.search(r"Number +\(\*\*\*\) \*\*\*-0199", out)
+    assert re.search(r"Keyword +STOP", out)
+    assert "What Happened" in out
+    assert "Delivery Information" not in out
+    assert "Total Recipient Count" not in out
