@@ -9,13 +9,24 @@ from dataclasses import dataclass
 import grpc
 import pytest
 
+from services.status.service import create_parts
 from smlog.auth import mint_service_token, mint_token
-from smlog.runtime import open_channel
+from smlog.runtime import GrpcHost, open_channel
+from smlog.runtime.tasks import free_port
 from smlog.v1 import common_pb2 as c
 from smlog.v1 import dispatch_pb2 as d
-from smlog.v1 import dispatch_pb2_grpc
-from tests.dispatch.harness import Harness
+from smlog.v1 import (
+    dispatch_pb2_grpc,
+    log_pb2,
+    log_pb2_grpc,
+    reports_pb2,
+    reports_pb2_grpc,
+    status_pb2,
+    status_pb2_grpc,
+)
+from tests.dispatch.harness import Harness, wait_for
 from tests.dispatch.people import VOICE_SILENT, M, person, phone
+from tests.reports.service_env import running
 
 OK = grpc.StatusCode.OK
 NOT_FOUND = grpc.StatusCode.NOT_FOUND
@@ -146,3 +157,58 @@ async def test_cancel_without_the_right_names_it(h: Harness) -> None:
             await stub.CancelMessage(d.CancelMessageRequest(message_id=sent))
     assert info.value.code() == DENIED
     assert "cancel_messages" in (info.value.details() or "")
+
+
+@pytest.mark.parametrize(("kind", "expected"), [(c[0], c[1]) for c in CASES], ids=lambda v: "")
+async def test_every_service_answers_each_caller_as_watch_does(
+    h: Harness, kind: Kind, expected: grpc.StatusCode
+) -> None:
+    """One rule set: GetMessage, ListDeliveries, BuildReport and ListAttemptEvents answer a
+    message sent through dispatch exactly as WatchMessage does (a service identity may read
+    attempt history, never the log)."""
+    sent = await h.send([person("p1", phone(VOICE_SILENT))], [M.DELIVERY_MODE_VOICE])
+
+    async def placed() -> bool:
+        return bool(await h.attempts(sent))
+
+    await wait_for(placed)
+    attempt = (await h.attempts(sent))[0][0]
+    settings = h.settings.replace(dispatch_port=free_port())
+    status_parts = await create_parts(settings, http_port=0)
+    status_host = GrpcHost(status_parts.parts, settings, port=0)
+    await status_host.start()
+    token = _token(h, kind)
+    try:
+        async with (
+            running(h.settings) as env,
+            open_channel(f"127.0.0.1:{env.log_port}", token=token) as log_channel,
+            open_channel(f"127.0.0.1:{env.reports_port}", token=token) as reports_channel,
+            open_channel(f"127.0.0.1:{status_host.port}", token=token) as status_channel,
+        ):
+            log = log_pb2_grpc.SentMessageLogServiceStub(log_channel)
+            reports = reports_pb2_grpc.ReportServiceStub(reports_channel)
+            status = status_pb2_grpc.StatusServiceStub(status_channel)
+            report = reports_pb2.BuildReportRequest(
+                message_id=sent, format=reports_pb2.ReportFormat.REPORT_FORMAT_CSV
+            )
+            got = [
+                await _code(lambda: log.GetMessage(log_pb2.GetMessageRequest(message_id=sent))),
+                await _code(
+                    lambda: log.ListDeliveries(log_pb2.ListDeliveriesRequest(message_id=sent))
+                ),
+                await _code(lambda: _drain(reports.BuildReport(report))),
+                await _code(
+                    lambda: status.ListAttemptEvents(
+                        status_pb2.ListAttemptEventsRequest(attempt_id=attempt)
+                    )
+                ),
+            ]
+    finally:
+        await status_host.stop(0)
+    history = OK if kind.service else expected
+    assert got == [expected, expected, expected, history], kind.name
+
+
+async def _drain(stream: AsyncIterator[object]) -> None:
+    async for _ in stream:
+        pass
