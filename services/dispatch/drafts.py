@@ -20,8 +20,9 @@ from smlog.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from smlog.readmodel.districts import load_district
 from smlog.store import Database, Row
-from smlog.v1.common_pb2 import Calendar, DialingWindow, District, MessageStatus
+from smlog.v1.common_pb2 import Calendar, District, MessageStatus
 from smlog.v1.dispatch_pb2 import MessageDraft, Recipient
 
 __all__ = [
@@ -227,28 +228,10 @@ async def upsert_district(
 
 async def get_district(db: Database, district_id: int) -> tuple[District, list[Calendar]]:
     """The district as stored, with its calendars in id order; NOT_FOUND if not set up."""
-    row = await db.fetch_one(
-        "SELECT id, name, time_zone, dial_window_start_minute, dial_window_end_minute,"
-        " sms_short_code FROM districts WHERE id = ?",
-        (district_id,),
-    )
-    if row is None:
+    found = await load_district(db, district_id)
+    if found is None:
         raise NotFoundError(f"district {district_id} is not set up")
-    calendars = await db.fetch_all(
-        "SELECT id, school_name, school_year FROM calendars WHERE district_id = ? ORDER BY id",
-        (district_id,),
-    )
-    district = District(
-        district_id=int(row[0]),
-        name=str(row[1]),
-        time_zone=str(row[2]),
-        dialing_window=DialingWindow(start_minute=int(row[3]), end_minute=int(row[4])),
-        sms_short_code=str(row[5] or ""),
-    )
-    return district, [
-        Calendar(calendar_id=int(c[0]), school_name=str(c[1]), school_year=str(c[2]))
-        for c in calendars
-    ]
+    return found
 
 
 def _check_district(district: District, calendars: Sequence[Calendar]) -> None:

@@ -14,10 +14,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from grpc import aio
 
+from services.dispatch.drafts import upsert_district
 from services.dispatch.service import create
 from simulators import mailgun as mailgun_sim
 from simulators import voxology as voxology_sim
-from smlog.auth import mint_service_token, mint_token
+from smlog.auth import Caller, mint_service_token, mint_token
 from smlog.config import Settings
 from smlog.domain import is_final, status_group, status_rank
 from smlog.runtime import GrpcHost, open_channel
@@ -59,6 +60,21 @@ class ManualClock:
 
     def advance(self, seconds: float) -> None:
         self.value += int(seconds * 1_000_000)
+
+
+async def store_district(db: SqliteDatabase, caller: Caller) -> None:
+    """District 1 (UTC, dialing all day) written straight through dispatch's store code."""
+    await upsert_district(
+        db,
+        caller,
+        c.District(
+            district_id=1,
+            name="D",
+            time_zone="UTC",
+            dialing_window=c.DialingWindow(start_minute=0, end_minute=1440),
+        ),
+        [],
+    )
 
 
 async def apply_status(

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from services.dispatch.catalog import Catalog
 from services.dispatch.claims import claim_due
-from services.dispatch.drafts import add_recipients, create_message, upsert_district
+from services.dispatch.drafts import add_recipients, create_message
 from services.dispatch.jobs import EmailJob, Job, PhoneJob
 from services.dispatch.outcomes import cancel_message, drain_outcomes, expire_deadlines
 from services.dispatch.policy import EMAIL, INBOX, MODES, TEXT, VOICE, DispatchPolicy
@@ -36,6 +36,7 @@ from smlog.auth import Caller, Right
 from smlog.store import Database, SqliteDatabase, migrate
 from smlog.v1 import common_pb2 as c
 from smlog.v1 import dispatch_pb2 as d
+from tests.dispatch.harness import store_district
 from tests.dispatch.people import PHONE, email, inbox, person, phone
 
 S = c.DeviceStatus
@@ -254,17 +255,7 @@ async def _run(data: st.DataObject) -> None:
         try:
             await migrate(db)
             campaign = Campaign(db, data)
-            await upsert_district(
-                db,
-                CALLER,
-                c.District(
-                    district_id=1,
-                    name="D",
-                    time_zone="UTC",
-                    dialing_window=c.DialingWindow(start_minute=0, end_minute=1440),
-                ),
-                [],
-            )
+            await store_district(db, CALLER)
             people = data.draw(st.lists(st.lists(_device, max_size=4), min_size=1, max_size=6))
             modes = data.draw(st.lists(st.sampled_from(MODES), min_size=1, max_size=4, unique=True))
             for number in data.draw(st.sets(st.sampled_from(NUMBERS), max_size=2)):

@@ -17,7 +17,7 @@ from smlog.config import Settings
 from smlog.store import SqliteDatabase, migrate
 from smlog.v1 import common_pb2 as c
 from smlog.v1 import dispatch_pb2 as d
-from tests.dispatch.harness import Harness, ManualClock, wait_for
+from tests.dispatch.harness import Harness, ManualClock, store_district, wait_for
 from tests.dispatch.people import VOICE_OK, M, person, phone
 
 MT = c.MessageType
@@ -59,17 +59,7 @@ async def test_claims_take_emergency_then_priority_then_general(tmp_path: Path) 
     db = await SqliteDatabase.open(settings.db_path)
     await migrate(db)
     caller = Caller(user_id="u", district_id=1, rights=frozenset(Right))
-    await drafts.upsert_district(
-        db,
-        caller,
-        c.District(
-            district_id=1,
-            name="D",
-            time_zone="UTC",
-            dialing_window=c.DialingWindow(start_minute=0, end_minute=1440),
-        ),
-        [],
-    )
+    await store_district(db, caller)
     order = [MT.MESSAGE_TYPE_GENERAL, MT.MESSAGE_TYPE_PRIORITY, MT.MESSAGE_TYPE_EMERGENCY]
     ids = {}
     for n, message_type in enumerate(order):
