@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from services.status.payloads import InboundText
+from smlog.readmodel.masking import format_phone
 from smlog.store import Transaction
 from smlog.v1.common_pb2 import DeliveryMode, MessageStatus, MessageType
 
@@ -123,7 +124,8 @@ async def _log_entry(
     if exists is not None:
         return
     label = "Text Opt Out" if opted_out else "Text Opt In"
-    subject = f"{label}: {word}"
+    # The log's row shows the keyword and the number, masked (never the full number).
+    subject = f"{label}: {word} from {format_phone(text.sender, full=False)}"
     message_type = (
         MessageType.MESSAGE_TYPE_TEXT_OPT_OUT if opted_out else MessageType.MESSAGE_TYPE_TEXT_OPT_IN
     )

@@ -54,7 +54,7 @@ async def test_an_entry_says_what_happened_and_shows_no_delivery(
         listed = await log.ListMessages(log_pb2.ListMessagesRequest())
         [entry] = listed.messages
         assert entry.message_type == message_type
-        assert entry.subject.endswith(body.upper())
+        assert entry.subject.endswith(f"{body.upper()} from (***) ***-0199")  # masked
         detail = (await log.GetMessage(log_pb2.GetMessageRequest(message_id=message_id))).message
         reply = detail.sms_reply
         assert (reply.phone, reply.keyword, reply.short_code) == (

@@ -90,7 +90,8 @@ async def test_stop_opts_out_and_logs_a_text_opt_out(
     )
     assert message is not None
     assert message["message_type"] == M.MESSAGE_TYPE_TEXT_OPT_OUT
-    assert message["subject"] == f"Text Opt Out: {text.strip().upper()}"
+    masked = "(***) ***-" + PHONE[-4:]
+    assert message["subject"] == f"Text Opt Out: {text.strip().upper()} from {masked}"
     assert message["status"] == 2
     assert message["created_by_name"] == "Recipient reply"
     assert message["sent_time"] == message["end_time"]

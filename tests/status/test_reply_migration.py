@@ -61,8 +61,14 @@ async def test_old_entries_become_replies_without_delivery_rows(tmp_path: Path) 
         assert (reply["short_code"], reply["receive_time"]) == ("55555", 5)
         for table in ("recipients", "targets", "message_mode_stats"):
             assert await db.fetch_all(f"SELECT 1 FROM {table}") == [], table
-        total = await db.fetch_one("SELECT total_recipients FROM messages WHERE id = 7")
+        total = await db.fetch_one(
+            "SELECT total_recipients, subject, subject_folded FROM messages WHERE id = 7"
+        )
         assert total is not None
-        assert total[0] == 0
+        assert tuple(total) == (
+            0,
+            "Text Opt Out: STOP from (***) ***-0199",
+            "text opt out: stop from (***) ***-0199",
+        )
     finally:
         await db.close()

@@ -19,6 +19,14 @@ JOIN recipients r ON r.id = t.recipient_id
 LEFT JOIN districts d ON d.id = m.district_id
 WHERE m.created_by_user_id = 'sms-reply' AND m.message_type IN (4, 5);
 
+-- The log's row shows the keyword and the number, masked as in Recipient Details.
+UPDATE messages SET subject = subject || ' from ' || (
+    SELECT CASE WHEN length(r.phone) = 12 AND r.phone LIKE '+1%' THEN '(***) ***-' ELSE '***-' END
+        || substr(r.phone, -4)
+    FROM sms_replies r WHERE r.message_id = messages.id
+) WHERE id IN (SELECT message_id FROM sms_replies);
+UPDATE messages SET subject_folded = lower(subject) WHERE id IN (SELECT message_id FROM sms_replies);
+
 DELETE FROM message_mode_stats WHERE message_id IN (SELECT message_id FROM sms_replies);
 DELETE FROM targets WHERE message_id IN (SELECT message_id FROM sms_replies);
 DELETE FROM recipients WHERE message_id IN (SELECT message_id FROM sms_replies);
