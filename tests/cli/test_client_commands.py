@@ -93,6 +93,12 @@ async def test_send_watch_and_read_the_log_in_local_time(cli: Cli, tmp_path: Pat
     updates = [json.loads(part) for part in re.split(r"(?m)^(?=\{)", out) if part.strip()]
     assert updates[-1]["status"] == "MESSAGE_STATUS_SENT"
     assert updates[-1]["modes"][0]["total_successful"] == "1"  # int64 in JSON: a string
+    code, out, _ = await cli.run("dispatch", "watch", str(message_id))
+    assert code == 0
+    _intact(out, ["Mode", "Devices", "Attempts", "Successful", "Error", "Canceled", "Pending",
+                  "First Attempt"])  # fmt: skip
+    assert f"message {message_id} — Sent" in out
+    assert re.search(r"Voice +1 +1 +1 +0 +0 +0", out)
 
     code, out, _ = await cli.run("log", "log", "list")
     assert code == 0
