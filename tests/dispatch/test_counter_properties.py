@@ -208,15 +208,23 @@ class Campaign:
         assert status is not None
         if int(status[0]) != c.MessageStatus.MESSAGE_STATUS_IN_PROGRESS:
             return
-        # Some jobs are being sent at this moment: those go on; the others are dropped.
+        # Some jobs are being sent at this moment: those go on. The others are dropped when
+        # the cancel closed their attempts (a second cancel closes nothing: they go on too).
         sending = self.data.draw(
             st.sets(st.sampled_from(range(len(self.jobs))) if self.jobs else st.nothing())
         )
         in_flight = {a for i in sending for a in self.jobs[i].attempt_ids}
         await cancel_message(self.db, message_id, POLICY, self.now, in_flight=in_flight)
-        kept = [j for i, j in enumerate(self.jobs) if i in sending]
+        kept = []
         for job in self.jobs:
-            if job not in kept:
+            marks = ",".join("?" * len(job.attempt_ids))
+            open_rows = await self.db.fetch_all(
+                f"SELECT id FROM attempts WHERE is_final = 0 AND id IN ({marks})",
+                job.attempt_ids,
+            )
+            if open_rows:
+                kept.append(job)
+            else:
                 self.unanswered.difference_update(job.attempt_ids)
         self.jobs = kept
 
