@@ -3,6 +3,13 @@ hand, and the same figures in WatchMessage, the log, and the CSV, PDF and DOCX r
 
 from __future__ import annotations
 
+import asyncio
+import re
+
+import pytest
+
+from cli.main import main
+from smlog.auth import mint_token
 from smlog.domain.labels import mode_label
 from smlog.v1 import common_pb2 as c
 from smlog.v1 import dispatch_pb2 as d
@@ -59,7 +66,7 @@ def _report_figures(summary: dict[str, str]) -> dict[int, tuple[int, ...]]:
 
 
 async def test_a_real_campaign_shows_the_same_hand_computed_figures_everywhere(
-    h: Harness,
+    h: Harness, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await h.db_exec(
         "INSERT INTO sms_opt_outs (phone, short_code, opted_out, update_time) VALUES (?, '', 1, 0)",
@@ -118,6 +125,19 @@ async def test_a_real_campaign_shows_the_same_hand_computed_figures_everywhere(
             labels = ("Total Devices", "Total Attempts", "Total Success", "Total Failed")
             for label, value in zip(labels, figures, strict=False):
                 assert f"{name} {label} {value}" in first_page, (name, label)
+
+        # The command line's Message Detail table (pending is the fifth figure there).
+        monkeypatch.setenv("COLUMNS", "80")
+        token = mint_token(h.settings.jwt_secret, user_id="u1", district_id=1,
+                           rights=["sent_message_log", "all_messages", "type_general"])  # fmt: skip
+        capsys.readouterr()
+        argv = ["log", "show", str(message_id), "--target", f"127.0.0.1:{env.log_port}"]
+        assert await asyncio.to_thread(main, [*argv, "--token", token]) == 0
+        out = capsys.readouterr().out
+        for mode, (devices, attempts, ok, error, canceled) in EXPECTED.items():
+            row = rf"{mode_label(mode)} +{devices} +{attempts} +{ok} +{error} +{canceled} +0 "
+            assert re.search(row, out), (row, out)
+        assert re.search(rf"Recipients with No Device +{NO_DEVICE}\b", out)
 
 
 def _request(message_id: int, fmt: int) -> reports_pb2.BuildReportRequest:
