@@ -1,5 +1,6 @@
 """Message Detail figures produced by a real dispatch run, expected numbers worked out by
-hand, and the same figures in WatchMessage, the log, and the CSV, PDF and DOCX reports."""
+hand, and the same figures in WatchMessage, the log, the command line and the CSV, PDF and
+DOCX reports."""
 
 from __future__ import annotations
 
