@@ -75,14 +75,14 @@ async def _watch(args: argparse.Namespace) -> int:
     return 0
 
 
-def progress_table(p: common_pb2.DispatchProgress) -> Table:
-    table = Table(
-        title=f"message {p.message_id} — {fmt.message_status(p.status)} — "
-        f"{fmt.duration(p.total_message_duration)}"
-    )
-    for column in ("Mode", "Devices", "Attempts", "Successful", "Error", "Canceled", "Pending",
-                   "First Attempt"):  # fmt: skip
-        table.add_column(column, justify="right")
+def progress_table(p: common_pb2.DispatchProgress, width: int = 80) -> Table:
+    table = fmt.table(
+        f"message {p.message_id} — {fmt.message_status(p.status)} — "
+        f"{fmt.duration(p.total_message_duration)}",
+        ("Mode", "Devices", "Attempts", "Successful", "Error", "Canceled", "Pending",
+         "First Attempt"),
+        numeric=True,
+    )  # fmt: skip
     for m in p.modes:
         table.add_row(
             fmt.mode(m.delivery_mode), str(m.total_devices), str(m.total_attempts),
@@ -93,7 +93,7 @@ def progress_table(p: common_pb2.DispatchProgress) -> Table:
     waits = vendor_waits(p)
     if waits:
         table.caption = waits
-    return table
+    return fmt.fit(table, width)
 
 
 def vendor_waits(p: common_pb2.DispatchProgress) -> str:
@@ -121,5 +121,5 @@ async def watch(
         return last
     with Live(console=console or Console(), refresh_per_second=4) as live:
         async for last in progress_updates(stub, message_id):
-            live.update(progress_table(last))
+            live.update(progress_table(last, live.console.width))
     return last

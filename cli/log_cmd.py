@@ -100,13 +100,14 @@ async def _list(args: argparse.Namespace) -> int:
 def print_messages(reply: log_pb2.ListMessagesResponse, console: Console | None = None) -> None:
     console = console or Console()
     scope = "My Messages" if reply.scope == log_pb2.MESSAGE_SCOPE_MY else "All Messages"
-    table = Table(title=f"Sent Message Log 2.0 — {scope} ({reply.total_size} messages)")
-    for column in ("Date", "Calendars", "Subject", "Created By", "Type", "Delivery Mode",
-                   "Attachment", "Status", "Message ID"):  # fmt: skip
-        table.add_column(column, overflow="fold")
+    table = fmt.table(
+        f"Sent Message Log 2.0 — {scope} ({reply.total_size} messages)",
+        ("Date", "Calendars", "Subject", "Created By", "Type", "Delivery Mode", "Attachment",
+         "Status", "ID"),
+    )  # fmt: skip
     for m in reply.messages:
         table.add_row(
-            fmt.when(m.sent_time),
+            fmt.when(m.sent_time, reply.time_zone, seconds=False),
             ", ".join(c.school_name for c in m.calendars),
             m.subject,
             m.created_by.display_name,
@@ -116,7 +117,7 @@ def print_messages(reply: log_pb2.ListMessagesResponse, console: Console | None 
             fmt.message_status(m.status),
             str(m.message_id),
         )
-    console.print(table)
+    fmt.show(console, table)
     if reply.next_page_token:
         console.print(f"next page: --page-token {reply.next_page_token}")
 
@@ -161,15 +162,27 @@ def print_detail(m: log_pb2.MessageDetail, console: Console | None = None) -> No
         ("Time Sent", fmt.when(m.message_details.sent_time, zone)),
         ("Subject", m.message_details.subject),
         ("Attachment", m.message_details.attachment_name or "No"),
+        *_content_rows(m),
     ]  # fmt: skip
+    if m.HasField("sms_reply"):
+        # A reply to the short code is not a delivery: what happened, no delivery figures.
+        rows = [r for r in rows if r[0] not in _DELIVERY_ROWS]
+        rows += [
+            ("Number", m.sms_reply.phone),
+            ("Keyword", m.sms_reply.keyword),
+            ("What Happened", m.sms_reply.summary),
+        ]
     for label, value in rows:
         info.add_row(label, value)
     console.print(info)
-    table = Table(title="Delivery Information")
-    columns = ("Delivery Mode", "Total Devices", "Total Attempts", "Total Successful",
-               "Total Error", "Total Canceled", "Pending", "First Attempt Duration")  # fmt: skip
-    for column in columns:
-        table.add_column(column, justify="right")
+    if m.HasField("sms_reply"):
+        return
+    table = fmt.table(
+        "Delivery Information",
+        ("Delivery Mode", "Total Devices", "Total Attempts", "Total Successful", "Total Error",
+         "Total Canceled", "Pending", "First Attempt Duration"),
+        numeric=True,
+    )  # fmt: skip
     for d in m.delivery_information.modes:
         first = fmt.duration(d.first_attempt_duration)
         table.add_row(
@@ -177,7 +190,27 @@ def print_detail(m: log_pb2.MessageDetail, console: Console | None = None) -> No
             str(d.total_successful), str(d.total_error), str(d.total_canceled),
             str(d.total_pending), first + ("" if d.first_attempt_complete else " (so far)"),
         )  # fmt: skip
-    console.print(table)
+    fmt.show(console, table)
+
+
+_DELIVERY_ROWS = frozenset(
+    {"Total Recipient Count", "Recipients with No Device", "Total Message Duration"}
+)
+_CONTENT_FIELDS = (
+    ("Inbox Message", "inbox_body"),
+    ("Email Message", "email_body"),
+    ("Voice Script", "voice_script"),
+    ("Text Message", "text_body"),
+)
+
+
+def _content_rows(m: log_pb2.MessageDetail) -> list[tuple[str, str]]:
+    """The message content of each mode it was sent by (Message Details in the seed)."""
+    content = m.message_details.content
+    if m.HasField("sms_reply"):
+        return []
+    return [(label, getattr(content, name)) for label, name in _CONTENT_FIELDS
+            if getattr(content, name)]  # fmt: skip
 
 
 async def _deliveries(args: argparse.Namespace) -> int:
@@ -191,22 +224,26 @@ async def _deliveries(args: argparse.Namespace) -> int:
     )
     channel, _ = client_channel(args, "log")
     async with channel:
-        reply = await log_pb2_grpc.SentMessageLogServiceStub(channel).ListDeliveries(request)
-    if args.json:
-        print_json(to_dict(reply))
-        return 0
+        stub = log_pb2_grpc.SentMessageLogServiceStub(channel)
+        reply = await stub.ListDeliveries(request)
+        if args.json:
+            print_json(to_dict(reply))
+            return 0
+        detail = await stub.GetMessage(log_pb2.GetMessageRequest(message_id=args.message_id))
+    zone = detail.message.general_criteria.district.time_zone
     console = Console()
-    table = Table(title=f"Recipient Details ({reply.total_size} devices)")
-    for column in ("Recipient", "Student", "Delivery Mode", "Device", "Status", "Time",
-                   "Attempts", "Vendor Detail"):  # fmt: skip
-        table.add_column(column, overflow="fold")
+    table = fmt.table(
+        f"Recipient Details ({reply.total_size} devices)",
+        ("Recipient", "Student", "Delivery Mode", "Device", "Status", "Time", "Attempts",
+         "Vendor Detail"),
+    )  # fmt: skip
     for d in reply.deliveries:
         table.add_row(
             d.recipient_name, d.student_name, fmt.mode(d.delivery_mode), d.device,
-            fmt.device_status(d.status), fmt.when(d.status_time), str(d.attempt_count),
+            fmt.device_status(d.status), fmt.when(d.status_time, zone), str(d.attempt_count),
             d.vendor_detail,
         )  # fmt: skip
-    console.print(table)
+    fmt.show(console, table)
     if reply.next_page_token:
         console.print(f"next page: --page-token {reply.next_page_token}")
     return 0

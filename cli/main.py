@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
         bench,
         certs,
         dispatch_cmd,
+        district_cmd,
         health_cmd,
         loadtest,
         log_cmd,
@@ -78,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     log_cmd.add_parser(sub)
     dispatch_cmd.add_parsers(sub)
+    district_cmd.add_parser(sub)
     report_cmd.add_parser(sub)
     demo_run.add_parser(sub)
     bench.add_parser(sub)

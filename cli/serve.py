@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from cli.settings import settings_from_args
-from smlog.config import Settings
+from smlog.config import Settings, check_secrets
 from smlog.runtime import GrpcHost, ServiceParts, serve
 from smlog.runtime.logging import configure_logging
 
@@ -29,6 +29,7 @@ SERVICE_NAMES = (*GRPC_SERVICES, *SIMULATORS)
 def run(args: argparse.Namespace) -> int:
     name: str = args.service
     settings = settings_from_args(args)
+    check_secrets(settings)  # no start outside development on a development secret
     configure_logging(name, settings.log_level, settings.log_format)
     if name in SIMULATORS:
         module = importlib.import_module(SIMULATORS[name])

@@ -8,6 +8,7 @@ environment, then applies overrides (from CLI flags), and validates; a bad value
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -21,9 +22,27 @@ DEV_SERVICE_JWT_SECRET = "smlog-dev-service-secret-change-me-in-production"  # n
 
 SERVICES = ("dispatch", "status", "log", "reports", "voxology-sim", "mailgun-sim")
 
+# Every setting that holds a secret, with its shortest accepted length in bytes outside
+# development. A new secret setting is one more line here.
+SECRET_SETTINGS: tuple[tuple[str, int], ...] = (
+    ("jwt_secret", 32),
+    ("service_jwt_secret", 32),
+    ("voxology_api_key", 24),
+    ("voxology_webhook_secret", 24),
+    ("mailgun_api_key", 24),
+    ("mailgun_signing_key", 24),
+)
+# Values that are development values wherever they appear: the defaults below, and the
+# placeholders of deploy/env.example, which all carry this marker.
+DEV_SECRET_MARKER = "dev-only-placeholder"  # noqa: S105 - a marker, not a secret
+ENVIRONMENTS = ("development", "production")
+
 
 @dataclass(frozen=True)
 class Settings:
+    # "production" refuses development secrets even on a loopback host (so does any
+    # non-loopback host): see check_secrets.
+    env: str = "development"
     # Where services listen and find each other.
     host: str = "127.0.0.1"
     dispatch_port: int = 50051
@@ -212,6 +231,20 @@ class Settings:
                 )
         if self.service_jwt_secret == self.jwt_secret:
             raise ConfigError("SMLOG_SERVICE_JWT_SECRET: must differ from SMLOG_JWT_SECRET")
+        if self.env not in ENVIRONMENTS:
+            raise ConfigError(f"SMLOG_ENV={self.env}: expected development or production")
+
+    @property
+    def is_development(self) -> bool:
+        """Development: not SMLOG_ENV=production, and bound to a loopback address only."""
+        if self.env == "production":
+            return False
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False  # a host name: reachable from elsewhere
 
     def store_url(self, *, read: bool = False) -> str:
         """The store to open: the read URL for readers when one is set, else ``db_url``,
@@ -238,6 +271,21 @@ class Settings:
         if service == "dispatch" and self.dispatch_target:
             return self.dispatch_target
         return f"{self.host}:{self.grpc_port(service)}"
+
+
+def check_secrets(settings: Settings) -> None:
+    """Outside development, ConfigError naming the first secret setting that still holds a
+    development value (its default, or a deploy/env.example placeholder) or is too short."""
+    if settings.is_development:
+        return
+    defaults = Settings()
+    for name, shortest in SECRET_SETTINGS:
+        value: str = getattr(settings, name)
+        var = f"SMLOG_{name.upper()}"
+        if value == getattr(defaults, name) or DEV_SECRET_MARKER in value:
+            raise ConfigError(f"{var}: a development value; set a real secret outside development")
+        if len(value.encode()) < shortest:
+            raise ConfigError(f"{var}: at least {shortest} bytes outside development")
 
 
 def _parse(name: str, raw: Any, kind: Any) -> Any:

@@ -97,9 +97,9 @@ async def claim_due(
             tx.queue("UPDATE targets SET next_attempt_time = ? WHERE id = ?", deferred)
             claim.deferred = len(deferred)
         if due.get(TEXT):
-            due[TEXT], opted_out = await _drop_opted_out(tx, catalog, due[TEXT], now_us)
+            due[TEXT], opted_out = await _drop_opted_out(tx, catalog, due[TEXT])
             if opted_out:
-                claim.opted_out = await settle(tx, opted_out, policy)
+                claim.opted_out = await _close_opted_out(tx, opted_out, policy, now_us)
                 claim.results += [(TEXT, _S.DEVICE_STATUS_OPT_OUT)] * claim.opted_out.finalized
                 claim.full = True  # the slots freed may be taken by more due texts
         if any(due.values()):
@@ -108,24 +108,42 @@ async def claim_due(
 
 
 async def _drop_opted_out(
-    tx: Transaction, catalog: Catalog, rows: list[_Due], now_us: int
-) -> tuple[list[_Due], list[Final]]:
-    """Texts to numbers that replied STOP after the campaign started: closed as Opt-Out with
-    no attempt (StartDispatch suppressed those that had opted out before)."""
+    tx: Transaction, catalog: Catalog, rows: list[_Due]
+) -> tuple[list[_Due], list[_Due]]:
+    """(kept, dropped): texts to numbers that replied STOP after the campaign started are
+    dropped (StartDispatch suppressed those that had opted out before)."""
     by_code: dict[str, list[_Due]] = {}
     for row in rows:
         by_code.setdefault((await catalog.message(row.message_id)).short_code, []).append(row)
     kept: list[_Due] = []
-    finals: list[Final] = []
+    dropped: list[_Due] = []
     for code, group in by_code.items():
         stopped = await opted_out_numbers(tx, code, sorted({row.address for row in group}))
         for row in group:
-            if row.address in stopped:
-                # Texts are never redialed: this is the target's first and only attempt.
-                finals.append(Final(row.target_id, 0, _S.DEVICE_STATUS_OPT_OUT, now_us))
-            else:
-                kept.append(row)
-    return kept, finals
+            (dropped if row.address in stopped else kept).append(row)
+    return kept, dropped
+
+
+async def _close_opted_out(
+    tx: Transaction, rows: list[_Due], policy: DispatchPolicy, now_us: int
+) -> Settled:
+    """Close dropped texts as Opt-Out: a suppressed contact, one attempt of its device that
+    never reached the vendor (as at the start), counted in Total Attempts."""
+    # Texts are never redialed: this is the target's first and only attempt.
+    settled = await settle(
+        tx, [Final(row.target_id, 0, _S.DEVICE_STATUS_OPT_OUT, now_us) for row in rows], policy
+    )
+    tx.queue(
+        "UPDATE targets SET attempt_count = 1 WHERE id = ? AND attempt_count = 0",
+        [(row.target_id,) for row in rows],
+    )
+    per_message = Counter(row.message_id for row in rows)
+    tx.queue(
+        "UPDATE message_mode_stats SET total_attempts = total_attempts + ?"
+        " WHERE message_id = ? AND mode = ?",
+        [(n, message_id, TEXT) for message_id, n in per_message.items()],
+    )
+    return settled
 
 
 async def _inside_window(

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from google.protobuf import json_format
 
 from services.dispatch.policy import mode_bits
 from services.dispatch.resolution import devices_json
 from smlog.auth import Caller
+from smlog.auth.visibility import MessageFacts
 from smlog.config import check_time_zone
 from smlog.errors import (
     AlreadyExistsError,
@@ -20,6 +21,7 @@ from smlog.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from smlog.readmodel.districts import load_district
 from smlog.store import Database, Row, Transaction
 from smlog.v1.common_pb2 import Calendar, District, MessageStatus
 from smlog.v1.dispatch_pb2 import MessageDraft, Recipient
@@ -27,6 +29,7 @@ from smlog.v1.dispatch_pb2 import MessageDraft, Recipient
 __all__ = [
     "add_recipients",
     "create_message",
+    "get_district",
     "load_message",
     "remove_recipients",
     "upsert_district",
@@ -35,13 +38,17 @@ __all__ = [
 DRAFT = MessageStatus.MESSAGE_STATUS_DRAFT
 
 
-async def load_message(db: Database, caller: Caller, message_id: int) -> Row:
-    """The message row, if the caller's district owns it (NOT_FOUND otherwise)."""
+async def load_message(
+    db: Database, caller: Caller, message_id: int, allowed: Callable[[Caller, MessageFacts], bool]
+) -> Row:
+    """The message row when ``allowed`` (a rule of ``smlog.auth.visibility``) lets the caller
+    act on it; NOT_FOUND otherwise, the same answer as for an id that does not exist."""
     row = await db.fetch_one(
-        "SELECT id, district_id, status, message_type, cancel_time FROM messages WHERE id = ?",
+        "SELECT id, district_id, created_by_user_id, status, message_type, sent_time,"
+        " cancel_time FROM messages WHERE id = ?",
         (message_id,),
     )
-    if row is None or (not caller.is_service and int(row["district_id"]) != caller.district_id):
+    if row is None or not allowed(caller, MessageFacts.of(row)):
         raise NotFoundError(f"message {message_id} not found")
     return row
 
@@ -250,6 +257,14 @@ async def _short_code(tx: Transaction, caller: Caller, district: District) -> st
                 "district.sms_short_code: another district uses this short code"
             )
     return wanted
+
+
+async def get_district(db: Database, district_id: int) -> tuple[District, list[Calendar]]:
+    """The district as stored, with its calendars in id order; NOT_FOUND if not set up."""
+    found = await load_district(db, district_id)
+    if found is None:
+        raise NotFoundError(f"district {district_id} is not set up")
+    return found
 
 
 def _check_district(district: District, calendars: Sequence[Calendar]) -> None:

@@ -79,6 +79,7 @@ class Dispatcher:
         # answers of its attempts are stored.
         self.unrecorded: set[int] = set()
         self._outcomes_held = False
+        self.claim_passes = 0  # scheduler passes completed (tests wait for one to have run)
         self.canceled: set[int] = set()
         self._failures: dict[str, int] = {}  # idempotency key -> failed tries before sending
         self._clients = (voice, text, email)
@@ -305,6 +306,7 @@ class Dispatcher:
             metrics.ATTEMPTS_CREATED.labels(MODE_NAMES[mode]).inc(count)
         self._after(claim.settled, claim.results)
         metrics.observe_settled(claim.opted_out)  # texts closed by a STOP since the start
+        self.claim_passes += 1
         return retried or claim.full or claim.deferred > 0
 
     # -- settling --------------------------------------------------------------------------

@@ -4,9 +4,11 @@ Rules (DESIGN.md "Statuses"):
 - a device is used for a mode when its type fits the mode (a phone also when the mode is in
   its own modes, empty meaning both) and it is enabled for the message type;
 - a recipient with no such device for a mode gets a No Device placeholder for that mode (address
-  '', final at once, counted only in Recipients with No Device);
+  '', final at once, not a device of the mode); Recipients with No Device counts the people
+  with no device for any selected mode (nothing to contact them by);
 - a text to a number with an extension is Not Eligible; a text to a number that replied STOP is
-  Opt-Out; both are final at once with no attempt and count as devices of their mode;
+  Opt-Out; both are final at once, count as devices of their mode, and are one attempt each
+  that never reaches the vendor (a suppressed contact);
 - the first queued target of each recipient and mode is its first device (First Attempt
   Duration waits for its first attempt only).
 """
@@ -64,6 +66,11 @@ class TargetSpec:
     def queued(self) -> bool:
         return self.status == _S.DEVICE_STATUS_QUEUED
 
+    @property
+    def suppressed(self) -> bool:
+        """Not Eligible or Opt-Out: a contact attempt that never reaches the vendor."""
+        return self.status in (_S.DEVICE_STATUS_NOT_ELIGIBLE, _S.DEVICE_STATUS_OPT_OUT)
+
 
 @dataclass
 class Resolution:
@@ -101,7 +108,7 @@ def resolve(
     for recipient_id, raw in recipients:
         result.recipients += 1
         devices: list[dict[str, Any]] = json.loads(raw)
-        missing = False
+        reachable = False
         for mode in modes:
             seen: set[tuple[str, str]] = set()
             first_given = False
@@ -128,10 +135,10 @@ def resolve(
                     result.suppressed[mode] += 1
                 if first:
                     result.first_devices[mode] += 1
+            reachable = reachable or bool(seen)
             if not seen:
-                missing = True
                 result.targets.append(
                     TargetSpec(recipient_id, mode, "", "", False, _S.DEVICE_STATUS_NO_DEVICE)
                 )
-        result.no_device_recipients += int(missing)
+        result.no_device_recipients += int(not reachable)
     return result

@@ -66,7 +66,7 @@ async def _insert(
     await tx.executemany(
         "INSERT INTO targets (message_id, recipient_id, mode, address, extension,"
         " is_first_device, priority, status, status_group, status_time, is_final,"
-        " next_attempt_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " next_attempt_time, attempt_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 message_id,
@@ -81,18 +81,21 @@ async def _insert(
                 None if t.queued else now_us,
                 int(not t.queued),
                 now_us if t.queued else None,
+                int(t.suppressed),
             )
             for t in resolution.targets
         ],
     )
     await tx.executemany(
-        "INSERT INTO message_mode_stats (message_id, mode, total_devices, total_successful,"
-        " first_attempt_pending, first_attempt_end_time) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO message_mode_stats (message_id, mode, total_devices, total_attempts,"
+        " total_successful, first_attempt_pending, first_attempt_end_time)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 message_id,
                 mode,
                 resolution.devices[mode],
+                resolution.suppressed[mode],  # a suppressed contact is one attempt
                 resolution.suppressed[mode],
                 resolution.first_devices[mode],
                 None if resolution.first_devices[mode] else now_us,

@@ -19,6 +19,7 @@ from smlog.readmodel import (
     page_size,
     viewer_of,
 )
+from smlog.readmodel.filters import district_zone
 from smlog.store import Database
 from smlog.v1 import log_pb2, log_pb2_grpc
 
@@ -62,6 +63,7 @@ class LogServicer(log_pb2_grpc.SentMessageLogServiceServicer):
             sent, last_id = self._tokens.decode(request.page_token, token_context, 2)
             after = (sent, last_id)
         page = await list_messages(self._db, flt, after, size)
+        zone = await district_zone(self._db, viewer.district_id)
         return log_pb2.ListMessagesResponse(
             messages=page.messages,
             next_page_token=(
@@ -70,6 +72,7 @@ class LogServicer(log_pb2_grpc.SentMessageLogServiceServicer):
             total_size=page.total_size,
             scope=scope,  # type: ignore[arg-type]
             filterable_message_types=viewer.types,  # type: ignore[arg-type]
+            time_zone=zone.key,
         )
 
     async def GetMessage(

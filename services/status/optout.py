@@ -2,9 +2,11 @@
 state and appear in the log as a Text Opt Out / Text Opt In entry; HELP is answered.
 
 Keywords are matched on the whole body, trimmed and upper-cased. A log entry is a message of
-type TEXT_OPT_OUT / TEXT_OPT_IN with one recipient and one TEXT target (status Opt-Out /
-Opt In, final, no attempts), written in the transaction that applies the inbound text; its
-request id derives from the vendor's event id, so applying it twice creates one entry.
+type TEXT_OPT_OUT / TEXT_OPT_IN (status Sent) with its ``sms_replies`` row: the number, the
+keyword, the person the number belongs to, the short code and the time. It is a reply, not a
+delivery: no recipient row, no device target, no Delivery Information counters. It is written
+in the transaction that applies the inbound text; its request id derives from the vendor's
+event id, so applying it twice creates one entry.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from dataclasses import dataclass
 from enum import Enum
 
 from services.status.payloads import InboundText
+from smlog.readmodel.masking import format_phone
 from smlog.store import Transaction
-from smlog.v1.common_pb2 import DeliveryMode, DeviceStatus, MessageStatus, MessageType, StatusGroup
+from smlog.v1.common_pb2 import DeliveryMode, MessageStatus, MessageType
 
 __all__ = [
     "HELP_KEYWORDS",
@@ -36,7 +39,6 @@ REPLY_USER_ID = "sms-reply"
 REPLY_USER_NAME = "Recipient reply"
 UNKNOWN_RECIPIENT = "Unknown recipient"
 _TEXT = DeliveryMode.DELIVERY_MODE_TEXT
-_GENERAL_PRIORITY = 2
 
 
 class Keyword(Enum):
@@ -141,16 +143,16 @@ async def _log_entry(
     if exists is not None:
         return
     label = "Text Opt Out" if opted_out else "Text Opt In"
-    subject = f"{label}: {word}"
+    # The log's row shows the keyword and the number, masked (never the full number).
+    subject = f"{label}: {word} from {format_phone(text.sender, full=False)}"
     message_type = (
         MessageType.MESSAGE_TYPE_TEXT_OPT_OUT if opted_out else MessageType.MESSAGE_TYPE_TEXT_OPT_IN
     )
-    status = DeviceStatus.DEVICE_STATUS_OPT_OUT if opted_out else DeviceStatus.DEVICE_STATUS_OPT_IN
     message_id = await tx.insert(
         "INSERT INTO messages (district_id, request_id, created_by_user_id, created_by_name,"
         " message_type, subject, subject_folded, delivery_modes, content_json, status,"
         " create_time, sent_time, end_time, total_recipients, recipients_no_device,"
-        " pending_targets) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 0, 0)",
+        " pending_targets) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0)",
         (
             district_id,
             request_id,
@@ -168,29 +170,8 @@ async def _log_entry(
         ),
     )
     name = await _recipient_name(tx, district_id, text.sender)
-    recipient_id = await tx.insert(
-        "INSERT INTO recipients (message_id, person_id, name) VALUES (?, ?, ?)",
-        (message_id, REPLY_USER_ID, name),
-    )
     await tx.execute(
-        "INSERT INTO targets (message_id, recipient_id, mode, address, is_first_device, priority,"
-        " status, status_group, status_time, is_final, attempt_count, vendor_detail)"
-        " VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, 1, 0, ?)",
-        (
-            message_id,
-            recipient_id,
-            _TEXT,
-            text.sender,
-            _GENERAL_PRIORITY,
-            status,
-            StatusGroup.STATUS_GROUP_SUCCESSFUL,
-            text.event_time,
-            word,
-        ),
-    )
-    await tx.execute(
-        "INSERT INTO message_mode_stats (message_id, mode, total_devices, total_attempts,"
-        " total_successful, first_attempt_pending, first_attempt_end_time)"
-        " VALUES (?, ?, 1, 0, 1, 0, ?)",
-        (message_id, _TEXT, text.event_time),
+        "INSERT INTO sms_replies (message_id, phone, keyword, recipient_name, short_code,"
+        " receive_time) VALUES (?, ?, ?, ?, ?, ?)",
+        (message_id, text.sender, word, name, text.short_code, text.event_time),
     )

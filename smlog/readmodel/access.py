@@ -1,12 +1,15 @@
 """Who may see which messages: tool rights, scope and district, applied to every read.
 
-Rules (docs/log.md):
+Rules (docs/log.md, docs/rights.md):
 - no ``sent_message_log`` right, or a service identity: PERMISSION_DENIED;
 - ``my_messages`` only: messages the caller created; ``all_messages``: the whole district;
   a user with both lists My Messages unless asking for All, and may open any district message;
 - messages of a type the caller has no type right for are never shown (NOT_FOUND when asked
   for by id); a filter on such a type is PERMISSION_DENIED naming the type's right;
 - a caller only ever sees its own district; drafts are not in the log.
+
+Whether one message may be opened is decided by ``smlog.auth.visibility.may_see``, the rule
+every service applies.
 """
 
 from __future__ import annotations
@@ -15,13 +18,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from smlog.auth import TYPE_RIGHTS, Caller, Right
+from smlog.auth.visibility import MessageFacts, may_see, require_log_access
 from smlog.errors import InvalidArgumentError, NotFoundError, PermissionDeniedError
 from smlog.store import ReadOnly, Row
-from smlog.v1.common_pb2 import MessageStatus, MessageType
+from smlog.v1.common_pb2 import MessageType
 from smlog.v1.log_pb2 import MessageScope
 
 ALL_TYPES: tuple[int, ...] = tuple(sorted(TYPE_RIGHTS))
-DRAFT = MessageStatus.MESSAGE_STATUS_DRAFT
 SCOPE_MY = MessageScope.MESSAGE_SCOPE_MY
 SCOPE_ALL = MessageScope.MESSAGE_SCOPE_ALL
 
@@ -44,6 +47,7 @@ class Viewer:
     my_messages: bool
     all_messages: bool
     full_devices: bool  # may see unmasked phone numbers and email addresses
+    caller: Caller
 
     def resolve_scope(self, requested: int) -> int:
         """The scope a list applies: UNSPECIFIED is My Messages when the viewer has it."""
@@ -76,32 +80,20 @@ class Viewer:
 
     def may_see(self, row: Row) -> bool:
         """Whether this viewer may open a message row (district, type, creator, not draft)."""
-        return (
-            int(row["district_id"]) == self.district_id
-            and row["sent_time"] is not None
-            and int(row["status"]) != DRAFT
-            and int(row["message_type"]) in self.types
-            and (self.all_messages or str(row["created_by_user_id"]) == self.user_id)
-        )
+        return may_see(self.caller, MessageFacts.of(row))
 
 
 def viewer_of(caller: Caller) -> Viewer:
     """The caller as a log viewer, or PERMISSION_DENIED naming the missing right."""
-    if caller.is_service:
-        raise PermissionDeniedError("user identity", "read the Sent Message Log")
-    if Right.SENT_MESSAGE_LOG not in caller.rights:
-        raise PermissionDeniedError(Right.SENT_MESSAGE_LOG.value, "open the Sent Message Log")
-    my_messages = Right.MY_MESSAGES in caller.rights
-    all_messages = Right.ALL_MESSAGES in caller.rights
-    if not (my_messages or all_messages):
-        raise PermissionDeniedError("all_messages or my_messages", "open the Sent Message Log")
+    require_log_access(caller)
     return Viewer(
         user_id=caller.user_id,
         district_id=caller.district_id,
         types=tuple(t for t in ALL_TYPES if TYPE_RIGHTS[t] in caller.rights),
-        my_messages=my_messages,
-        all_messages=all_messages,
+        my_messages=Right.MY_MESSAGES in caller.rights,
+        all_messages=Right.ALL_MESSAGES in caller.rights,
         full_devices=Right.VIEW_DEVICE_DETAILS in caller.rights,
+        caller=caller,
     )
 
 

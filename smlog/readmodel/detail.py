@@ -21,11 +21,11 @@ from google.protobuf import json_format
 
 from smlog.clock import now_us, to_duration, to_timestamp
 from smlog.readmodel.access import Viewer, load_visible_message
+from smlog.readmodel.districts import district_of, load_district_row
 from smlog.readmodel.listing import calendars_of, modes_of
+from smlog.readmodel.replies import load_reply
 from smlog.store import ReadOnly, Row
 from smlog.v1.common_pb2 import (
-    DialingWindow,
-    District,
     MessageContent,
     ModeDelivery,
     ToolSpecificCriteria,
@@ -54,21 +54,6 @@ def _content(text: Any) -> MessageContent:
     except json_format.ParseError:
         return MessageContent()
     return content
-
-
-def _district(row: Row | None, district_id: int) -> District:
-    if row is None:
-        return District(district_id=district_id)
-    return District(
-        district_id=int(row["id"]),
-        name=str(row["name"]),
-        time_zone=str(row["time_zone"]),
-        dialing_window=DialingWindow(
-            start_minute=int(row["dial_window_start_minute"]),
-            end_minute=int(row["dial_window_end_minute"]),
-        ),
-        sms_short_code=str(row["sms_short_code"]),
-    )
 
 
 def mode_delivery(mode: int, stats: Row | None, sent_us: int, now: int) -> ModeDelivery:
@@ -105,12 +90,8 @@ def mode_delivery(mode: int, stats: Row | None, sent_us: int, now: int) -> ModeD
 async def build_detail(db: ReadOnly, m: Row, *, now: int | None = None) -> MessageDetail:
     """The detail of a message row already checked with ``load_visible_message``."""
     message_id = int(m["id"])
-    district_row, calendars, stats_rows = await asyncio.gather(
-        db.fetch_one(
-            "SELECT id, name, time_zone, dial_window_start_minute, dial_window_end_minute,"
-            " sms_short_code FROM districts WHERE id = ?",
-            (int(m["district_id"]),),
-        ),
+    district_row, calendars, stats_rows, reply = await asyncio.gather(
+        load_district_row(db, int(m["district_id"])),
         calendars_of(db, [message_id]),
         db.fetch_all(
             "SELECT mode, total_devices, total_attempts, total_successful, total_error,"
@@ -118,6 +99,7 @@ async def build_detail(db: ReadOnly, m: Row, *, now: int | None = None) -> Messa
             " FROM message_mode_stats WHERE message_id = ?",
             (message_id,),
         ),
+        load_reply(db, message_id, int(m["message_type"])),
     )
     now = now_us() if now is None else now
     sent_us = int(m["sent_time"])
@@ -129,7 +111,7 @@ async def build_detail(db: ReadOnly, m: Row, *, now: int | None = None) -> Messa
         message_id=message_id,
         status=int(m["status"]),  # type: ignore[arg-type]
         general_criteria=GeneralFilterCriteriaDetail(
-            district=_district(district_row, int(m["district_id"])),
+            district=district_of(district_row, int(m["district_id"])),
             calendars=calendars[message_id],
             message_type=int(m["message_type"]),  # type: ignore[arg-type]
             delivery_modes=modes,  # type: ignore[arg-type]
@@ -146,7 +128,10 @@ async def build_detail(db: ReadOnly, m: Row, *, now: int | None = None) -> Messa
         delivery_information=DeliveryInformation(
             total_message_duration=to_duration((now if end_us is None else end_us) - sent_us),
             complete=end_us is not None,
-            modes=[mode_delivery(mode, stats.get(mode), sent_us, now) for mode in modes],
+            # A reply to the short code is not a delivery: no counters (see sms_reply).
+            modes=[]
+            if reply is not None
+            else [mode_delivery(mode, stats.get(mode), sent_us, now) for mode in modes],
         ),
         message_details=MessageDetails(
             sender=User(
@@ -159,6 +144,7 @@ async def build_detail(db: ReadOnly, m: Row, *, now: int | None = None) -> Messa
             has_attachment=bool(m["has_attachment"]),
             attachment_name=str(m["attachment_name"]),
         ),
+        sms_reply=reply,
     )
 
 

@@ -66,6 +66,11 @@ class DispatchServiceStub:
                 request_serializer=smlog_dot_v1_dot_dispatch__pb2.UpsertDistrictRequest.SerializeToString,
                 response_deserializer=smlog_dot_v1_dot_dispatch__pb2.UpsertDistrictResponse.FromString,
                 _registered_method=True)
+        self.GetDistrict = channel.unary_unary(
+                '/smlog.v1.DispatchService/GetDistrict',
+                request_serializer=smlog_dot_v1_dot_dispatch__pb2.GetDistrictRequest.SerializeToString,
+                response_deserializer=smlog_dot_v1_dot_dispatch__pb2.GetDistrictResponse.FromString,
+                _registered_method=True)
         self.ReportAttemptOutcomes = channel.unary_unary(
                 '/smlog.v1.DispatchService/ReportAttemptOutcomes',
                 request_serializer=smlog_dot_v1_dot_dispatch__pb2.ReportAttemptOutcomesRequest.SerializeToString,
@@ -121,6 +126,14 @@ class DispatchServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetDistrict(self, request, context):
+        """A district's settings and calendars, as UpsertDistrict stored them (any user of the
+        district; NOT_FOUND when it is not set up).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ReportAttemptOutcomes(self, request, context):
         """Internal (status service identity): attempts reached a final status; dispatch drains its
         outcome queue from the store, so a lost call is caught up later.
@@ -161,6 +174,11 @@ def add_DispatchServiceServicer_to_server(servicer, server):
                     servicer.UpsertDistrict,
                     request_deserializer=smlog_dot_v1_dot_dispatch__pb2.UpsertDistrictRequest.FromString,
                     response_serializer=smlog_dot_v1_dot_dispatch__pb2.UpsertDistrictResponse.SerializeToString,
+            ),
+            'GetDistrict': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDistrict,
+                    request_deserializer=smlog_dot_v1_dot_dispatch__pb2.GetDistrictRequest.FromString,
+                    response_serializer=smlog_dot_v1_dot_dispatch__pb2.GetDistrictResponse.SerializeToString,
             ),
             'ReportAttemptOutcomes': grpc.unary_unary_rpc_method_handler(
                     servicer.ReportAttemptOutcomes,
@@ -332,6 +350,33 @@ class DispatchService:
             '/smlog.v1.DispatchService/UpsertDistrict',
             smlog_dot_v1_dot_dispatch__pb2.UpsertDistrictRequest.SerializeToString,
             smlog_dot_v1_dot_dispatch__pb2.UpsertDistrictResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDistrict(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/smlog.v1.DispatchService/GetDistrict',
+            smlog_dot_v1_dot_dispatch__pb2.GetDistrictRequest.SerializeToString,
+            smlog_dot_v1_dot_dispatch__pb2.GetDistrictResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -49,6 +49,10 @@ class DispatchServiceStub:
     """Streams progress of one message until it reaches a final status."""
     UpsertDistrict: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.UpsertDistrictRequest, _dispatch_pb2.UpsertDistrictResponse]
     """Creates or updates a district, its dialing window and calendars (district administrators)."""
+    GetDistrict: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.GetDistrictRequest, _dispatch_pb2.GetDistrictResponse]
+    """A district's settings and calendars, as UpsertDistrict stored them (any user of the
+    district; NOT_FOUND when it is not set up).
+    """
     ReportAttemptOutcomes: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.ReportAttemptOutcomesRequest, _dispatch_pb2.ReportAttemptOutcomesResponse]
     """Internal (status service identity): attempts reached a final status; dispatch drains its
     outcome queue from the store, so a lost call is caught up later.
@@ -75,6 +79,10 @@ class DispatchServiceAsyncStub(DispatchServiceStub):
     """Streams progress of one message until it reaches a final status."""
     UpsertDistrict: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.UpsertDistrictRequest, _dispatch_pb2.UpsertDistrictResponse]  # type: ignore[assignment]
     """Creates or updates a district, its dialing window and calendars (district administrators)."""
+    GetDistrict: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.GetDistrictRequest, _dispatch_pb2.GetDistrictResponse]  # type: ignore[assignment]
+    """A district's settings and calendars, as UpsertDistrict stored them (any user of the
+    district; NOT_FOUND when it is not set up).
+    """
     ReportAttemptOutcomes: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.ReportAttemptOutcomesRequest, _dispatch_pb2.ReportAttemptOutcomesResponse]  # type: ignore[assignment]
     """Internal (status service identity): attempts reached a final status; dispatch drains its
     outcome queue from the store, so a lost call is caught up later.
@@ -134,6 +142,16 @@ class DispatchServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_dispatch_pb2.UpsertDistrictResponse, _abc.Awaitable[_dispatch_pb2.UpsertDistrictResponse]]:
         """Creates or updates a district, its dialing window and calendars (district administrators)."""
+
+    @_abc_1.abstractmethod
+    def GetDistrict(
+        self,
+        request: _dispatch_pb2.GetDistrictRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dispatch_pb2.GetDistrictResponse, _abc.Awaitable[_dispatch_pb2.GetDistrictResponse]]:
+        """A district's settings and calendars, as UpsertDistrict stored them (any user of the
+        district; NOT_FOUND when it is not set up).
+        """
 
     @_abc_1.abstractmethod
     def ReportAttemptOutcomes(

@@ -165,12 +165,15 @@ class ListMessagesResponse(_message.Message):
     TOTAL_SIZE_FIELD_NUMBER: _builtins.int
     SCOPE_FIELD_NUMBER: _builtins.int
     FILTERABLE_MESSAGE_TYPES_FIELD_NUMBER: _builtins.int
+    TIME_ZONE_FIELD_NUMBER: _builtins.int
     next_page_token: _builtins.str
     """Empty on the last page."""
     total_size: _builtins.int
     """Messages matching the filter, over all pages."""
     scope: Global___MessageScope.ValueType
     """The scope applied (resolves UNSPECIFIED)."""
+    time_zone: _builtins.str
+    """The caller's district's IANA time zone: dates are shown in it ("UTC" when unknown)."""
     @_builtins.property
     def messages(self) -> _containers.RepeatedCompositeFieldContainer[Global___MessageSummary]: ...
     @_builtins.property
@@ -185,10 +188,11 @@ class ListMessagesResponse(_message.Message):
         total_size: _builtins.int = ...,
         scope: Global___MessageScope.ValueType = ...,
         filterable_message_types: _abc.Iterable[_common_pb2.MessageType.ValueType] | None = ...,
+        time_zone: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["filterable_message_types", b"filterable_message_types", "messages", b"messages", "next_page_token", b"next_page_token", "scope", b"scope", "total_size", b"total_size"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["filterable_message_types", b"filterable_message_types", "messages", b"messages", "next_page_token", b"next_page_token", "scope", b"scope", "time_zone", b"time_zone", "total_size", b"total_size"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -340,6 +344,49 @@ class MessageDetails(_message.Message):
 Global___MessageDetails: _TypeAlias = MessageDetails  # noqa: Y015
 
 @_typing.final
+class SmsReply(_message.Message):
+    """A Text Opt In / Text Opt Out entry: a recipient's reply to the district's short code.
+    It is not a delivery: such an entry has no Delivery Information and no Recipient Details.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PHONE_FIELD_NUMBER: _builtins.int
+    KEYWORD_FIELD_NUMBER: _builtins.int
+    RECIPIENT_NAME_FIELD_NUMBER: _builtins.int
+    SHORT_CODE_FIELD_NUMBER: _builtins.int
+    RECEIVE_TIME_FIELD_NUMBER: _builtins.int
+    SUMMARY_FIELD_NUMBER: _builtins.int
+    phone: _builtins.str
+    """The number that replied, masked as in Recipient Details ("(***) ***-0123")."""
+    keyword: _builtins.str
+    """The keyword received, normalized ("STOP", "START", ...)."""
+    recipient_name: _builtins.str
+    """The person the number belongs to in the district's earlier messages, or "Unknown recipient"."""
+    short_code: _builtins.str
+    summary: _builtins.str
+    """What happened, in one sentence a person can read."""
+    @_builtins.property
+    def receive_time(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        phone: _builtins.str = ...,
+        keyword: _builtins.str = ...,
+        recipient_name: _builtins.str = ...,
+        short_code: _builtins.str = ...,
+        receive_time: _timestamp_pb2.Timestamp | None = ...,
+        summary: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["receive_time", b"receive_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["keyword", b"keyword", "phone", b"phone", "receive_time", b"receive_time", "recipient_name", b"recipient_name", "short_code", b"short_code", "summary", b"summary"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SmsReply: _TypeAlias = SmsReply  # noqa: Y015
+
+@_typing.final
 class MessageDetail(_message.Message):
     """Everything the seed's Message Detail screen shows."""
 
@@ -351,6 +398,7 @@ class MessageDetail(_message.Message):
     TOOL_CRITERIA_FIELD_NUMBER: _builtins.int
     DELIVERY_INFORMATION_FIELD_NUMBER: _builtins.int
     MESSAGE_DETAILS_FIELD_NUMBER: _builtins.int
+    SMS_REPLY_FIELD_NUMBER: _builtins.int
     message_id: _builtins.int
     status: _common_pb2.MessageStatus.ValueType
     @_builtins.property
@@ -358,9 +406,15 @@ class MessageDetail(_message.Message):
     @_builtins.property
     def tool_criteria(self) -> _common_pb2.ToolSpecificCriteria: ...
     @_builtins.property
-    def delivery_information(self) -> Global___DeliveryInformation: ...
+    def delivery_information(self) -> Global___DeliveryInformation:
+        """Empty (no modes) for a Text Opt In / Text Opt Out entry: see sms_reply."""
+
     @_builtins.property
     def message_details(self) -> Global___MessageDetails: ...
+    @_builtins.property
+    def sms_reply(self) -> Global___SmsReply:
+        """Set only for Text Opt In / Text Opt Out entries."""
+
     def __init__(
         self,
         *,
@@ -370,10 +424,11 @@ class MessageDetail(_message.Message):
         tool_criteria: _common_pb2.ToolSpecificCriteria | None = ...,
         delivery_information: Global___DeliveryInformation | None = ...,
         message_details: Global___MessageDetails | None = ...,
+        sms_reply: Global___SmsReply | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["delivery_information", b"delivery_information", "general_criteria", b"general_criteria", "message_details", b"message_details", "tool_criteria", b"tool_criteria"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["delivery_information", b"delivery_information", "general_criteria", b"general_criteria", "message_details", b"message_details", "sms_reply", b"sms_reply", "tool_criteria", b"tool_criteria"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["delivery_information", b"delivery_information", "general_criteria", b"general_criteria", "message_details", b"message_details", "message_id", b"message_id", "status", b"status", "tool_criteria", b"tool_criteria"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["delivery_information", b"delivery_information", "general_criteria", b"general_criteria", "message_details", b"message_details", "message_id", b"message_id", "sms_reply", b"sms_reply", "status", b"status", "tool_criteria", b"tool_criteria"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -14,10 +14,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from grpc import aio
 
+from services.dispatch.drafts import upsert_district
 from services.dispatch.service import create
 from simulators import mailgun as mailgun_sim
 from simulators import voxology as voxology_sim
-from smlog.auth import mint_service_token, mint_token
+from smlog.auth import Caller, mint_service_token, mint_token
 from smlog.config import Settings
 from smlog.domain import is_final, status_group, status_rank
 from smlog.runtime import GrpcHost, open_channel
@@ -35,6 +36,7 @@ ALL_RIGHTS = [
     "type_priority",
     "type_emergency",
     "sent_message_log",
+    "all_messages",
 ]
 CALL_STATUS = {
     "busy": S.DEVICE_STATUS_BUSY,
@@ -58,6 +60,21 @@ class ManualClock:
 
     def advance(self, seconds: float) -> None:
         self.value += int(seconds * 1_000_000)
+
+
+async def store_district(db: Database, caller: Caller) -> None:
+    """District 1 (UTC, dialing all day) written straight through dispatch's store code."""
+    await upsert_district(
+        db,
+        caller,
+        c.District(
+            district_id=1,
+            name="D",
+            time_zone="UTC",
+            dialing_window=c.DialingWindow(start_minute=0, end_minute=1440),
+        ),
+        [],
+    )
 
 
 async def apply_status(
@@ -139,6 +156,14 @@ class Harness:
         engine = self.host.parts.components[0]
         engine.writer.flush = _nothing  # type: ignore[attr-defined]
         await self.stop_dispatch()
+
+    async def scheduler_ran(self) -> None:
+        """Wake the scheduler and wait until a whole claim pass ran after this call."""
+        assert self.host is not None
+        engine = self.host.parts.components[0]
+        before = engine.claim_passes  # type: ignore[attr-defined]
+        engine.wake()  # type: ignore[attr-defined]
+        await wait_for(lambda: _at_least(engine, before + 2))
 
     # -- campaigns ---------------------------------------------------------------------
 
@@ -281,6 +306,11 @@ def _map(kind: str, body: dict[str, Any]) -> int | None:
     if kind == "sms":
         return SMS_STATUS.get(status)
     return None
+
+
+async def _at_least(engine: Any, passes: int) -> bool:
+    engine.wake()
+    return int(engine.claim_passes) >= passes
 
 
 async def _nothing() -> None:

@@ -47,7 +47,12 @@ def test_resolution_counts(people: list[list[d.Device]], modes: list[int], opted
     placeholders = [t for t in result.targets if t.status == S.DEVICE_STATUS_NO_DEVICE]
     real = [t for t in result.targets if t.status != S.DEVICE_STATUS_NO_DEVICE]
     assert sum(result.devices.values()) == len(real)
-    assert result.no_device_recipients == len({t.recipient_id for t in placeholders})
+    reached = {t.recipient_id for t in real}
+    no_device = {t.recipient_id for t in placeholders} - reached
+    assert result.no_device_recipients == len(no_device)
+    # Nobody counted had a device for any selected mode: every mode is a placeholder.
+    per_person = Counter(t.recipient_id for t in placeholders)
+    assert all(per_person[r] == len(modes) for r in no_device)
     assert result.recipients == len(people)
     firsts = Counter((t.recipient_id, t.mode) for t in result.targets if t.is_first_device)
     assert all(n == 1 for n in firsts.values())

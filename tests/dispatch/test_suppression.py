@@ -28,11 +28,13 @@ async def test_suppressed_targets(h: Harness) -> None:
     assert statuses == [
         ("", S.DEVICE_STATUS_NO_DEVICE, 0),
         (TEXT_OK, S.DEVICE_STATUS_DELIVERED, 1),
-        ("+15555550198", S.DEVICE_STATUS_NOT_ELIGIBLE, 0),
-        ("+15555550199", S.DEVICE_STATUS_OPT_OUT, 0),
+        ("+15555550198", S.DEVICE_STATUS_NOT_ELIGIBLE, 1),
+        ("+15555550199", S.DEVICE_STATUS_OPT_OUT, 1),
     ]
+    # Not Eligible and Opt-Out are suppressed contacts: one attempt each, never sent.
+    assert len(await h.attempts(message_id)) == 1
     text = progress.modes[0]
-    assert (text.total_devices, text.total_attempts, text.total_successful) == (3, 1, 3)
+    assert (text.total_devices, text.total_attempts, text.total_successful) == (3, 3, 3)
     assert progress.recipients_with_no_device == 1
     assert progress.total_recipients == 4
 

@@ -17,7 +17,7 @@ from smlog.store import migrate
 from smlog.store.opening import connect
 from smlog.v1 import common_pb2 as c
 from smlog.v1 import dispatch_pb2 as d
-from tests.dispatch.harness import Harness, ManualClock, wait_for
+from tests.dispatch.harness import Harness, ManualClock, store_district, wait_for
 from tests.dispatch.people import VOICE_OK, M, person, phone
 
 MT = c.MessageType
@@ -47,7 +47,7 @@ async def test_dialing_window_holds_general_not_emergency(make: object) -> None:
     await wait_for(deferred)
     assert await h.attempts(general) == []
     clock.value = _us(datetime(2026, 1, 16, 7, 59, tzinfo=CHICAGO))
-    h.host.parts.components[0].wake()  # type: ignore[union-attr, attr-defined]
+    await h.scheduler_ran()  # a claim pass at 7:59 ran, and placed nothing
     assert await h.attempts(general) == []
     clock.value = _us(datetime(2026, 1, 16, 8, 0, tzinfo=CHICAGO))
     progress = await h.finished(general)
@@ -58,17 +58,7 @@ async def test_claims_take_emergency_then_priority_then_general(settings: Settin
     db = await connect(settings.store_url())
     await migrate(db)
     caller = Caller(user_id="u", district_id=1, rights=frozenset(Right))
-    await drafts.upsert_district(
-        db,
-        caller,
-        c.District(
-            district_id=1,
-            name="D",
-            time_zone="UTC",
-            dialing_window=c.DialingWindow(start_minute=0, end_minute=1440),
-        ),
-        [],
-    )
+    await store_district(db, caller)
     order = [MT.MESSAGE_TYPE_GENERAL, MT.MESSAGE_TYPE_PRIORITY, MT.MESSAGE_TYPE_EMERGENCY]
     ids = {}
     for n, message_type in enumerate(order):
@@ -122,6 +112,8 @@ async def test_a_stop_while_a_text_waits_for_the_window_makes_it_opt_out(make: o
     [target] = await h.targets(general)
     assert target[2] == c.DeviceStatus.DEVICE_STATUS_OPT_OUT
     mode = progress.modes[0]
-    assert (mode.total_devices, mode.total_attempts, mode.total_successful) == (1, 0, 1)
+    # The Opt-Out is a suppressed contact: one attempt, never handed to the vendor.
+    assert (mode.total_devices, mode.total_attempts, mode.total_successful) == (1, 1, 1)
+    assert target[4] == 1
     assert mode.first_attempt_complete
     assert progress.status == c.MessageStatus.MESSAGE_STATUS_SENT

@@ -13,7 +13,6 @@ from services.status.optout import Keyword, classify
 from services.status.service import StatusParts, create_parts
 from smlog.config import Settings
 from smlog.store import Database
-from smlog.v1.common_pb2 import DeviceStatus as S
 from smlog.v1.common_pb2 import MessageType as M
 from smlog.vendors import VoxologyClient
 from tests.status.helpers import (
@@ -91,25 +90,27 @@ async def test_stop_opts_out_and_logs_a_text_opt_out(
     )
     assert message is not None
     assert message["message_type"] == M.MESSAGE_TYPE_TEXT_OPT_OUT
-    assert message["subject"] == f"Text Opt Out: {text.strip().upper()}"
+    masked = "(***) ***-" + PHONE[-4:]
+    assert message["subject"] == f"Text Opt Out: {text.strip().upper()} from {masked}"
     assert message["status"] == 2
     assert message["created_by_name"] == "Recipient reply"
     assert message["sent_time"] == message["end_time"]
-    assert (message["pending_targets"], message["total_recipients"]) == (0, 1)
-    target = await db.fetch_one(
-        "SELECT t.status, t.is_final, t.attempt_count, t.address, r.name FROM targets t"
-        " JOIN recipients r ON r.id = t.recipient_id WHERE t.message_id = ?",
-        (message["id"],),
-    )
-    assert target is not None
-    assert tuple(target) == (S.DEVICE_STATUS_OPT_OUT, 1, 0, PHONE, "Maria Diaz")
-    stats = await db.fetch_one(
-        "SELECT mode, total_devices, total_attempts, total_successful FROM message_mode_stats"
+    assert (message["pending_targets"], message["total_recipients"]) == (0, 0)
+    reply = await db.fetch_one(
+        "SELECT phone, keyword, recipient_name, short_code, receive_time FROM sms_replies"
         " WHERE message_id = ?",
         (message["id"],),
     )
-    assert stats is not None
-    assert tuple(stats) == (TEXT, 1, 0, 1)
+    assert reply is not None
+    assert tuple(reply)[:4] == (PHONE, text.strip().upper(), "Maria Diaz", "55555")
+    assert reply["receive_time"] == message["sent_time"]
+    # A reply is not a delivery: no recipient row, no target, no counters.
+    for table in ("recipients", "targets", "message_mode_stats"):
+        rows = await db.fetch_all(
+            f"SELECT 1 FROM {table} WHERE message_id = ?",
+            (message["id"],),
+        )
+        assert rows == [], table
 
 
 @pytest.mark.parametrize("text", ["START", "yes", " Unstop"])
@@ -123,12 +124,12 @@ async def test_start_opts_back_in(
     await applied(db, 2)
     assert await opted_out(db) == 0
     row = await db.fetch_one(
-        "SELECT r.name, t.status FROM messages m JOIN targets t ON t.message_id = m.id"
-        " JOIN recipients r ON r.id = t.recipient_id WHERE m.message_type = ?",
+        "SELECT r.recipient_name, r.keyword FROM messages m"
+        " JOIN sms_replies r ON r.message_id = m.id WHERE m.message_type = ?",
         (M.MESSAGE_TYPE_TEXT_OPT_IN,),
     )
     assert row is not None
-    assert tuple(row) == ("Unknown recipient", S.DEVICE_STATUS_OPT_IN)
+    assert tuple(row) == ("Unknown recipient", text.strip().upper())
 
 
 async def test_other_texts_are_kept_but_change_nothing(

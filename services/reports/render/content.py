@@ -22,6 +22,7 @@ from smlog.domain.labels import (
     type_label,
 )
 from smlog.v1.common_pb2 import DeliveryMode, DeviceStatus
+from smlog.v1.log_pb2 import DeliveryInformation
 
 TITLE = "Sent Message Log 2.0 Report"
 RECIPIENT_COLUMNS: tuple[str, ...] = (
@@ -133,7 +134,12 @@ def build_content(ctx: ReportContext, *, grouped: bool) -> ReportContent:
         Field("Total Recipient Count", count(general.total_recipient_count)),
     ]
     statuses = ctx.selected_statuses
-    if statuses is None or DeviceStatus.DEVICE_STATUS_NO_DEVICE in statuses:
+    reply = detail.sms_reply if detail.HasField("sms_reply") else None
+    if reply is not None:
+        # A Text Opt In / Opt Out entry is a reply to the short code, not a delivery: the
+        # report says what happened instead of delivery figures (empty summary, durations).
+        header[-1] = Field("What Happened", reply.summary)
+    elif statuses is None or DeviceStatus.DEVICE_STATUS_NO_DEVICE in statuses:
         # The seed: Recipients with No Device only reports when No Device is selected.
         header.append(Field("Recipients with No Device", count(general.recipients_with_no_device)))
     header += [
@@ -161,6 +167,22 @@ def build_content(ctx: ReportContext, *, grouped: bool) -> ReportContent:
         )
         for m in info.modes
     )
+    if reply is not None:
+        durations: list[DurationLine] = []
+    else:
+        durations = _durations(info)
+    subject = f": {details.subject}" if details.subject else ""
+    return ReportContent(
+        page_heading=clean(f"{general.district.name} - Message {detail.message_id}{subject}"),
+        header=tuple(Field(f.label, clean(f.value)) for f in header),
+        summary=summary,
+        durations=tuple(durations),
+        generated=times.at(ctx.generated_time),
+        zone=zone_name(zone),
+    )
+
+
+def _durations(info: DeliveryInformation) -> list[DurationLine]:
     total = format_duration(info.total_message_duration)
     durations = [
         DurationLine(
@@ -178,12 +200,4 @@ def build_content(ctx: ReportContext, *, grouped: bool) -> ReportContent:
                 first_attempt_explanation(m.delivery_mode),
             )
         )
-    subject = f": {details.subject}" if details.subject else ""
-    return ReportContent(
-        page_heading=clean(f"{general.district.name} - Message {detail.message_id}{subject}"),
-        header=tuple(Field(f.label, clean(f.value)) for f in header),
-        summary=summary,
-        durations=tuple(durations),
-        generated=times.at(ctx.generated_time),
-        zone=zone_name(zone),
-    )
+    return durations
