@@ -28,8 +28,17 @@ class Migration:
     sql: str
 
     def statements(self) -> list[str]:
-        text = "\n".join(line.split("--", 1)[0] for line in self.sql.splitlines())
-        return [s.strip() for s in text.split(";") if s.strip()]
+        """The file's statements; a trigger's ``BEGIN ... END;`` body stays one statement."""
+        found: list[str] = []
+        pending = ""
+        for line in self.sql.splitlines():
+            pending += line.split("--", 1)[0] + "\n"
+            if sqlite3.complete_statement(pending):
+                found.append(pending.strip().rstrip(";").strip())
+                pending = ""
+        if pending.strip():
+            found.append(pending.strip())
+        return [s for s in found if s]
 
 
 def load_migrations() -> list[Migration]:
