@@ -100,7 +100,8 @@ async def _list(args: argparse.Namespace) -> int:
 def print_messages(reply: log_pb2.ListMessagesResponse, console: Console | None = None) -> None:
     console = console or Console()
     scope = "My Messages" if reply.scope == log_pb2.MESSAGE_SCOPE_MY else "All Messages"
-    table = Table(title=f"Sent Message Log 2.0 — {scope} ({reply.total_size} messages)")
+    count = fmt.total(reply.total_size, reply.total_size_capped)
+    table = Table(title=f"Sent Message Log 2.0 — {scope} ({count} messages)")
     for column in ("Date", "Calendars", "Subject", "Created By", "Type", "Delivery Mode",
                    "Attachment", "Status", "Message ID"):  # fmt: skip
         table.add_column(column, overflow="fold")

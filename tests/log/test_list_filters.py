@@ -79,7 +79,6 @@ async def test_calendar(
 ) -> None:
     # Both plans: starting from the calendar's rows, and walking the district's log.
     monkeypatch.setattr(listing, "SMALL_CALENDAR_PAGE", calendar_limit)
-    monkeypatch.setattr(listing, "SMALL_CALENDAR_COUNT", calendar_limit)
     assert await ids(env, calendar_id=data.cal_a) == [data.m3, data.m1]
     assert await ids(env, calendar_id=data.cal_b) == [data.m3, data.m2]
     assert await ids(env, calendar_id=data.cal_c) == []  # another district's calendar
