@@ -16,7 +16,14 @@ from typing import Any
 from smlog.clock import to_timestamp
 from smlog.readmodel.access import ALL_TYPES
 from smlog.readmodel.filters import MessageFilter
-from smlog.readmodel.logsql import ORDER, Via, after_position, conditions, from_position
+from smlog.readmodel.logsql import (
+    ORDER,
+    Via,
+    after_position,
+    conditions,
+    from_position,
+    lookup_covers,
+)
 from smlog.store import ReadOnly, Row
 from smlog.store.search import subject_query
 from smlog.v1.common_pb2 import Calendar, DeliveryMode, User
@@ -32,7 +39,7 @@ TOTAL_SIZE_CAP = 10_000
 SMALL_CALENDAR_PAGE = 1_000
 # A subject page first walks this many log rows in order; if they hold too few matches, the
 # page comes from the trigram index's matches instead.
-SUBJECT_WINDOW = 2_000
+SUBJECT_WINDOW = 10_000
 _MODES: tuple[int, ...] = tuple(v for v in DeliveryMode.values() if v)
 
 Bound = tuple[str, list[Any]]
@@ -53,8 +60,9 @@ def _page_sql(
     bounds: Sequence[Bound],
     limit: int,
     columns: str = _COLUMNS,
+    narrow: bool = False,
 ) -> tuple[str, list[Any]]:
-    source, where, params = conditions(f, types, via)
+    source, where, params = conditions(f, types, via, narrow=narrow)
     for condition, values in bounds:
         where.append(condition)
         params.extend(values)
@@ -68,6 +76,11 @@ def _page_sql(
 async def _rows(
     db: ReadOnly, f: MessageFilter, via: Via, bounds: Sequence[Bound], limit: int
 ) -> list[Row]:
+    if via is not Via.LOG and lookup_covers(f, via):
+        # Rows reached by id: order them on the narrow index, read only the page's rows.
+        ids, params = _page_sql(f, f.types, via, bounds, limit, "m.id", narrow=True)
+        sql = f"SELECT {_COLUMNS} FROM messages m WHERE m.id IN ({ids}) ORDER BY {ORDER}"  # noqa: S608
+        return await db.fetch_all(sql, params)
     if via is not Via.LOG or len(f.types) <= 1 or set(f.types) == set(ALL_TYPES):
         sql, params = _page_sql(f, f.types, via, bounds, limit)
         return await db.fetch_all(sql, params)
@@ -124,7 +137,7 @@ async def count_messages(db: ReadOnly, f: MessageFilter) -> tuple[int, bool]:
         via = Via.CALENDAR
     elif not f.message_id and subject_query(f.subject_folded) is not None:
         via = Via.SUBJECT
-    source, where, params = conditions(f, f.types, via, counting=True)
+    source, where, params = conditions(f, f.types, via, narrow=True)
     row = await db.fetch_one(
         f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {' AND '.join(where)} LIMIT ?)",  # noqa: S608
         [*params, TOTAL_SIZE_CAP + 1],

@@ -37,19 +37,21 @@ def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _lookup_covers(f: MessageFilter, via: Via) -> bool:
-    """Whether a count reached by id only tests columns of ``messages_log_lookup``."""
+def lookup_covers(f: MessageFilter, via: Via) -> bool:
+    """Whether a filter reached by id only tests columns of ``messages_log_lookup``."""
     if via is Via.LOG or f.creator is not None:
         return False
     return not (via is Via.CALENDAR and f.subject_folded)
 
 
 def conditions(
-    f: MessageFilter, types: Sequence[int], via: Via, *, counting: bool = False
+    f: MessageFilter, types: Sequence[int], via: Via, *, narrow: bool = False
 ) -> tuple[str, list[str], list[Any]]:
-    """The FROM clause, conditions and parameters of a filter reached ``via``."""
+    """The FROM clause, conditions and parameters of a filter reached ``via``; ``narrow``
+    reads messages through ``messages_log_lookup`` when it covers the filter (the query
+    then may select only ``m.id``, ``m.sent_time`` and ``m.message_type``)."""
     messages = "messages m"
-    if counting and _lookup_covers(f, via):
+    if narrow and lookup_covers(f, via):
         messages = messages_by_id_lookup("m")
     source = messages
     where: list[str] = []
