@@ -8,6 +8,7 @@ the district's history is; docs/log.md has the query plans. ``total_size`` is ex
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -193,13 +194,14 @@ async def list_messages(
     """One page after the keyset position ``after`` (None: the first page)."""
     if not f.types:
         return MessagePage([], None, 0)
-    rows = await _page_rows(db, f, after, size + 1)
+    # The page and the count run side by side on the store's reader connections.
+    rows, (total, capped) = await asyncio.gather(
+        _page_rows(db, f, after, size + 1), count_messages(db, f)
+    )
     more = len(rows) > size
     rows = rows[:size]
     if after is None and not more:
         total, capped = len(rows), False  # the first page holds every match
-    else:
-        total, capped = await count_messages(db, f)
     calendars = await calendars_of(db, [int(r["id"]) for r in rows])
     last = rows[-1] if rows else None
     return MessagePage(
