@@ -36,8 +36,6 @@ _COLUMNS = (
 )
 # Counting stops after this many matches; total_size is then reported as "at least".
 TOTAL_SIZE_CAP = 10_000
-# Calendars of up to this many messages are paged from the calendar's rows.
-SMALL_CALENDAR_PAGE = 1_000
 # A subject page first walks this many log rows in order; if they hold too few matches, the
 # page comes from the trigram index's matches instead.
 SUBJECT_WINDOW = 10_000
@@ -69,7 +67,7 @@ def _page_sql(
         params.extend(values)
     sql = (
         f"SELECT {columns} FROM {source} WHERE {' AND '.join(where)}"  # noqa: S608
-        f" ORDER BY {ORDER} LIMIT ?"
+        f" ORDER BY {via.order} LIMIT ?"
     )
     return sql, [*params, limit]
 
@@ -77,7 +75,7 @@ def _page_sql(
 async def _rows(
     db: ReadOnly, f: MessageFilter, via: Via, bounds: Sequence[Bound], limit: int
 ) -> list[Row]:
-    if via is not Via.LOG and lookup_covers(f, via):
+    if via is Via.SUBJECT and lookup_covers(f, via):
         # Rows reached by id: order them on the narrow index, read only the page's rows.
         ids, params = _page_sql(f, f.types, via, bounds, limit, "m.id", narrow=True)
         sql = f"SELECT {_COLUMNS} FROM messages m WHERE m.id IN ({ids}) ORDER BY {ORDER}"  # noqa: S608
@@ -92,16 +90,6 @@ async def _rows(
     return await db.fetch_all(sql, [*(p for _, ps in parts for p in ps), limit])
 
 
-async def _small_calendar(db: ReadOnly, f: MessageFilter) -> bool:
-    """Whether the filter's calendar holds few messages: walking the district's log in order
-    would then pass many rows per match, so the page starts from the calendar's rows."""
-    row = await db.fetch_one(
-        "SELECT count(*) FROM (SELECT 1 FROM message_calendars WHERE calendar_id = ? LIMIT ?)",
-        (f.calendar_id, SMALL_CALENDAR_PAGE + 1),
-    )
-    return row is not None and int(row[0]) <= SMALL_CALENDAR_PAGE
-
-
 async def _window_end(db: ReadOnly, f: MessageFilter, bounds: Sequence[Bound]) -> Row | None:
     """The log position ``SUBJECT_WINDOW`` rows ahead (subject not tested), if there is one."""
     unfiltered = dataclasses.replace(f, subject_folded="")
@@ -112,21 +100,23 @@ async def _window_end(db: ReadOnly, f: MessageFilter, bounds: Sequence[Bound]) -
 async def _page_rows(
     db: ReadOnly, f: MessageFilter, after: tuple[int, int] | None, limit: int
 ) -> list[Row]:
-    bounds = [after_position(after)] if after is not None else []
+    def bounds(via: Via) -> list[Bound]:
+        return [after_position(after, via)] if after is not None else []
+
     if f.message_id:
-        return await _rows(db, f, Via.LOG, bounds, limit)
-    if f.calendar_id and await _small_calendar(db, f):
-        return await _rows(db, f, Via.CALENDAR, bounds, limit)
+        return await _rows(db, f, Via.LOG, bounds(Via.LOG), limit)
+    if f.calendar_id:
+        return await _rows(db, f, Via.CALENDAR, bounds(Via.CALENDAR), limit)
     if f.subject_folded:
-        end = await _window_end(db, f, bounds)
+        end = await _window_end(db, f, bounds(Via.LOG))
         if end is not None:
             window = from_position((int(end[0]), int(end[1])))
-            rows = await _rows(db, f, Via.LOG, [*bounds, window], limit)
+            rows = await _rows(db, f, Via.LOG, [*bounds(Via.LOG), window], limit)
             if len(rows) >= limit:
                 return rows
             if subject_query(f.subject_folded) is not None:
-                return await _rows(db, f, Via.SUBJECT, bounds, limit)
-    return await _rows(db, f, Via.LOG, bounds, limit)
+                return await _rows(db, f, Via.SUBJECT, bounds(Via.SUBJECT), limit)
+    return await _rows(db, f, Via.LOG, bounds(Via.LOG), limit)
 
 
 async def count_messages(db: ReadOnly, f: MessageFilter) -> tuple[int, bool]:

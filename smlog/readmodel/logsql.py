@@ -3,8 +3,8 @@
 A query reaches messages one of three ways (``Via``):
 - ``LOG``: an ordered walk of the district's log through the index that matches the filter
   (``messages_log``, ``_creator``, ``_type``, ``_subject``), already newest first;
-- ``CALENDAR``: from the calendar's rows (``message_calendars_calendar``), then each message
-  by id;
+- ``CALENDAR``: an ordered walk of the calendar's rows (``message_calendars_log``, which
+  carries each message's district, sent time and type), then each listed message by id;
 - ``SUBJECT``: from the trigram index's matches (``messages_subject``), then each message by id.
 The filter's other conditions are the same whichever way is taken. docs/log.md has the plans.
 """
@@ -32,13 +32,27 @@ class Via(enum.Enum):
     CALENDAR = "calendar"
     SUBJECT = "subject"
 
+    @property
+    def keys(self) -> str:
+        """The alias whose district_id, sent_time and message_type the query tests."""
+        return "mc" if self is Via.CALENDAR else "m"
+
+    @property
+    def id(self) -> str:
+        return "mc.message_id" if self is Via.CALENDAR else "m.id"
+
+    @property
+    def order(self) -> str:
+        return f"{self.keys}.sent_time DESC, {self.id} DESC"
+
 
 def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def lookup_covers(f: MessageFilter, via: Via) -> bool:
-    """Whether a filter reached by id only tests columns of ``messages_log_lookup``."""
+    """Whether a filter reached ``via`` tests only the columns that way carries: those of
+    ``messages_log_lookup`` for subject matches, of ``message_calendars_log`` for a calendar."""
     if via is Via.LOG or f.creator is not None:
         return False
     return not (via is Via.CALENDAR and f.subject_folded)
@@ -50,35 +64,38 @@ def conditions(
     """The FROM clause, conditions and parameters of a filter reached ``via``; ``narrow``
     reads messages through ``messages_log_lookup`` when it covers the filter (the query
     then may select only ``m.id``, ``m.sent_time`` and ``m.message_type``)."""
-    messages = "messages m"
-    if narrow and lookup_covers(f, via):
-        messages = messages_by_id_lookup("m")
+    covered = narrow and lookup_covers(f, via)
+    messages = messages_by_id_lookup("m") if covered else "messages m"
     source = messages
     where: list[str] = []
     params: list[Any] = []
+    k = via.keys
     if via is Via.CALENDAR:
-        # CROSS JOIN keeps SQLite from reordering the join.
-        source = f"message_calendars mc CROSS JOIN {messages}"
-        where += ["mc.calendar_id = ?", "m.id = mc.message_id"]
+        # CROSS JOIN keeps SQLite from reordering the join; a covered count needs no messages.
+        source = "message_calendars mc"
+        where.append("mc.calendar_id = ?")
         params.append(f.calendar_id)
+        if not covered:
+            source += " CROSS JOIN messages m"
+            where.append("m.id = mc.message_id")
     elif via is Via.SUBJECT:
         source = f"{subject_source('s')} CROSS JOIN {messages}"
         where += [subject_match("s"), "m.id = s.rowid"]
         params.append(subject_query(f.subject_folded))
     # Drafts have no sent_time; testing it (not status) keeps counts index-only.
-    where += ["m.district_id = ?", "m.sent_time IS NOT NULL"]
+    where += [f"{k}.district_id = ?", f"{k}.sent_time IS NOT NULL"]
     params.append(f.district_id)
     if f.creator is not None:
         where.append("m.created_by_user_id = ?")
         params.append(f.creator)
     if f.message_id:
-        where.append("m.id = ?")
+        where.append(f"{via.id} = ?")
         params.append(f.message_id)
     if f.sent_from_us is not None:
-        where.append("m.sent_time >= ?")
+        where.append(f"{k}.sent_time >= ?")
         params.append(f.sent_from_us)
     if f.sent_before_us is not None:
-        where.append("m.sent_time < ?")
+        where.append(f"{k}.sent_time < ?")
         params.append(f.sent_before_us)
     if f.calendar_id and via is not Via.CALENDAR:
         # One primary-key probe per walked message (an IN list would read the whole calendar).
@@ -91,18 +108,19 @@ def conditions(
         where.append("m.subject_folded LIKE ? ESCAPE '\\'")
         params.append(f"%{escape_like(f.subject_folded)}%")
     if len(types) == 1:
-        where.append("m.message_type = ?")
+        where.append(f"{k}.message_type = ?")
         params.append(types[0])
     elif set(types) != set(ALL_TYPES):
-        where.append(f"m.message_type IN ({', '.join('?' * len(types))})")
+        where.append(f"{k}.message_type IN ({', '.join('?' * len(types))})")
         params.extend(types)
     return source, where, params
 
 
-def after_position(position: tuple[int, int]) -> tuple[str, list[Any]]:
+def after_position(position: tuple[int, int], via: Via) -> tuple[str, list[Any]]:
     """Rows after a keyset position in log order."""
     sent, last_id = position
-    return "m.sent_time <= ? AND (m.sent_time < ? OR m.id < ?)", [sent, sent, last_id]
+    t, i = f"{via.keys}.sent_time", via.id
+    return f"{t} <= ? AND ({t} < ? OR {i} < ?)", [sent, sent, last_id]
 
 
 def from_position(position: tuple[int, int]) -> tuple[str, list[Any]]:

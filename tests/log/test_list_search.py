@@ -200,3 +200,25 @@ def test_cli_shows_a_capped_total_with_a_plus() -> None:
 
     assert "(10,000+ messages)" in title(10_000, True)
     assert "(9,999 messages)" in title(9_999, False)
+
+
+async def test_calendar_follows_dispatch_start_and_type(env: LogEnv) -> None:
+    await add_district(env.db, 1)
+    calendar = await add_calendar(env.db, 1)
+    sent = await add_message(env.db, district_id=1, sent_time=T0 - MINUTE, calendars=[calendar])
+    draft = await add_message(env.db, district_id=1, sent_time=None, status=6, calendars=[calendar])
+    stub = env.stub()
+    request = ListMessagesRequest(calendar_id=calendar)
+    assert [m.message_id for m in (await stub.ListMessages(request)).messages] == [sent]
+    async with env.db.transaction() as tx:  # dispatch starts the draft, later than the other
+        await tx.execute(
+            "UPDATE messages SET status = 1, sent_time = ?, message_type = ? WHERE id = ?",
+            (T0, EMERGENCY, draft),
+        )
+    reply = await stub.ListMessages(request)
+    assert [m.message_id for m in reply.messages] == [draft, sent]
+    assert reply.total_size == 2
+    only = ListMessagesRequest(calendar_id=calendar, message_types=[EMERGENCY], page_size=1)
+    emergency = await stub.ListMessages(only)
+    assert [m.message_id for m in emergency.messages] == [draft]
+    assert emergency.total_size == 1
