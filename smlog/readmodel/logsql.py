@@ -63,7 +63,8 @@ def conditions(
 ) -> tuple[str, list[str], list[Any]]:
     """The FROM clause, conditions and parameters of a filter reached ``via``; ``narrow``
     reads messages through ``messages_log_lookup`` when it covers the filter (the query
-    then may select only ``m.id``, ``m.sent_time`` and ``m.message_type``)."""
+    then may select only ``m.id``, ``m.sent_time``, ``m.message_type`` and
+    ``m.subject_folded``)."""
     covered = narrow and lookup_covers(f, via)
     messages = messages_by_id_lookup("m") if covered else "messages m"
     source = messages
@@ -104,7 +105,7 @@ def conditions(
             " WHERE mc.message_id = m.id AND mc.calendar_id = ?)"
         )
         params.append(f.calendar_id)
-    if f.subject_folded and via is not Via.SUBJECT:
+    if f.subject_folded:  # the exact test; the trigram index only narrows the candidates
         where.append("m.subject_folded LIKE ? ESCAPE '\\'")
         params.append(f"%{escape_like(f.subject_folded)}%")
     if len(types) == 1:

@@ -18,19 +18,29 @@ def subject_source(alias: str) -> str:
 
 
 def subject_match(alias: str) -> str:
-    """The condition "the subject contains the parameter" (see ``subject_query``)."""
+    """The condition "the subject may contain the text" (see ``subject_query``)."""
     return f"{alias}.messages_subject MATCH ?"
 
 
 def subject_query(folded: str) -> str | None:
     """The parameter of ``subject_match`` for a folded search text, or None when the text is
-    too short for the trigram index: one FTS5 phrase, quotes doubled, so nothing the user
-    typed is read as query syntax."""
+    too short for the trigram index.
+
+    The text's trigrams that start every third character, and its last one, joined by AND:
+    together they cover every character, so every subject that contains the text matches,
+    and a few that hold the same trigrams elsewhere do too (the caller's ``LIKE`` on
+    ``subject_folded`` removes them). Reading four doclists instead of nine position lists
+    of a phrase is two to three times faster on common trigrams. Each trigram is quoted
+    with quotes doubled, so nothing the user typed is read as query syntax."""
     if len(folded) < MIN_TRIGRAM_CHARS:
         return None
-    return '"' + folded.replace('"', '""') + '"'
+    last = len(folded) - MIN_TRIGRAM_CHARS
+    starts = sorted({*range(0, last + 1, MIN_TRIGRAM_CHARS), last})
+    grams = (folded[i : i + MIN_TRIGRAM_CHARS].replace('"', '""') for i in starts)
+    return " AND ".join(f'"{g}"' for g in grams)
 
 
 def messages_by_id_lookup(alias: str) -> str:
-    """The FROM item of messages read by id for district, sent time and type only."""
+    """The FROM item of messages read by id for district, sent time, type and folded subject
+    only."""
     return f"messages {alias} INDEXED BY messages_log_lookup"

@@ -23,6 +23,7 @@ SUBJECTS = [
     "Snow day: school closed",
     "Late bus",
     "50% off_sale",
+    "Reported cards",  # every trigram the index looks up for "report card", but not the text
 ]
 
 
@@ -79,6 +80,8 @@ async def test_subject_search_folds_case_keeps_accents(env: LogEnv, search_path:
     assert await search(stub, "AND OR") == ([], 0)  # query words are text, not syntax
     assert await search(stub, "0% off_") == ([m["50% off_sale"]], 1)
     assert await search(stub, "nothing like it") == ([], 0)
+    assert await search(stub, "report card") == ([], 0)
+    assert await search(stub, "reported card") == ([m["Reported cards"]], 1)
 
 
 async def test_short_subjects_still_match(env: LogEnv, search_path: str) -> None:
