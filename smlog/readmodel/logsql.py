@@ -5,7 +5,7 @@ A query reaches messages one of three ways (``Via``):
   (``messages_log``, ``_creator``, ``_type``, ``_subject``), already newest first;
 - ``CALENDAR``: an ordered walk of the calendar's rows (``message_calendars_log``, which
   carries each message's district, sent time and type), then each listed message by id;
-- ``SUBJECT``: from the trigram index's matches (``messages_subject``), then each message by id.
+- ``SUBJECT``: from the trigram index's candidates (``messages_subject``), each tested by id.
 The filter's other conditions are the same whichever way is taken. docs/log.md has the plans.
 """
 
