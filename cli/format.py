@@ -33,6 +33,11 @@ def message_status(value: int) -> str:
     return message_status_label(value)
 
 
+def total(size: int, capped: bool) -> str:
+    """A list's total_size: "10,000+" when the count stopped at its cap."""
+    return f"{size:,}+" if capped else f"{size:,}"
+
+
 def device_status(value: int) -> str:
     return status_label(value)
 

@@ -100,8 +100,9 @@ async def _list(args: argparse.Namespace) -> int:
 def print_messages(reply: log_pb2.ListMessagesResponse, console: Console | None = None) -> None:
     console = console or Console()
     scope = "My Messages" if reply.scope == log_pb2.MESSAGE_SCOPE_MY else "All Messages"
+    count = fmt.total(reply.total_size, reply.total_size_capped)
     table = fmt.table(
-        f"Sent Message Log 2.0 — {scope} ({reply.total_size} messages)",
+        f"Sent Message Log 2.0 — {scope} ({count} messages)",
         ("Date", "Calendars", "Subject", "Created By", "Type", "Delivery Mode", "Attachment",
          "Status", "ID"),
     )  # fmt: skip

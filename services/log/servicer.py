@@ -70,6 +70,7 @@ class LogServicer(log_pb2_grpc.SentMessageLogServiceServicer):
                 self._tokens.encode(token_context, page.next_position) if page.next_position else ""
             ),
             total_size=page.total_size,
+            total_size_capped=page.total_size_capped,
             scope=scope,  # type: ignore[arg-type]
             filterable_message_types=viewer.types,  # type: ignore[arg-type]
             time_zone=zone.key,

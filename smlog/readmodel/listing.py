@@ -1,13 +1,15 @@
 """The log table: one page of messages, newest first, keyset-paginated, and its total count.
 
-Order is ``sent_time DESC, id DESC``. Each single filter is served by an index of 0001 that
-yields rows already in that order (see docs/log.md for the query plans); a page never uses
-OFFSET. Several message types are read as one ordered sub-select per type, merged.
+Order is ``sent_time DESC, id DESC``; a page never uses OFFSET. Each filter picks how its rows
+are reached (``smlog.readmodel.logsql.Via``) so that a page costs about the same however long
+the district's history is; docs/log.md has the query plans. ``total_size`` is exact up to
+``TOTAL_SIZE_CAP`` and reported as capped beyond it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +17,16 @@ from typing import Any
 from smlog.clock import to_timestamp
 from smlog.readmodel.access import ALL_TYPES
 from smlog.readmodel.filters import MessageFilter
+from smlog.readmodel.logsql import (
+    ORDER,
+    Via,
+    after_position,
+    conditions,
+    from_position,
+    lookup_covers,
+)
 from smlog.store import ReadOnly, Row
+from smlog.store.search import has_lookup_index_hint, subject_index_query
 from smlog.v1.common_pb2 import Calendar, DeliveryMode, User
 from smlog.v1.log_pb2 import MessageSummary
 
@@ -23,10 +34,14 @@ _COLUMNS = (
     "m.id, m.sent_time, m.subject, m.created_by_user_id, m.created_by_name, m.message_type,"
     " m.delivery_modes, m.has_attachment, m.attachment_name, m.status"
 )
-# Calendar sizes (messages) up to which a page / a count starts from the calendar's rows.
-SMALL_CALENDAR_PAGE = 1_000
-SMALL_CALENDAR_COUNT = 10_000
+# Counting stops after this many matches; total_size is then reported as "at least".
+TOTAL_SIZE_CAP = 10_000
+# A subject page first walks this many log rows in order; if they hold too few matches, the
+# page comes from the trigram index's matches instead.
+SUBJECT_WINDOW = 10_000
 _MODES: tuple[int, ...] = tuple(v for v in DeliveryMode.values() if v)
+
+Bound = tuple[str, list[Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,83 +49,42 @@ class MessagePage:
     messages: list[MessageSummary]
     next_position: tuple[int, int] | None  # (sent_time, id) of the last row when more follow
     total_size: int
-
-
-def escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _conditions(
-    f: MessageFilter, types: Sequence[int], via_calendar: bool
-) -> tuple[str, list[str], list[Any]]:
-    """The FROM clause, conditions and parameters of a filter."""
-    source = "messages m"
-    where: list[str] = []
-    params: list[Any] = []
-    if f.calendar_id and via_calendar:
-        # Small calendar: start from its rows (CROSS JOIN keeps SQLite from reordering).
-        source = "message_calendars mc CROSS JOIN messages m"
-        where += ["mc.calendar_id = ?", "m.id = mc.message_id"]
-        params.append(f.calendar_id)
-    # Drafts have no sent_time; testing it (not status) keeps counts index-only.
-    where += ["m.district_id = ?", "m.sent_time IS NOT NULL"]
-    params.append(f.district_id)
-    if f.creator is not None:
-        where.append("m.created_by_user_id = ?")
-        params.append(f.creator)
-    if f.message_id:
-        where.append("m.id = ?")
-        params.append(f.message_id)
-    if f.sent_from_us is not None:
-        where.append("m.sent_time >= ?")
-        params.append(f.sent_from_us)
-    if f.sent_before_us is not None:
-        where.append("m.sent_time < ?")
-        params.append(f.sent_before_us)
-    if f.calendar_id and not via_calendar:
-        # Large calendar: walk the district's log in order, testing membership.
-        where.append(
-            "m.id IN (SELECT mc.message_id FROM message_calendars mc WHERE mc.calendar_id = ?)"
-        )
-        params.append(f.calendar_id)
-    if f.subject_folded:
-        where.append("m.subject_folded LIKE ? ESCAPE '\\'")
-        params.append(f"%{escape_like(f.subject_folded)}%")
-    if len(types) == 1:
-        where.append("m.message_type = ?")
-        params.append(types[0])
-    elif set(types) != set(ALL_TYPES):
-        where.append(f"m.message_type IN ({', '.join('?' * len(types))})")
-        params.extend(types)
-    return source, where, params
+    total_size_capped: bool = False  # more than total_size messages match
 
 
 def _page_sql(
     f: MessageFilter,
     types: Sequence[int],
-    after: tuple[int, int] | None,
+    via: Via,
+    bounds: Sequence[Bound],
     limit: int,
-    via_calendar: bool,
+    columns: str = _COLUMNS,
+    narrow: bool = False,
 ) -> tuple[str, list[Any]]:
-    source, where, params = _conditions(f, types, via_calendar)
-    if after is not None:
-        where.append("m.sent_time <= ? AND (m.sent_time < ? OR m.id < ?)")
-        params.extend([after[0], after[0], after[1]])
+    source, where, params = conditions(f, types, via, narrow=narrow)
+    for condition, values in bounds:
+        where.append(condition)
+        params.extend(values)
     sql = (
-        f"SELECT {_COLUMNS} FROM {source} WHERE {' AND '.join(where)}"  # noqa: S608
-        " ORDER BY m.sent_time DESC, m.id DESC LIMIT ?"
+        f"SELECT {columns} FROM {source} WHERE {' AND '.join(where)}"  # noqa: S608
+        f" ORDER BY {via.order} LIMIT ?"
     )
     return sql, [*params, limit]
 
 
 async def _rows(
-    db: ReadOnly, f: MessageFilter, after: tuple[int, int] | None, limit: int, via: bool
+    db: ReadOnly, f: MessageFilter, via: Via, bounds: Sequence[Bound], limit: int
 ) -> list[Row]:
-    if len(f.types) <= 1 or set(f.types) == set(ALL_TYPES):
-        sql, params = _page_sql(f, f.types, after, limit, via)
+    if via is Via.SUBJECT and lookup_covers(f, via):
+        # Rows reached by id: order them on the narrow index, read only the page's rows.
+        ids, params = _page_sql(f, f.types, via, bounds, limit, "m.id", narrow=True)
+        sql = f"SELECT {_COLUMNS} FROM messages m WHERE m.id IN ({ids}) ORDER BY {ORDER}"  # noqa: S608
+        return await db.fetch_all(sql, params)
+    if via is not Via.LOG or len(f.types) <= 1 or set(f.types) == set(ALL_TYPES):
+        sql, params = _page_sql(f, f.types, via, bounds, limit)
         return await db.fetch_all(sql, params)
     # Several (not all) types: each type's index yields its rows in order; merge the heads.
-    parts = [_page_sql(f, (t,), after, limit, via) for t in f.types]
+    parts = [_page_sql(f, (t,), via, bounds, limit) for t in f.types]
     # Each part needs an alias: PostgreSQL refuses an unnamed subquery in FROM.
     sql = " UNION ALL ".join(
         f"SELECT * FROM ({s}) AS part{i}"  # noqa: S608
@@ -120,29 +94,53 @@ async def _rows(
     return await db.fetch_all(sql, [*(p for _, ps in parts for p in ps), limit])
 
 
-async def count_messages(db: ReadOnly, f: MessageFilter, via_calendar: bool) -> int:
+async def _window_end(db: ReadOnly, f: MessageFilter, bounds: Sequence[Bound]) -> Row | None:
+    """The log position ``SUBJECT_WINDOW`` rows ahead (subject not tested), if there is one."""
+    unfiltered = dataclasses.replace(f, subject_folded="")
+    sql, params = _page_sql(unfiltered, f.types, Via.LOG, bounds, 1, "m.sent_time, m.id")
+    return await db.fetch_one(f"{sql} OFFSET ?", [*params, SUBJECT_WINDOW - 1])
+
+
+async def _page_rows(
+    db: ReadOnly, f: MessageFilter, after: tuple[int, int] | None, limit: int
+) -> list[Row]:
+    def bounds(via: Via) -> list[Bound]:
+        return [after_position(after, via)] if after is not None else []
+
+    if f.message_id:
+        return await _rows(db, f, Via.LOG, bounds(Via.LOG), limit)
+    if f.calendar_id:
+        return await _rows(db, f, Via.CALENDAR, bounds(Via.CALENDAR), limit)
+    if f.subject_folded:
+        end = await _window_end(db, f, bounds(Via.LOG))
+        if end is not None:
+            window = from_position((int(end[0]), int(end[1])))
+            rows = await _rows(db, f, Via.LOG, [*bounds(Via.LOG), window], limit)
+            if len(rows) >= limit:
+                return rows
+            if subject_index_query(db.dialect, f.subject_folded) is not None:
+                return await _rows(db, f, Via.SUBJECT, bounds(Via.SUBJECT), limit)
+    return await _rows(db, f, Via.LOG, bounds(Via.LOG), limit)
+
+
+async def count_messages(db: ReadOnly, f: MessageFilter) -> tuple[int, bool]:
+    """How many messages match, up to ``TOTAL_SIZE_CAP``, and whether more do."""
     if not f.types:
-        return 0
-    source, where, params = _conditions(f, f.types, via_calendar)
+        return 0, False
+    via = Via.LOG
+    if not f.message_id and f.calendar_id:
+        via = Via.CALENDAR
+    elif not f.message_id and subject_index_query(db.dialect, f.subject_folded) is not None:
+        via = Via.SUBJECT
+    narrow = has_lookup_index_hint(db.dialect)
+    source, where, params = conditions(f, f.types, via, narrow=narrow)
     row = await db.fetch_one(
-        f"SELECT count(*) FROM {source} WHERE {' AND '.join(where)}",  # noqa: S608
-        params,
+        f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {' AND '.join(where)} LIMIT ?)"  # noqa: S608
+        " AS matches",
+        [*params, TOTAL_SIZE_CAP + 1],
     )
-    return int(row[0]) if row is not None else 0
-
-
-async def _calendar_size(db: ReadOnly, f: MessageFilter) -> int | None:
-    """How many messages the filter's calendar holds (None without a calendar filter).
-
-    A page starts from the calendar's rows when it holds few messages (walking the district's
-    log in order would pass many rows per match) and walks the log otherwise (a page is found
-    soon); the count starts from the calendar's rows unless it is larger than a walk."""
-    if not f.calendar_id or f.message_id:
-        return None
-    row = await db.fetch_one(
-        "SELECT count(*) FROM message_calendars WHERE calendar_id = ?", (f.calendar_id,)
-    )
-    return int(row[0]) if row is not None else 0
+    found = int(row[0]) if row is not None else 0
+    return min(found, TOTAL_SIZE_CAP), found > TOTAL_SIZE_CAP
 
 
 async def calendars_of(db: ReadOnly, message_ids: Sequence[int]) -> dict[int, list[Calendar]]:
@@ -192,18 +190,19 @@ async def list_messages(
     """One page after the keyset position ``after`` (None: the first page)."""
     if not f.types:
         return MessagePage([], None, 0)
-    calendar_size = await _calendar_size(db, f)
-    small = calendar_size is not None and calendar_size <= SMALL_CALENDAR_PAGE
-    countable = calendar_size is not None and calendar_size <= SMALL_CALENDAR_COUNT
-    rows, total = await asyncio.gather(
-        _rows(db, f, after, size + 1, small), count_messages(db, f, countable)
+    # The page and the count run side by side on the store's reader connections.
+    rows, (total, capped) = await asyncio.gather(
+        _page_rows(db, f, after, size + 1), count_messages(db, f)
     )
     more = len(rows) > size
     rows = rows[:size]
+    if after is None and not more:
+        total, capped = len(rows), False  # the first page holds every match
     calendars = await calendars_of(db, [int(r["id"]) for r in rows])
     last = rows[-1] if rows else None
     return MessagePage(
         messages=[_summary(r, calendars[int(r["id"])]) for r in rows],
         next_position=(int(last["sent_time"]), int(last["id"])) if more and last else None,
         total_size=total,
+        total_size_capped=capped,
     )

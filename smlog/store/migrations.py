@@ -38,13 +38,30 @@ class Migration:
     variants: tuple[tuple[str, str], ...] = ()
 
     def statements(self, dialect: str = SQLITE) -> list[str]:
+        """The step's statements for ``dialect``. A trigger's ``BEGIN ... END;`` body stays one
+        statement; a PostgreSQL file of the step's own runs as one script (its functions'
+        ``$$`` bodies hold semicolons); portable SQL is translated for PostgreSQL."""
         variants = dict(self.variants)
-        text = variants.get(dialect, self.sql)
-        text = "\n".join(line.split("--", 1)[0] for line in text.splitlines())
-        found = [s.strip() for s in text.split(";") if s.strip()]
-        if dialect == POSTGRES and dialect not in variants:
+        if dialect == POSTGRES and POSTGRES in variants:
+            return [variants[POSTGRES].strip()]
+        found = _split(variants.get(dialect, self.sql))
+        if dialect == POSTGRES:
             return [postgres_ddl(s) for s in found]
         return found
+
+
+def _split(sql: str) -> list[str]:
+    """SQLite statements of a file, a trigger's ``BEGIN ... END;`` body kept whole."""
+    found: list[str] = []
+    pending = ""
+    for line in sql.splitlines():
+        pending += line.split("--", 1)[0] + "\n"
+        if sqlite3.complete_statement(pending):
+            found.append(pending.strip().rstrip(";").strip())
+            pending = ""
+    if pending.strip():
+        found.append(pending.strip())
+    return [s for s in found if s]
 
 
 def load_migrations() -> list[Migration]:

@@ -48,6 +48,8 @@ class _PgReader:
     streams its rows while it looks up its header) take turns here, one statement or one
     cursor batch at a time."""
 
+    dialect = POSTGRES
+
     def __init__(self, conn: _Conn) -> None:
         self._conn = conn
         self._turn = asyncio.Lock()

@@ -166,14 +166,19 @@ class ListMessagesResponse(_message.Message):
     SCOPE_FIELD_NUMBER: _builtins.int
     FILTERABLE_MESSAGE_TYPES_FIELD_NUMBER: _builtins.int
     TIME_ZONE_FIELD_NUMBER: _builtins.int
+    TOTAL_SIZE_CAPPED_FIELD_NUMBER: _builtins.int
     next_page_token: _builtins.str
     """Empty on the last page."""
     total_size: _builtins.int
-    """Messages matching the filter, over all pages."""
+    """Messages matching the filter, over all pages: exact up to 10,000. When more match,
+    counting stops there: total_size is 10,000 and total_size_capped is true ("10,000+").
+    """
     scope: Global___MessageScope.ValueType
     """The scope applied (resolves UNSPECIFIED)."""
     time_zone: _builtins.str
     """The caller's district's IANA time zone: dates are shown in it ("UTC" when unknown)."""
+    total_size_capped: _builtins.bool
+    """True when total_size is a lower bound: more messages match than the count cap."""
     @_builtins.property
     def messages(self) -> _containers.RepeatedCompositeFieldContainer[Global___MessageSummary]: ...
     @_builtins.property
@@ -189,10 +194,11 @@ class ListMessagesResponse(_message.Message):
         scope: Global___MessageScope.ValueType = ...,
         filterable_message_types: _abc.Iterable[_common_pb2.MessageType.ValueType] | None = ...,
         time_zone: _builtins.str = ...,
+        total_size_capped: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["filterable_message_types", b"filterable_message_types", "messages", b"messages", "next_page_token", b"next_page_token", "scope", b"scope", "time_zone", b"time_zone", "total_size", b"total_size"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["filterable_message_types", b"filterable_message_types", "messages", b"messages", "next_page_token", b"next_page_token", "scope", b"scope", "time_zone", b"time_zone", "total_size", b"total_size", "total_size_capped", b"total_size_capped"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from smlog.readmodel import listing
 from smlog.v1.common_pb2 import Date, DeliveryMode, MessageStatus, MessageType
 from smlog.v1.log_pb2 import ListMessagesRequest, MessageScope
 from tests.log.conftest import ALL, LogEnv
@@ -73,13 +72,7 @@ async def test_dates_are_days_in_the_district_zone(env: LogEnv, data: LogData) -
     assert await ids(env, start_date=day(2, 1), end_date=day(2, 28)) == []
 
 
-@pytest.mark.parametrize("calendar_limit", [10_000, 0], ids=["small", "large"])
-async def test_calendar(
-    env: LogEnv, data: LogData, monkeypatch: pytest.MonkeyPatch, calendar_limit: int
-) -> None:
-    # Both plans: starting from the calendar's rows, and walking the district's log.
-    monkeypatch.setattr(listing, "SMALL_CALENDAR_PAGE", calendar_limit)
-    monkeypatch.setattr(listing, "SMALL_CALENDAR_COUNT", calendar_limit)
+async def test_calendar(env: LogEnv, data: LogData) -> None:
     assert await ids(env, calendar_id=data.cal_a) == [data.m3, data.m1]
     assert await ids(env, calendar_id=data.cal_b) == [data.m3, data.m2]
     assert await ids(env, calendar_id=data.cal_c) == []  # another district's calendar

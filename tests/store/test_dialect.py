@@ -52,7 +52,7 @@ def test_a_step_with_a_file_per_dialect_uses_its_own_text() -> None:
             (SQLITE, "CREATE VIRTUAL TABLE f USING fts5(x);"),
         ),
     )
-    assert step.statements(POSTGRES) == ["CREATE EXTENSION pg_trgm"]
+    assert step.statements(POSTGRES) == ["CREATE EXTENSION pg_trgm;"]
     assert step.statements(SQLITE) == ["CREATE VIRTUAL TABLE f USING fts5(x)"]
 
 
