@@ -17,6 +17,7 @@ from smlog.readmodel import (
     message_detail,
     message_filter,
     page_size,
+    viewer_district,
     viewer_of,
 )
 from smlog.store import Database
@@ -107,3 +108,9 @@ class LogServicer(log_pb2_grpc.SentMessageLogServiceServicer):
             ),
             total_size=total,
         )
+
+    async def GetDistrict(
+        self, request: log_pb2.GetDistrictRequest, context: Context
+    ) -> log_pb2.GetDistrictResponse:
+        district, calendars = await viewer_district(self._db, viewer_of(current_caller()))
+        return log_pb2.GetDistrictResponse(district=district, calendars=calendars)

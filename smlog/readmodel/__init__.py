@@ -13,6 +13,7 @@ The reports service uses, for one message:
 from smlog.readmodel.access import Viewer, load_visible_message, viewer_of
 from smlog.readmodel.deliveries import DeliveryQuery, check_modes, check_statuses
 from smlog.readmodel.detail import build_detail, message_detail
+from smlog.readmodel.district import viewer_district
 from smlog.readmodel.filters import MessageFilter, message_filter
 from smlog.readmodel.listing import MessagePage, list_messages
 from smlog.readmodel.masking import show_device
@@ -35,5 +36,6 @@ __all__ = [
     "message_filter",
     "page_size",
     "show_device",
+    "viewer_district",
     "viewer_of",
 ]

@@ -21,11 +21,10 @@ from google.protobuf import json_format
 
 from smlog.clock import now_us, to_duration, to_timestamp
 from smlog.readmodel.access import Viewer, load_visible_message
+from smlog.readmodel.district import DISTRICT_SELECT, district_of
 from smlog.readmodel.listing import calendars_of, modes_of
 from smlog.store import ReadOnly, Row
 from smlog.v1.common_pb2 import (
-    DialingWindow,
-    District,
     MessageContent,
     ModeDelivery,
     ToolSpecificCriteria,
@@ -54,21 +53,6 @@ def _content(text: Any) -> MessageContent:
     except json_format.ParseError:
         return MessageContent()
     return content
-
-
-def _district(row: Row | None, district_id: int) -> District:
-    if row is None:
-        return District(district_id=district_id)
-    return District(
-        district_id=int(row["id"]),
-        name=str(row["name"]),
-        time_zone=str(row["time_zone"]),
-        dialing_window=DialingWindow(
-            start_minute=int(row["dial_window_start_minute"]),
-            end_minute=int(row["dial_window_end_minute"]),
-        ),
-        sms_short_code=str(row["sms_short_code"]),
-    )
 
 
 def mode_delivery(mode: int, stats: Row | None, sent_us: int, now: int) -> ModeDelivery:
@@ -106,11 +90,7 @@ async def build_detail(db: ReadOnly, m: Row, *, now: int | None = None) -> Messa
     """The detail of a message row already checked with ``load_visible_message``."""
     message_id = int(m["id"])
     district_row, calendars, stats_rows = await asyncio.gather(
-        db.fetch_one(
-            "SELECT id, name, time_zone, dial_window_start_minute, dial_window_end_minute,"
-            " sms_short_code FROM districts WHERE id = ?",
-            (int(m["district_id"]),),
-        ),
+        db.fetch_one(DISTRICT_SELECT, (int(m["district_id"]),)),
         calendars_of(db, [message_id]),
         db.fetch_all(
             "SELECT mode, total_devices, total_attempts, total_successful, total_error,"
@@ -129,7 +109,7 @@ async def build_detail(db: ReadOnly, m: Row, *, now: int | None = None) -> Messa
         message_id=message_id,
         status=int(m["status"]),  # type: ignore[arg-type]
         general_criteria=GeneralFilterCriteriaDetail(
-            district=_district(district_row, int(m["district_id"])),
+            district=district_of(district_row, int(m["district_id"])),
             calendars=calendars[message_id],
             message_type=int(m["message_type"]),  # type: ignore[arg-type]
             delivery_modes=modes,  # type: ignore[arg-type]

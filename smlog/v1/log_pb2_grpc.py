@@ -51,6 +51,11 @@ class SentMessageLogServiceStub:
                 request_serializer=smlog_dot_v1_dot_log__pb2.ListDeliveriesRequest.SerializeToString,
                 response_deserializer=smlog_dot_v1_dot_log__pb2.ListDeliveriesResponse.FromString,
                 _registered_method=True)
+        self.GetDistrict = channel.unary_unary(
+                '/smlog.v1.SentMessageLogService/GetDistrict',
+                request_serializer=smlog_dot_v1_dot_log__pb2.GetDistrictRequest.SerializeToString,
+                response_deserializer=smlog_dot_v1_dot_log__pb2.GetDistrictResponse.FromString,
+                _registered_method=True)
 
 
 class SentMessageLogServiceServicer:
@@ -79,6 +84,14 @@ class SentMessageLogServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetDistrict(self, request, context):
+        """The caller's own district (name, time zone) and its calendars: what a log screen needs to
+        offer the Calendar filter and show dates in district time. Needs log access.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SentMessageLogServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -96,6 +109,11 @@ def add_SentMessageLogServiceServicer_to_server(servicer, server):
                     servicer.ListDeliveries,
                     request_deserializer=smlog_dot_v1_dot_log__pb2.ListDeliveriesRequest.FromString,
                     response_serializer=smlog_dot_v1_dot_log__pb2.ListDeliveriesResponse.SerializeToString,
+            ),
+            'GetDistrict': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDistrict,
+                    request_deserializer=smlog_dot_v1_dot_log__pb2.GetDistrictRequest.FromString,
+                    response_serializer=smlog_dot_v1_dot_log__pb2.GetDistrictResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -181,6 +199,33 @@ class SentMessageLogService:
             '/smlog.v1.SentMessageLogService/ListDeliveries',
             smlog_dot_v1_dot_log__pb2.ListDeliveriesRequest.SerializeToString,
             smlog_dot_v1_dot_log__pb2.ListDeliveriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDistrict(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/smlog.v1.SentMessageLogService/GetDistrict',
+            smlog_dot_v1_dot_log__pb2.GetDistrictRequest.SerializeToString,
+            smlog_dot_v1_dot_log__pb2.GetDistrictResponse.FromString,
             options,
             channel_credentials,
             insecure,
