@@ -42,6 +42,13 @@ class Settings:
     # there); empty means host:dispatch_port. Set it where the bind address is not one to
     # dial, e.g. "dispatch:50051" in containers that bind 0.0.0.0.
     dispatch_target: str = ""
+    # The web console (docs/console.md): its HTTP port; how people sign in: "development"
+    # (a page listing the demo district's staff) or "proxy" (only a signed token from the
+    # identity proxy in the header below is trusted); how long a signed-in session lasts.
+    console_port: int = 8080
+    console_sign_in: str = "development"
+    console_proxy_header: str = "X-Smlog-Identity"
+    console_session_seconds: float = 8 * 3600.0
     # The store.
     db_path: str = "var/smlog.db"
     # Auth: HS256 tokens signed with this secret (set SMLOG_JWT_SECRET outside development).
@@ -155,6 +162,10 @@ class Settings:
         if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise ConfigError(
                 f"SMLOG_LOG_LEVEL={self.log_level}: expected DEBUG/INFO/WARNING/ERROR"
+            )
+        if self.console_sign_in not in ("development", "proxy"):
+            raise ConfigError(
+                f"SMLOG_CONSOLE_SIGN_IN={self.console_sign_in}: expected development or proxy"
             )
         if self.redial_max_attempts < 1:
             raise ConfigError("SMLOG_REDIAL_MAX_ATTEMPTS: at least 1 (the first attempt)")
