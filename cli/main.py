@@ -30,14 +30,25 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from cli import bench, dispatch_cmd, health_cmd, loadtest, log_cmd, report_cmd, serve, token, up
+    from cli import (
+        bench,
+        console_cmd,
+        dispatch_cmd,
+        health_cmd,
+        loadtest,
+        log_cmd,
+        report_cmd,
+        serve,
+        token,
+        up,
+    )
     from cli.demo import run as demo_run
 
     parser = argparse.ArgumentParser(prog="smlog", description="Sent Message Log 2.0")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("serve", help="run one service in the foreground")
-    p.add_argument("service", choices=serve.SERVICE_NAMES)
+    p.add_argument("service", choices=serve.PROCESS_NAMES)
     p.add_argument("--port", type=int, help="listen port (default: the service's default)")
     p.add_argument("--metrics-port", type=int, help="Prometheus /metrics port")
     _add_config_flags(p)
@@ -45,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("up", help="run every service and simulator as child processes")
     p.add_argument(
-        "--only", nargs="+", choices=serve.SERVICE_NAMES, help="start only these services"
+        "--only", nargs="+", choices=serve.PROCESS_NAMES, help="start only these services"
     )
     _add_config_flags(p)
     p.set_defaults(run=up.run)
@@ -66,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_parser(sub)
     health_cmd.add_parser(sub)
     loadtest.add_parser(sub)
+    console_cmd.add_parser(sub)
     return parser
 
 
