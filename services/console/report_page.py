@@ -4,6 +4,7 @@ service as it is produced: a PDF opens in the browser, CSV and DOCX download."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from typing import TypeVar
@@ -33,6 +34,7 @@ FORMATS = {
     "csv": reports_pb2.REPORT_FORMAT_CSV,
     "docx": reports_pb2.REPORT_FORMAT_DOCX,
 }
+log = logging.getLogger("smlog.console")
 _V = TypeVar("_V")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -103,8 +105,16 @@ async def report(request: web.Request) -> web.StreamResponse:
     )
     await response.prepare(request)
     await response.write(first.chunk)
-    async for part in call:
-        await response.write(part.chunk)
+    try:
+        async for part in call:
+            await response.write(part.chunk)
+    except grpc.aio.AioRpcError as exc:
+        # Headers are sent: no error page now. Cut the connection so that the browser sees
+        # an unfinished download, never a file that looks whole but is not.
+        log.warning("report stream broke off: %s", exc.code().name)
+        if request.transport is not None:
+            request.transport.close()
+        return response
     await response.write_eof()
     return response
 
