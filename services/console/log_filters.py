@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from smlog.v1 import common_pb2, log_pb2
 
 MAX_SUBJECT_CHARS = 200
+CALENDAR_ERROR = "Choose one of your district's calendars"
 FIELDS = ("scope", "message_id", "start", "end", "calendar", "subject", "type")
 SCOPES = {"my": log_pb2.MESSAGE_SCOPE_MY, "all": log_pb2.MESSAGE_SCOPE_ALL}
 SCOPE_NAMES = {value: name for name, value in SCOPES.items()}
@@ -68,8 +69,7 @@ def _date(day: dt.date) -> common_pb2.Date:
     return common_pb2.Date(year=day.year, month=day.month, day=day.day)
 
 
-def read_filters(query: Mapping[str, str], calendar_ids: Sequence[int],
-                 page_size: int = 50) -> LogFilters:  # fmt: skip
+def read_filters(query: Mapping[str, str], page_size: int = 50) -> LogFilters:
     """The filters of a log URL; ``errors`` maps a field to the message shown beside it."""
     values = {name: query.get(name, "").strip() for name in FIELDS}
     filters = LogFilters(values=values, page_token=query.get("page", ""))
@@ -98,10 +98,10 @@ def read_filters(query: Mapping[str, str], calendar_ids: Sequence[int],
         errors["end"] = "End date must be the same as or after the start date"
     if values["calendar"]:
         text = values["calendar"]
-        if text.isascii() and text.isdigit() and int(text) in calendar_ids:
+        if text.isascii() and text.isdigit() and 0 < int(text) < 2**63:
             request.calendar_id = int(text)
         else:
-            errors["calendar"] = "Choose one of your district's calendars"
+            errors["calendar"] = CALENDAR_ERROR
     if len(values["subject"]) > MAX_SUBJECT_CHARS:
         errors["subject"] = f"Subject must be {MAX_SUBJECT_CHARS} characters or fewer"
     else:
@@ -112,3 +112,10 @@ def read_filters(query: Mapping[str, str], calendar_ids: Sequence[int],
         else:
             errors["type"] = "Choose a message type from the list"
     return filters
+
+
+def check_calendar(filters: LogFilters, calendar_ids: Sequence[int]) -> None:
+    """A calendar that is not one of the district's is a mistake beside the Calendar field
+    (checked once the district's calendars are known, so both can be fetched at once)."""
+    if filters.request.calendar_id and filters.request.calendar_id not in calendar_ids:
+        filters.errors["calendar"] = CALENDAR_ERROR

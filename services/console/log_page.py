@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import grpc
 from aiohttp import web
 
@@ -12,6 +14,7 @@ from services.console.log_filters import (
     SERVICE_FIELDS,
     TYPE_NAMES,
     LogFilters,
+    check_calendar,
     read_filters,
 )
 from services.console.rendering import render
@@ -47,16 +50,24 @@ def _service_error(filters: LogFilters, exc: grpc.aio.AioRpcError) -> None:
 async def log_page(request: web.Request) -> web.StreamResponse:
     person = require_person(request)
     log = backends(request).log
-    district, calendars = await district_and_calendars(request, person)
-    filters = read_filters(request.query, [c.calendar_id for c in calendars])
+    filters = read_filters(request.query)
+    # The district (for the Calendar filter) and the list are fetched at once.
+    district_call = asyncio.ensure_future(district_and_calendars(request, person))
     reply: log_pb2.ListMessagesResponse | None = None
-    if not filters.errors:
-        try:
-            reply = await log.ListMessages(filters.request, metadata=person.metadata())
-        except grpc.aio.AioRpcError as exc:
-            if exc.code() != grpc.StatusCode.INVALID_ARGUMENT:
-                raise
-            _service_error(filters, exc)
+    try:
+        if not filters.errors:
+            try:
+                reply = await log.ListMessages(filters.request, metadata=person.metadata())
+            except grpc.aio.AioRpcError as exc:
+                if exc.code() != grpc.StatusCode.INVALID_ARGUMENT:
+                    raise
+                _service_error(filters, exc)
+        district, calendars = await district_call
+    finally:
+        district_call.cancel()
+    check_calendar(filters, [c.calendar_id for c in calendars])
+    if "calendar" in filters.errors:
+        reply = None
     shown = reply is not None
     if reply is None:
         # Only the scope and the Message Type choices are needed to show the form back.

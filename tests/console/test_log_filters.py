@@ -8,10 +8,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.console.log_filters import read_filters
+from services.console.log_filters import LogFilters, check_calendar, read_filters
 from smlog.v1 import common_pb2, log_pb2
 
 CALENDARS = [10, 11]
+
+
+def read(query: dict[str, str]) -> LogFilters:
+    filters = read_filters(query)
+    check_calendar(filters, CALENDARS)
+    return filters
 
 
 @pytest.mark.parametrize(
@@ -31,16 +37,15 @@ CALENDARS = [10, 11]
     ],
 )
 def test_bad_input_is_named_beside_its_field(query: dict[str, str], field: str, message: str):
-    filters = read_filters(query, CALENDARS)
+    filters = read(query)
     assert list(filters.errors) == [field]
     assert message in filters.errors[field]
 
 
 def test_good_input_becomes_one_request():
-    filters = read_filters(
+    filters = read(
         {"scope": "all", "message_id": "42", "start": "2026-03-02", "end": "2026-03-02",
          "calendar": "11", "subject": " Snow ", "type": "emergency", "page": "tok"},
-        CALENDARS,
     )  # fmt: skip
     assert filters.errors == {}
     r = filters.request
@@ -52,7 +57,7 @@ def test_good_input_becomes_one_request():
 
 
 def test_no_filters_is_the_default_view():
-    filters = read_filters({}, CALENDARS)
+    filters = read({})
     assert filters.errors == {}
     assert filters.request == log_pb2.ListMessagesRequest(page_size=50)
     assert filters.query() == ""
@@ -61,7 +66,7 @@ def test_no_filters_is_the_default_view():
 @given(st.dictionaries(st.sampled_from(["message_id", "subject", "start", "type", "page"]),
                        st.text(max_size=30)))  # fmt: skip
 def test_the_url_of_a_view_gives_the_same_view_back(query: dict[str, str]):
-    first = read_filters(query, CALENDARS)
-    again = read_filters({k: v[0] for k, v in parse_qs(first.query()).items()}, CALENDARS)
+    first = read(query)
+    again = read({k: v[0] for k, v in parse_qs(first.query()).items()})
     assert again.values == first.values
     assert again.errors == first.errors
