@@ -78,6 +78,7 @@ async def test_each_person_sees_what_their_rights_allow(site: Site):
     await expect(shelbyville.get_by_text("No messages match these filters.")).to_be_visible()
     await shelbyville.goto(f"/messages/{site.seed.snow_day}")
     await expect(shelbyville.get_by_role("heading", level=1)).to_have_text("Page not found")
+    await accessible(shelbyville)
 
 
 async def test_filter_reset_page_and_bookmark(site: Site):
@@ -152,6 +153,9 @@ async def test_detail_and_every_report_format(site: Site):
     await page.get_by_label("Voice").uncheck()  # no mode at all
     url, body = await generate(page)
     assert "Select at least one delivery mode" in body.decode()
+    await page.goto(url)  # the panel as a page of its own, with the problem beside the field
+    await expect(page.locator("#mode-error")).to_contain_text("Select at least one delivery mode")
+    await accessible(page)
 
 
 async def test_live_progress_and_cancel(site: Site):
@@ -161,6 +165,7 @@ async def test_live_progress_and_cancel(site: Site):
     status = page.locator('[data-field="status"]')
     await expect(status).to_have_text("In Progress")
     await expect(page.get_by_text("the figures below update live")).to_be_visible()
+    await accessible(page)
     # No reload: the vendor's answer and then the status deadline move the figures.
     await expect(status).to_have_text("Sent", timeout=60 * SECONDS)
     voice = page.locator('tr[data-mode="3"]')
