@@ -51,6 +51,8 @@ async def wait_healthy(settings: Settings, name: str, timeout: float = 30.0) -> 
     while time.monotonic() < deadline:
         if name in GRPC_SERVICES:
             ok = await check_grpc(_local_target(settings, name), tls=channel_credentials(settings))
+        elif name == "console":
+            ok = await check_http(f"http://{settings.host}:{settings.console_port}/healthz")
         else:
             port = (
                 settings.voxology_sim_port if name == "voxology-sim" else settings.mailgun_sim_port

@@ -17,7 +17,7 @@ import os
 import sys
 
 from cli.health import wait_healthy
-from cli.serve import SERVICE_NAMES
+from cli.serve import PROCESS_NAMES
 from cli.settings import settings_from_args
 from smlog.config import Settings
 from smlog.errors import ConfigError
@@ -34,7 +34,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument(
         "service",
         nargs="?",
-        choices=SERVICE_NAMES,
+        choices=PROCESS_NAMES,
         help=f"the process to ask (default: ${SERVICE_ENV})",
     )
     p.add_argument(
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     if name is None:
         print(f"smlog health: name a service or set {SERVICE_ENV}", file=sys.stderr)
         return 1
-    if name not in SERVICE_NAMES:
+    if name not in PROCESS_NAMES:
         print(f"smlog health: unknown service {name!r}", file=sys.stderr)
         return 1
     try:

@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     from cli import (
         bench,
         certs,
+        console_cmd,
         dispatch_cmd,
         district_cmd,
         health_cmd,
@@ -55,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("serve", help="run one service in the foreground")
-    p.add_argument("service", choices=serve.SERVICE_NAMES)
+    p.add_argument("service", choices=serve.PROCESS_NAMES)
     p.add_argument("--port", type=int, help="listen port (default: the service's default)")
     p.add_argument("--metrics-port", type=int, help="Prometheus /metrics port")
     add_config_flags(p)
@@ -63,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("up", help="run every service and simulator as child processes")
     p.add_argument(
-        "--only", nargs="+", choices=serve.SERVICE_NAMES, help="start only these services"
+        "--only", nargs="+", choices=serve.PROCESS_NAMES, help="start only these services"
     )
     add_config_flags(p)
     p.set_defaults(run=up.run)
@@ -87,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     migrate_cmd.add_parser(sub)
     certs.add_parser(sub)
     loadtest.add_parser(sub)
+    console_cmd.add_parser(sub)
     return parser
 
 

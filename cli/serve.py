@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from cli.settings import settings_from_args
-from smlog.config import Settings, check_secrets
+from smlog.config import Settings, check_console_sign_in, check_secrets
 from smlog.runtime import GrpcHost, ServiceParts, serve
 from smlog.runtime.logging import configure_logging
 
@@ -24,15 +24,20 @@ SIMULATORS: dict[str, str] = {
     "mailgun-sim": "simulators.mailgun.process",
 }
 SERVICE_NAMES = (*GRPC_SERVICES, *SIMULATORS)
+# Web applications (HTTP only), run by ``smlog up`` and the demo after the services they call.
+WEB_APPS: dict[str, str] = {"console": "services.console.service"}
+PROCESS_NAMES = (*SERVICE_NAMES, *WEB_APPS)
 
 
 def run(args: argparse.Namespace) -> int:
     name: str = args.service
     settings = settings_from_args(args)
     check_secrets(settings)  # no start outside development on a development secret
+    if name == "console":
+        check_console_sign_in(settings)
     configure_logging(name, settings.log_level, settings.log_format)
-    if name in SIMULATORS:
-        module = importlib.import_module(SIMULATORS[name])
+    if name in SIMULATORS or name in WEB_APPS:
+        module = importlib.import_module({**SIMULATORS, **WEB_APPS}[name])
         run_sim: Callable[[Settings, int | None, int | None], Coroutine[Any, Any, None]] = (
             module.run
         )

@@ -27,7 +27,7 @@ PORTS = (
     "dispatch_port", "status_port", "status_http_port", "log_port", "reports_port",
     "voxology_sim_port", "mailgun_sim_port", "dispatch_metrics_port", "status_metrics_port",
     "log_metrics_port", "reports_metrics_port", "voxology_sim_metrics_port",
-    "mailgun_sim_metrics_port",
+    "mailgun_sim_metrics_port", "console_port",
 )  # fmt: skip
 M = common_pb2
 ALL_MODES = (M.DELIVERY_MODE_INBOX, M.DELIVERY_MODE_EMAIL, M.DELIVERY_MODE_VOICE,

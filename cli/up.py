@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cli.health import wait_healthy
-from cli.serve import GRPC_SERVICES, SERVICE_NAMES
+from cli.serve import GRPC_SERVICES, PROCESS_NAMES, SERVICE_NAMES
 from cli.settings import settings_from_args
 from smlog.config import Settings
 from smlog.errors import ConfigError
@@ -123,6 +123,10 @@ class Stack:
         await self._ready(name, timeout)
 
 
+def console_url(settings: Settings) -> str:
+    return f"http://{settings.host}:{settings.console_port}/"
+
+
 def describe(settings: Settings, names: Sequence[str]) -> str:
     lines = []
     for name in names:
@@ -130,6 +134,9 @@ def describe(settings: Settings, names: Sequence[str]) -> str:
             where = f"grpc {settings.host}:{settings.grpc_port(name)}"
             if name == "status":
                 where += f", webhooks http://{settings.host}:{settings.status_http_port}"
+        elif name == "console":
+            lines.append(f"  {name:<13} {console_url(settings)}  (metrics at /metrics)")
+            continue
         else:
             port = (
                 settings.voxology_sim_port if name == "voxology-sim" else settings.mailgun_sim_port
@@ -163,6 +170,6 @@ def forwarded_args(args: argparse.Namespace) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
-    names = args.only or list(SERVICE_NAMES)
+    names = args.only or list(PROCESS_NAMES)
     asyncio.run(run_stack(settings, names, forwarded_args(args)))
     return 0

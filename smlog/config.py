@@ -62,6 +62,13 @@ class Settings:
     # there); empty means host:dispatch_port. Set it where the bind address is not one to
     # dial, e.g. "dispatch:50051" in containers that bind 0.0.0.0.
     dispatch_target: str = ""
+    # The web console (docs/console.md): its HTTP port; how people sign in: "development"
+    # (a page listing the demo district's staff) or "proxy" (only a signed token from the
+    # identity proxy in the header below is trusted); how long a signed-in session lasts.
+    console_port: int = 8080
+    console_sign_in: str = "development"
+    console_proxy_header: str = "X-Smlog-Identity"
+    console_session_seconds: float = 8 * 3600.0
     # The store: db_url is "sqlite:///path" or "postgresql://user@host:port/db"; empty means
     # the SQLite file at db_path (the embedded default). read_db_url, when set, is where the
     # read-only services (log, reports) read from, e.g. a PostgreSQL replica (docs/storage.md).
@@ -212,6 +219,10 @@ class Settings:
             raise ConfigError(
                 f"SMLOG_LOG_LEVEL={self.log_level}: expected DEBUG/INFO/WARNING/ERROR"
             )
+        if self.console_sign_in not in ("development", "proxy"):
+            raise ConfigError(
+                f"SMLOG_CONSOLE_SIGN_IN={self.console_sign_in}: expected development or proxy"
+            )
         if self.redial_max_attempts < 1:
             raise ConfigError("SMLOG_REDIAL_MAX_ATTEMPTS: at least 1 (the first attempt)")
         if self.vendor_breaker_failures < 1:
@@ -286,6 +297,16 @@ def check_secrets(settings: Settings) -> None:
             raise ConfigError(f"{var}: a development value; set a real secret outside development")
         if len(value.encode()) < shortest:
             raise ConfigError(f"{var}: at least {shortest} bytes outside development")
+
+
+def check_console_sign_in(settings: Settings) -> None:
+    """Outside development the console trusts only the identity proxy: its development sign-in
+    page lets anyone sign in as any listed person (docs/console.md)."""
+    if not settings.is_development and settings.console_sign_in != "proxy":
+        raise ConfigError(
+            "SMLOG_CONSOLE_SIGN_IN: proxy outside development (the development sign-in page"
+            " lets anyone sign in as anyone)"
+        )
 
 
 def _parse(name: str, raw: Any, kind: Any) -> Any:

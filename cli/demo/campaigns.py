@@ -18,7 +18,7 @@ class DemoCampaign:
     cancel_after_seconds: float | None = None
 
 
-def _draft(
+def demo_draft(
     subject: str,
     message_type: common_pb2.MessageType.ValueType,
     modes: list[common_pb2.DeliveryMode.ValueType],
@@ -55,7 +55,7 @@ def demo_campaigns(people: list[Person], calendar_ids: list[int]) -> list[DemoCa
     return [
         DemoCampaign(
             "snow-day",
-            _draft(
+            demo_draft(
                 "Snow day: all schools closed Monday",
                 M.MESSAGE_TYPE_EMERGENCY,
                 [M.DELIVERY_MODE_VOICE, M.DELIVERY_MODE_TEXT],
@@ -68,7 +68,7 @@ def demo_campaigns(people: list[Person], calendar_ids: list[int]) -> list[DemoCa
         ),
         DemoCampaign(
             "picture-day",
-            _draft(
+            demo_draft(
                 "Picture day is Thursday",
                 M.MESSAGE_TYPE_GENERAL,
                 [M.DELIVERY_MODE_EMAIL, M.DELIVERY_MODE_INBOX],
@@ -81,7 +81,7 @@ def demo_campaigns(people: list[Person], calendar_ids: list[int]) -> list[DemoCa
         ),
         DemoCampaign(
             "bus-route",
-            _draft(
+            demo_draft(
                 "Bus route 12 changes next week",
                 M.MESSAGE_TYPE_PRIORITY,
                 [
@@ -98,7 +98,7 @@ def demo_campaigns(people: list[Person], calendar_ids: list[int]) -> list[DemoCa
         ),
         DemoCampaign(
             "fundraiser",
-            _draft(
+            demo_draft(
                 "Fundraiser reminder",
                 M.MESSAGE_TYPE_GENERAL,
                 [M.DELIVERY_MODE_VOICE],

@@ -33,7 +33,8 @@ from cli.log_cmd import print_detail, print_messages
 from cli.report_cmd import build_request, download_report
 from cli.settings import settings_from_args
 from cli.stackrun import sender_token, upsert_district
-from cli.up import Stack, describe, forwarded_args
+from cli.up import Stack, console_url, describe, forwarded_args
+from smlog.auth.demo_staff import DEMO_STAFF
 from smlog.config import SERVICES, Settings
 from smlog.runtime import LONG_STREAM_SECONDS, open_channel
 from smlog.v1 import (
@@ -80,7 +81,8 @@ async def demo(settings: Settings, args: argparse.Namespace) -> None:
         path.unlink(missing_ok=True)
     log_dir = db.parent / "demo-logs"
     shutil.rmtree(log_dir, ignore_errors=True)
-    stack = Stack(settings, SERVICES, extra_args=forwarded_args(args), log_dir=log_dir)
+    names = (*SERVICES, "console")
+    stack = Stack(settings, names, extra_args=forwarded_args(args), log_dir=log_dir)
     console.print(f"[bold]Starting the stack[/] (service logs in {log_dir}/) ...")
     await stack.start()
     stop = asyncio.Event()
@@ -88,9 +90,10 @@ async def demo(settings: Settings, args: argparse.Namespace) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     try:
-        console.print("smlog is up:\n" + describe(settings, SERVICES))
+        console.print("smlog is up:\n" + describe(settings, names))
         emergency = await _run_campaigns(settings, args, console)
         console.print(_how_to_call(settings, emergency))
+        console.print(_how_to_sign_in(settings))
         if not args.no_wait:
             console.print("[bold]The stack keeps running for gRPC callers. Ctrl-C stops it.[/]")
             await stop.wait()
@@ -117,7 +120,7 @@ async def _run_campaigns(settings: Settings, args: argparse.Namespace, console: 
         calendars = await _create_district(dispatch, settings)
         people = build_district(args.people)
         console.print(f"Demo district: {len(people)} people in {len(SCHOOLS)} schools.")
-        opted_out = await _opt_out_some(settings, phones(people)[::50])
+        opted_out = await opt_out_numbers(settings, phones(people)[::50])
         console.print(f"{opted_out} numbers texted STOP to the short code (they are Opt-Out).")
         await asyncio.sleep(1.0)  # let the STOP replies arrive before the texts go out
         campaigns = demo_campaigns(people, calendars)
@@ -160,7 +163,7 @@ async def _create_district(
     return [c.calendar_id for c in calendars]
 
 
-async def _opt_out_some(settings: Settings, numbers: list[str]) -> int:
+async def opt_out_numbers(settings: Settings, numbers: list[str]) -> int:
     url = f"http://{settings.host}:{settings.voxology_sim_port}/admin/reply"
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
         for number in numbers:
@@ -252,4 +255,13 @@ def _how_to_call(settings: Settings, message_id: int) -> str:
   grpcurl -plaintext {settings.target("log")} list
   grpcurl -plaintext -H "authorization: Bearer $SMLOG_TOKEN" -d '{{"page_size": 5}}' \\
       {settings.target("log")} smlog.v1.SentMessageLogService/ListMessages
+"""
+
+
+def _how_to_sign_in(settings: Settings) -> str:
+    people = "\n".join(f"    {s.name:<26} {s.job}" for s in DEMO_STAFF)
+    return f"""
+[bold]The web console[/]: open {console_url(settings)} and sign in as
+  Principal Skinner (sent these messages, may cancel), or anyone of:
+{people}
 """

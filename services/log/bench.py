@@ -41,7 +41,9 @@ def _date(us: int) -> Date:
     return Date(year=t.tm_year, month=t.tm_mon, day=t.tm_mday)
 
 
-class _Sampler:
+class Sampler:
+    """Random requests over the seeded store: each single filter of the seed, and deliveries."""
+
     def __init__(self, rng: random.Random, ids: list[int], times: list[int], users: list[str]):
         self.rng = rng
         self.ids = ids
@@ -87,11 +89,8 @@ async def _timed(samples: list[float], method: Any, request: Any) -> Any:
     return result
 
 
-async def bench_queries(
-    settings: Settings, *, rounds: int = 200, district_id: int = 1, seed: int = 7
-) -> dict[str, float]:
-    """p50/p99 (ms) of the log's queries on the store at ``settings.db_path``."""
-    rng = random.Random(seed)
+async def load_sampler(settings: Settings, rng: random.Random, district_id: int = 1) -> Sampler:
+    """A sampler over the messages of one district of the store at ``settings.db_path``."""
     db = await open_database(settings)
     try:
         rows = await db.fetch_all(
@@ -103,12 +102,20 @@ async def bench_queries(
         await db.close()
     if not rows:
         raise ValueError(f"{settings.db_path}: no messages in district {district_id}; seed first")
-    sampler = _Sampler(
+    return Sampler(
         rng,
         [int(r[0]) for r in rows],
         [int(r[1]) for r in rows],
         sorted({str(r[2]) for r in rows}),
     )
+
+
+async def bench_queries(
+    settings: Settings, *, rounds: int = 200, district_id: int = 1, seed: int = 7
+) -> dict[str, float]:
+    """p50/p99 (ms) of the log's queries on the store at ``settings.db_path``."""
+    rng = random.Random(seed)
+    sampler = await load_sampler(settings, rng, district_id)
     parts = await create(settings)
     host = GrpcHost(parts, settings, port=0)
     await host.start()

@@ -12,12 +12,11 @@ from pathlib import Path
 import pytest
 
 from cli.health import wait_healthy
+from cli.serve import PROCESS_NAMES
 from cli.up import Stack
 from tests.e2e.conftest import StackConfig
 
 pytestmark = pytest.mark.e2e
-
-GRPC_SERVICES = ["dispatch", "status", "log", "reports"]
 
 
 def _smlog(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
@@ -78,8 +77,8 @@ async def test_up_starts_every_service_healthy_and_leaves_nothing_behind(
         assert line, output.decode()
         output += line
     children = _children(proc.pid)
-    assert len(children) == 6
-    for name in [*GRPC_SERVICES, "voxology-sim", "mailgun-sim"]:
+    assert len(children) == len(PROCESS_NAMES)
+    for name in PROCESS_NAMES:
         await wait_healthy(stack_config.settings, name, timeout=5)
     proc.send_signal(signal.SIGTERM)
     rest, _ = await asyncio.wait_for(proc.communicate(), 30)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from smlog.config import SECRET_SETTINGS, Settings, check_secrets
+from smlog.config import SECRET_SETTINGS, Settings, check_console_sign_in, check_secrets
 from smlog.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,3 +80,11 @@ def test_serve_refuses_with_one_line_naming_the_setting(tmp_path: Path) -> None:
         "smlog: error: SMLOG_MAILGUN_SIGNING_KEY: at least 24 bytes outside development"
     ]
     assert not (tmp_path / "x.db").exists()  # refused before opening anything
+
+
+def test_outside_development_the_console_needs_the_identity_proxy() -> None:
+    production = {"SMLOG_ENV": "production", **REAL}
+    with pytest.raises(ConfigError, match="SMLOG_CONSOLE_SIGN_IN: proxy outside development"):
+        check_console_sign_in(Settings.load(env=production))
+    check_console_sign_in(Settings.load(env={**production, "SMLOG_CONSOLE_SIGN_IN": "proxy"}))
+    check_console_sign_in(Settings.load(env={}))  # development: the sign-in page is fine
