@@ -70,8 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=up.run)
 
     p = sub.add_parser("token", help="mint a development bearer token")
-    p.add_argument("--user", required=True)
-    p.add_argument("--district", type=int, required=True)
+    p.add_argument("--user", help="a user of --district (a user token)")
+    p.add_argument("--district", type=int)
+    p.add_argument(
+        "--service", help="a service identity instead of a user, e.g. operator (short codes)"
+    )
     p.add_argument("--rights", nargs="*", default=[], help="right names (see README)")
     p.add_argument("--name", default="")
     p.add_argument("--ttl", type=float, default=8 * 3600, help="seconds")

@@ -185,13 +185,19 @@ async def test_a_new_district_is_set_up_with_the_cli_before_sending(
     )
     code, _, err = await cli.run("dispatch", "district", "show", token=admin)
     assert (code, err.strip()) == (1, "smlog: NOT_FOUND: district 3 is not set up")
-    code, out, err = await cli.run(
-        "dispatch", "district", "set", "3", "--name", "Shelbyville", "--time-zone",
-        "America/Denver", "--window", "07:30-20:00", "--short-code", "55777",
-        "--calendar", "31:Shelbyville High:2026-27", token=admin,
-    )  # fmt: skip
+    district = ["district", "set", "3", "--name", "Shelbyville", "--time-zone", "America/Denver",
+                "--window", "07:30-20:00", "--calendar", "31:Shelbyville High:2026-27"]  # fmt: skip
+    code, out, err = await cli.run("dispatch", *district, token=admin)
     assert (code, err) == (0, "")
     _intact(out, ["Calendar ID", "School", "School Year"])
+    # The short code is an operator's to give (one district per code).
+    code, _, err = await cli.run("dispatch", *district, "--short-code", "55777", token=admin)
+    assert code == 1
+    assert err.startswith("smlog: PERMISSION_DENIED"), err
+    assert main(["token", "--service", "operator"]) == 0
+    operator = cli.capsys.readouterr().out.strip()
+    code, out, err = await cli.run("dispatch", *district, "--short-code", "55777", token=operator)
+    assert (code, err) == (0, "")
     code, out, _ = await cli.run("dispatch", "district", "show", "--json", token=admin)
     shown = json.loads(out)
     assert shown["district"]["time_zone"] == "America/Denver"

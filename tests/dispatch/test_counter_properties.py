@@ -117,6 +117,7 @@ class Campaign:
             POLICY,
             in_flight=set(),
             unrecorded=self.unanswered,
+            retrying=set(),
             after=lambda settled, results: None,
             flush_rows=10_000,
             flush_seconds=60,

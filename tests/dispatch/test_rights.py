@@ -64,7 +64,7 @@ CASES = [
 
 def _token(h: Harness, kind: Kind) -> str:
     if kind.service:
-        return mint_service_token(h.settings.jwt_secret, "status")
+        return mint_service_token(h.settings.service_jwt_secret, "status")
     return mint_token(
         h.settings.jwt_secret, user_id=kind.user, district_id=kind.district, rights=kind.rights
     )

@@ -1,5 +1,7 @@
 """WatchMessage is bounded: streams per caller and per process, the token's expiry, a maximum
-duration (a draft's stream ends), and one store poll for all watchers instead of one each."""
+duration (the stream of a message that stays in progress ends), and one store poll for all
+watchers instead of one each. The messages watched are in progress and stay so: a call to the
+simulator's number that never calls back waits out a long status deadline."""
 
 from __future__ import annotations
 
@@ -15,8 +17,11 @@ from smlog.auth import mint_token
 from smlog.runtime import open_channel
 from smlog.v1 import dispatch_pb2 as d
 from smlog.v1 import dispatch_pb2_grpc
-from tests.dispatch.harness import Harness
-from tests.dispatch.people import M, email, person
+from tests.dispatch.harness import Harness, wait_for
+from tests.dispatch.people import M, person, phone
+
+# The simulator accepts the call and never calls back: the message stays In Progress.
+SILENT = "+15555550105"
 
 RIGHTS = ["send_messages", "sent_message_log", "all_messages", "type_general"]
 
@@ -53,22 +58,37 @@ class Watchers:
             await channel.close()
 
 
+async def in_progress(h: Harness) -> int:
+    """A started message that stays In Progress (its one call is never answered)."""
+    message_id = await h.send([person("p1", phone(SILENT))], [M.DELIVERY_MODE_VOICE])
+
+    async def the_vendor_accepted_the_call() -> bool:
+        row = await h.db.fetch_one(
+            "SELECT COUNT(*) FROM attempts WHERE message_id = ? AND request_time IS NOT NULL",
+            (message_id,),
+        )
+        return row is not None and int(row[0]) == 1
+
+    await wait_for(the_vendor_accepted_the_call)
+    return message_id
+
+
 @pytest.fixture
-async def draft_env(make: Callable[..., Any]) -> AsyncIterator[tuple[Harness, Watchers, int]]:
+async def watch_env(make: Callable[..., Any]) -> AsyncIterator[tuple[Harness, Watchers, int]]:
     h: Harness = await make(
-        watch_max_streams_per_caller=2, watch_max_streams=3, dispatch_watch_interval_seconds=0.05
-    )
-    message_id = await h.send([person("p1", email("a@simulator.smlog.test"))],
-                              [M.DELIVERY_MODE_EMAIL], start=False)  # fmt: skip
+        watch_max_streams_per_caller=2, watch_max_streams=3, dispatch_watch_interval_seconds=0.05,
+        voice_status_deadline_seconds=900,
+    )  # fmt: skip
+    message_id = await in_progress(h)
     watchers = Watchers(h)
     yield h, watchers, message_id
     await watchers.close()
 
 
 async def test_streams_are_limited_per_caller_and_per_process(
-    draft_env: tuple[Harness, Watchers, int],
+    watch_env: tuple[Harness, Watchers, int],
 ) -> None:
-    _, w, message_id = draft_env
+    _, w, message_id = watch_env
     alice, bob, carol = w.stub("alice"), w.stub("bob"), w.stub("carol")
     held = [await w.first(alice, message_id), await w.first(alice, message_id)]
     with pytest.raises(grpc.aio.AioRpcError) as info:
@@ -97,9 +117,9 @@ async def test_streams_are_limited_per_caller_and_per_process(
 
 
 async def test_a_stream_ends_when_its_token_expires(
-    draft_env: tuple[Harness, Watchers, int],
+    watch_env: tuple[Harness, Watchers, int],
 ) -> None:
-    _, w, message_id = draft_env
+    _, w, message_id = watch_env
     stream = await w.first(w.stub("alice", ttl=2), message_id)
     with pytest.raises(grpc.aio.AioRpcError) as info:
         await asyncio.wait_for(stream.read(), timeout=10)
@@ -107,10 +127,9 @@ async def test_a_stream_ends_when_its_token_expires(
     assert "expired" in (info.value.details() or "")
 
 
-async def test_a_draft_stream_ends_after_the_maximum_duration(make: Callable[..., Any]) -> None:
-    h: Harness = await make(watch_max_seconds=0.5)
-    message_id = await h.send([person("p1", email("a@simulator.smlog.test"))],
-                              [M.DELIVERY_MODE_EMAIL], start=False)  # fmt: skip
+async def test_a_stream_ends_after_the_maximum_duration(make: Callable[..., Any]) -> None:
+    h: Harness = await make(watch_max_seconds=0.5, voice_status_deadline_seconds=900)
+    message_id = await in_progress(h)
     assert h.stub is not None
     stream = h.stub.WatchMessage(d.WatchMessageRequest(message_id=message_id), timeout=10)
     updates = [u async for u in stream]  # ends on its own, with status OK
@@ -119,9 +138,9 @@ async def test_a_draft_stream_ends_after_the_maximum_duration(make: Callable[...
 
 
 async def test_watchers_are_woken_by_a_change_not_by_polling_each(
-    draft_env: tuple[Harness, Watchers, int],
+    watch_env: tuple[Harness, Watchers, int],
 ) -> None:
-    h, w, message_id = draft_env
+    h, w, message_id = watch_env
     streams = [await w.first(w.stub(f"u{i}"), message_id) for i in range(3)]
     # The hub's first look at a newly watched message wakes its streams once; wait for that.
     before = -1.0
