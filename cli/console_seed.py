@@ -14,7 +14,7 @@ from cli.campaigns import send_campaign
 from cli.demo.campaigns import demo_draft
 from cli.demo.people import SCHOOL_YEAR, SCHOOLS, build_district, phones
 from cli.demo.run import opt_out_numbers
-from cli.stackrun import DISTRICT_ID, sender_token
+from cli.stackrun import DISTRICT_ID, operator_metadata, sender_token
 from smlog.config import Settings
 from smlog.runtime import open_channel
 from smlog.v1 import common_pb2, dispatch_pb2, dispatch_pb2_grpc
@@ -77,7 +77,8 @@ async def seed_console(settings: Settings, *, people: int = 80, filler: int = 52
                 ),
                 calendars=[M.Calendar(calendar_id=c, school_name=s, school_year=SCHOOL_YEAR)
                            for c, s in zip(CALENDAR_IDS, SCHOOLS, strict=True)],
-            )
+            ),
+            metadata=operator_metadata(settings),  # the short code is an operator's setting
         )  # fmt: skip
         await opt_out_numbers(settings, phones(district)[:2])
         snow = await send_campaign(stub, "console-snow", _draft(

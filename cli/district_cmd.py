@@ -97,7 +97,7 @@ async def _show(args: argparse.Namespace) -> int:
     channel, _ = client_channel(args, "dispatch")
     async with channel:
         reply = await dispatch_pb2_grpc.DispatchServiceStub(channel).GetDistrict(
-            dispatch_pb2.GetDistrictRequest(district_id=args.district_id)
+            common_pb2.GetDistrictRequest(district_id=args.district_id)
         )
     if args.json:
         print_json(to_dict(reply))

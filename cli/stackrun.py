@@ -101,7 +101,6 @@ async def upsert_district(
 
     Its SMS short code is an operator's setting, so this call carries an operator service
     token (signed with the service key) instead of the stub's user token."""
-    operator = mint_service_token(settings.service_jwt_secret, "operator", settings.jwt_algorithm)
     await stub.UpsertDistrict(
         dispatch_pb2.UpsertDistrictRequest(
             district=common_pb2.District(
@@ -111,8 +110,14 @@ async def upsert_district(
             ),
             calendars=calendars,
         ),
-        metadata=(("authorization", f"Bearer {operator}"),),
+        metadata=operator_metadata(settings),
     )  # fmt: skip
+
+
+def operator_metadata(settings: Settings) -> tuple[tuple[str, str], ...]:
+    """Call metadata with an operator service token: what setting a short code takes."""
+    operator = mint_service_token(settings.service_jwt_secret, "operator", settings.jwt_algorithm)
+    return (("authorization", f"Bearer {operator}"),)
 
 
 def recipients(count: int, seed: int = 11) -> list[dispatch_pb2.Recipient]:

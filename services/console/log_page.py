@@ -19,17 +19,17 @@ from services.console.log_filters import (
 )
 from services.console.rendering import render
 from smlog.auth import Right
-from smlog.v1 import common_pb2, dispatch_pb2, log_pb2
+from smlog.v1 import common_pb2, log_pb2
 
 
 async def district_and_calendars(
     request: web.Request, person: SignedIn
 ) -> tuple[common_pb2.District, list[common_pb2.Calendar]]:
     """The person's district and its calendars by school name (none yet: an empty district
-    in UTC), from dispatch, which keeps the districts."""
+    in UTC), from the log service: the log's screens never depend on dispatch."""
     try:
-        reply = await backends(request).dispatch.GetDistrict(
-            dispatch_pb2.GetDistrictRequest(), metadata=person.metadata()
+        reply = await backends(request).log.GetDistrict(
+            common_pb2.GetDistrictRequest(), metadata=person.metadata()
         )
     except grpc.aio.AioRpcError as exc:
         if exc.code() != grpc.StatusCode.NOT_FOUND:

@@ -22,8 +22,8 @@ from smlog.auth.visibility import (
     require_user,
 )
 from smlog.errors import InvalidArgumentError, NotFoundError
+from smlog.v1 import common_pb2, dispatch_pb2_grpc
 from smlog.v1 import dispatch_pb2 as pb
-from smlog.v1 import dispatch_pb2_grpc
 
 __all__ = ["DispatchServicer"]
 
@@ -145,15 +145,15 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         return district
 
     async def GetDistrict(
-        self, request: pb.GetDistrictRequest, context: Context
-    ) -> pb.GetDistrictResponse:
+        self, request: common_pb2.GetDistrictRequest, context: Context
+    ) -> common_pb2.GetDistrictResponse:
         caller = current_caller()
         require_user(caller, "read district settings")
         district_id = request.district_id or caller.district_id
         if district_id != caller.district_id:  # another district does not exist for them
             raise NotFoundError(f"district {district_id} is not set up")
         district, calendars = await drafts.get_district(self._db, district_id)
-        return pb.GetDistrictResponse(district=district, calendars=calendars)
+        return common_pb2.GetDistrictResponse(district=district, calendars=calendars)
 
     async def ReportAttemptOutcomes(
         self, request: pb.ReportAttemptOutcomesRequest, context: Context

@@ -9,6 +9,7 @@ from grpc import aio
 from smlog.auth import current_caller
 from smlog.clock import to_timestamp
 from smlog.domain import status_group
+from smlog.errors import NotFoundError
 from smlog.readmodel import (
     DeliveryQuery,
     DeliveryRow,
@@ -19,9 +20,10 @@ from smlog.readmodel import (
     page_size,
     viewer_of,
 )
+from smlog.readmodel.districts import load_district
 from smlog.readmodel.filters import district_zone
 from smlog.store import Database
-from smlog.v1 import log_pb2, log_pb2_grpc
+from smlog.v1 import common_pb2, log_pb2, log_pb2_grpc
 
 Context = aio.ServicerContext[Any, Any]
 
@@ -82,6 +84,19 @@ class LogServicer(log_pb2_grpc.SentMessageLogServiceServicer):
         viewer = viewer_of(current_caller())
         detail = await message_detail(self._db, viewer, request.message_id)
         return log_pb2.GetMessageResponse(message=detail)
+
+    async def GetDistrict(
+        self, request: common_pb2.GetDistrictRequest, context: Context
+    ) -> common_pb2.GetDistrictResponse:
+        viewer = viewer_of(current_caller())  # the log's rights
+        district_id = request.district_id or viewer.district_id
+        found = None
+        if district_id == viewer.district_id:  # another district does not exist for them
+            found = await load_district(self._db, district_id)
+        if found is None:
+            raise NotFoundError(f"district {district_id} is not set up")
+        district, calendars = found
+        return common_pb2.GetDistrictResponse(district=district, calendars=calendars)
 
     async def ListDeliveries(
         self, request: log_pb2.ListDeliveriesRequest, context: Context

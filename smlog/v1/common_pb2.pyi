@@ -599,3 +599,53 @@ class VendorWait(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___VendorWait: _TypeAlias = VendorWait  # noqa: Y015
+
+@_typing.final
+class GetDistrictRequest(_message.Message):
+    """GetDistrict (DispatchService, which keeps the districts, and SentMessageLogService, for the
+    log's screens): a district's settings and calendars, as UpsertDistrict stored them.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DISTRICT_ID_FIELD_NUMBER: _builtins.int
+    district_id: _builtins.int
+    """0 means the caller's own district; a caller only ever gets its own."""
+    def __init__(
+        self,
+        *,
+        district_id: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["district_id", b"district_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetDistrictRequest: _TypeAlias = GetDistrictRequest  # noqa: Y015
+
+@_typing.final
+class GetDistrictResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DISTRICT_FIELD_NUMBER: _builtins.int
+    CALENDARS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def district(self) -> Global___District: ...
+    @_builtins.property
+    def calendars(self) -> _containers.RepeatedCompositeFieldContainer[Global___Calendar]:
+        """The district's calendars in id order."""
+
+    def __init__(
+        self,
+        *,
+        district: Global___District | None = ...,
+        calendars: _abc.Iterable[Global___Calendar] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["district", b"district"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["calendars", b"calendars", "district", b"district"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetDistrictResponse: _TypeAlias = GetDistrictResponse  # noqa: Y015

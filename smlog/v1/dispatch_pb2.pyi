@@ -448,50 +448,6 @@ class UpsertDistrictResponse(_message.Message):
 Global___UpsertDistrictResponse: _TypeAlias = UpsertDistrictResponse  # noqa: Y015
 
 @_typing.final
-class GetDistrictRequest(_message.Message):
-    DESCRIPTOR: _descriptor.Descriptor
-
-    DISTRICT_ID_FIELD_NUMBER: _builtins.int
-    district_id: _builtins.int
-    """0 means the caller's own district."""
-    def __init__(
-        self,
-        *,
-        district_id: _builtins.int = ...,
-    ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
-    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["district_id", b"district_id"]  # noqa: Y015
-    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
-
-Global___GetDistrictRequest: _TypeAlias = GetDistrictRequest  # noqa: Y015
-
-@_typing.final
-class GetDistrictResponse(_message.Message):
-    DESCRIPTOR: _descriptor.Descriptor
-
-    DISTRICT_FIELD_NUMBER: _builtins.int
-    CALENDARS_FIELD_NUMBER: _builtins.int
-    @_builtins.property
-    def district(self) -> _common_pb2.District: ...
-    @_builtins.property
-    def calendars(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.Calendar]: ...
-    def __init__(
-        self,
-        *,
-        district: _common_pb2.District | None = ...,
-        calendars: _abc.Iterable[_common_pb2.Calendar] | None = ...,
-    ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["district", b"district"]  # noqa: Y015
-    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["calendars", b"calendars", "district", b"district"]  # noqa: Y015
-    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
-
-Global___GetDistrictResponse: _TypeAlias = GetDistrictResponse  # noqa: Y015
-
-@_typing.final
 class AttemptOutcome(_message.Message):
     """A final attempt outcome, as recorded by the status service."""
 

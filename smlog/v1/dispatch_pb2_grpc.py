@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from smlog.v1 import common_pb2 as smlog_dot_v1_dot_common__pb2
 from smlog.v1 import dispatch_pb2 as smlog_dot_v1_dot_dispatch__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -68,8 +69,8 @@ class DispatchServiceStub:
                 _registered_method=True)
         self.GetDistrict = channel.unary_unary(
                 '/smlog.v1.DispatchService/GetDistrict',
-                request_serializer=smlog_dot_v1_dot_dispatch__pb2.GetDistrictRequest.SerializeToString,
-                response_deserializer=smlog_dot_v1_dot_dispatch__pb2.GetDistrictResponse.FromString,
+                request_serializer=smlog_dot_v1_dot_common__pb2.GetDistrictRequest.SerializeToString,
+                response_deserializer=smlog_dot_v1_dot_common__pb2.GetDistrictResponse.FromString,
                 _registered_method=True)
         self.ReportAttemptOutcomes = channel.unary_unary(
                 '/smlog.v1.DispatchService/ReportAttemptOutcomes',
@@ -177,8 +178,8 @@ def add_DispatchServiceServicer_to_server(servicer, server):
             ),
             'GetDistrict': grpc.unary_unary_rpc_method_handler(
                     servicer.GetDistrict,
-                    request_deserializer=smlog_dot_v1_dot_dispatch__pb2.GetDistrictRequest.FromString,
-                    response_serializer=smlog_dot_v1_dot_dispatch__pb2.GetDistrictResponse.SerializeToString,
+                    request_deserializer=smlog_dot_v1_dot_common__pb2.GetDistrictRequest.FromString,
+                    response_serializer=smlog_dot_v1_dot_common__pb2.GetDistrictResponse.SerializeToString,
             ),
             'ReportAttemptOutcomes': grpc.unary_unary_rpc_method_handler(
                     servicer.ReportAttemptOutcomes,
@@ -375,8 +376,8 @@ class DispatchService:
             request,
             target,
             '/smlog.v1.DispatchService/GetDistrict',
-            smlog_dot_v1_dot_dispatch__pb2.GetDistrictRequest.SerializeToString,
-            smlog_dot_v1_dot_dispatch__pb2.GetDistrictResponse.FromString,
+            smlog_dot_v1_dot_common__pb2.GetDistrictRequest.SerializeToString,
+            smlog_dot_v1_dot_common__pb2.GetDistrictResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -5,6 +5,7 @@ isort:skip_file
 
 from collections import abc as _abc
 from grpc import aio as _aio
+from smlog.v1 import common_pb2 as _common_pb2
 from smlog.v1 import dispatch_pb2 as _dispatch_pb2
 import abc as _abc_1
 import grpc as _grpc
@@ -49,7 +50,7 @@ class DispatchServiceStub:
     """Streams progress of one message until it reaches a final status."""
     UpsertDistrict: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.UpsertDistrictRequest, _dispatch_pb2.UpsertDistrictResponse]
     """Creates or updates a district, its dialing window and calendars (district administrators)."""
-    GetDistrict: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.GetDistrictRequest, _dispatch_pb2.GetDistrictResponse]
+    GetDistrict: _grpc.UnaryUnaryMultiCallable[_common_pb2.GetDistrictRequest, _common_pb2.GetDistrictResponse]
     """A district's settings and calendars, as UpsertDistrict stored them (any user of the
     district; NOT_FOUND when it is not set up).
     """
@@ -79,7 +80,7 @@ class DispatchServiceAsyncStub(DispatchServiceStub):
     """Streams progress of one message until it reaches a final status."""
     UpsertDistrict: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.UpsertDistrictRequest, _dispatch_pb2.UpsertDistrictResponse]  # type: ignore[assignment]
     """Creates or updates a district, its dialing window and calendars (district administrators)."""
-    GetDistrict: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.GetDistrictRequest, _dispatch_pb2.GetDistrictResponse]  # type: ignore[assignment]
+    GetDistrict: _aio.UnaryUnaryMultiCallable[_common_pb2.GetDistrictRequest, _common_pb2.GetDistrictResponse]  # type: ignore[assignment]
     """A district's settings and calendars, as UpsertDistrict stored them (any user of the
     district; NOT_FOUND when it is not set up).
     """
@@ -146,9 +147,9 @@ class DispatchServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
     def GetDistrict(
         self,
-        request: _dispatch_pb2.GetDistrictRequest,
+        request: _common_pb2.GetDistrictRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_dispatch_pb2.GetDistrictResponse, _abc.Awaitable[_dispatch_pb2.GetDistrictResponse]]:
+    ) -> _typing.Union[_common_pb2.GetDistrictResponse, _abc.Awaitable[_common_pb2.GetDistrictResponse]]:
         """A district's settings and calendars, as UpsertDistrict stored them (any user of the
         district; NOT_FOUND when it is not set up).
         """

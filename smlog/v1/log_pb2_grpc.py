@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from smlog.v1 import common_pb2 as smlog_dot_v1_dot_common__pb2
 from smlog.v1 import log_pb2 as smlog_dot_v1_dot_log__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -51,6 +52,11 @@ class SentMessageLogServiceStub:
                 request_serializer=smlog_dot_v1_dot_log__pb2.ListDeliveriesRequest.SerializeToString,
                 response_deserializer=smlog_dot_v1_dot_log__pb2.ListDeliveriesResponse.FromString,
                 _registered_method=True)
+        self.GetDistrict = channel.unary_unary(
+                '/smlog.v1.SentMessageLogService/GetDistrict',
+                request_serializer=smlog_dot_v1_dot_common__pb2.GetDistrictRequest.SerializeToString,
+                response_deserializer=smlog_dot_v1_dot_common__pb2.GetDistrictResponse.FromString,
+                _registered_method=True)
 
 
 class SentMessageLogServiceServicer:
@@ -79,6 +85,15 @@ class SentMessageLogServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetDistrict(self, request, context):
+        """The caller's own district and its calendars, what the log's screens need for the Calendar
+        filter and for dates in district time, without depending on dispatch. Needs log access;
+        NOT_FOUND before the district is set up.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SentMessageLogServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -96,6 +111,11 @@ def add_SentMessageLogServiceServicer_to_server(servicer, server):
                     servicer.ListDeliveries,
                     request_deserializer=smlog_dot_v1_dot_log__pb2.ListDeliveriesRequest.FromString,
                     response_serializer=smlog_dot_v1_dot_log__pb2.ListDeliveriesResponse.SerializeToString,
+            ),
+            'GetDistrict': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDistrict,
+                    request_deserializer=smlog_dot_v1_dot_common__pb2.GetDistrictRequest.FromString,
+                    response_serializer=smlog_dot_v1_dot_common__pb2.GetDistrictResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -181,6 +201,33 @@ class SentMessageLogService:
             '/smlog.v1.SentMessageLogService/ListDeliveries',
             smlog_dot_v1_dot_log__pb2.ListDeliveriesRequest.SerializeToString,
             smlog_dot_v1_dot_log__pb2.ListDeliveriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDistrict(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/smlog.v1.SentMessageLogService/GetDistrict',
+            smlog_dot_v1_dot_common__pb2.GetDistrictRequest.SerializeToString,
+            smlog_dot_v1_dot_common__pb2.GetDistrictResponse.FromString,
             options,
             channel_credentials,
             insecure,

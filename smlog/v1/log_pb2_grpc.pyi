@@ -5,6 +5,7 @@ isort:skip_file
 
 from collections import abc as _abc
 from grpc import aio as _aio
+from smlog.v1 import common_pb2 as _common_pb2
 from smlog.v1 import log_pb2 as _log_pb2
 import abc as _abc_1
 import grpc as _grpc
@@ -41,6 +42,11 @@ class SentMessageLogServiceStub:
     """Message Detail. NOT_FOUND for unknown messages and for messages the caller may not see."""
     ListDeliveries: _grpc.UnaryUnaryMultiCallable[_log_pb2.ListDeliveriesRequest, _log_pb2.ListDeliveriesResponse]
     """Recipient Details: one row per device target. Page size default 100, max 1,000."""
+    GetDistrict: _grpc.UnaryUnaryMultiCallable[_common_pb2.GetDistrictRequest, _common_pb2.GetDistrictResponse]
+    """The caller's own district and its calendars, what the log's screens need for the Calendar
+    filter and for dates in district time, without depending on dispatch. Needs log access;
+    NOT_FOUND before the district is set up.
+    """
 
 @_typing.type_check_only
 class SentMessageLogServiceAsyncStub(SentMessageLogServiceStub):
@@ -55,6 +61,11 @@ class SentMessageLogServiceAsyncStub(SentMessageLogServiceStub):
     """Message Detail. NOT_FOUND for unknown messages and for messages the caller may not see."""
     ListDeliveries: _aio.UnaryUnaryMultiCallable[_log_pb2.ListDeliveriesRequest, _log_pb2.ListDeliveriesResponse]  # type: ignore[assignment]
     """Recipient Details: one row per device target. Page size default 100, max 1,000."""
+    GetDistrict: _aio.UnaryUnaryMultiCallable[_common_pb2.GetDistrictRequest, _common_pb2.GetDistrictResponse]  # type: ignore[assignment]
+    """The caller's own district and its calendars, what the log's screens need for the Calendar
+    filter and for dates in district time, without depending on dispatch. Needs log access;
+    NOT_FOUND before the district is set up.
+    """
 
 class SentMessageLogServiceServicer(metaclass=_abc_1.ABCMeta):
     """The Sent Message Log 2.0: the filterable log, message detail and per-device recipient rows.
@@ -84,5 +95,16 @@ class SentMessageLogServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_log_pb2.ListDeliveriesResponse, _abc.Awaitable[_log_pb2.ListDeliveriesResponse]]:
         """Recipient Details: one row per device target. Page size default 100, max 1,000."""
+
+    @_abc_1.abstractmethod
+    def GetDistrict(
+        self,
+        request: _common_pb2.GetDistrictRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_common_pb2.GetDistrictResponse, _abc.Awaitable[_common_pb2.GetDistrictResponse]]:
+        """The caller's own district and its calendars, what the log's screens need for the Calendar
+        filter and for dates in district time, without depending on dispatch. Needs log access;
+        NOT_FOUND before the district is set up.
+        """
 
 def add_SentMessageLogServiceServicer_to_server(servicer: SentMessageLogServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
