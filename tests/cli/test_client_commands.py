@@ -153,7 +153,7 @@ async def test_cancel_and_refusals_print_one_line(cli: Cli, tmp_path: Path) -> N
     assert (code, err) == (0, "")
     assert out.startswith(f"message {message_id}: ")
     code, out, err = await cli.run("dispatch", "cancel", str(message_id), "--json")
-    assert code == 0
+    assert code == 0, err
     assert "progress" in json.loads(out)
 
     viewer = cli.token(rights=["sent_message_log", "my_messages", "type_general"], user="u9")
