@@ -61,6 +61,7 @@ def _size(value: int | None, full: int, quick: int, args: argparse.Namespace) ->
 
 async def bench_query(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     from services.log.bench import bench_queries
+    from services.log.bench_search import bench_search
     from smlog.readmodel.benchseed import seed_store
     from smlog.store import open_database
 
@@ -82,6 +83,7 @@ async def bench_query(args: argparse.Namespace, settings: Settings) -> dict[str,
         await db.close()
         print(f"seeded in {time.perf_counter() - start:.1f} s")
     figures = await bench_queries(settings, rounds=rounds)
+    figures.update(await bench_search(settings, rounds=rounds))
     keys = [k for k in figures if k.count("_") <= 3]  # the headline keys
     for key in keys:
         print(f"  {key:<26} {figures[key]:8.2f}")

@@ -20,6 +20,7 @@ from smlog.readmodel import (
     viewer_of,
 )
 from smlog.readmodel.filters import district_zone
+from smlog.readmodel.search import DeliverySearch, SearchHit
 from smlog.store import Database
 from smlog.v1 import log_pb2, log_pb2_grpc
 
@@ -27,6 +28,7 @@ Context = aio.ServicerContext[Any, Any]
 
 MESSAGES_PAGE_DEFAULT, MESSAGES_PAGE_MAX = 50, 500
 DELIVERIES_PAGE_DEFAULT, DELIVERIES_PAGE_MAX = 100, 1000
+SEARCH_PAGE_DEFAULT, SEARCH_PAGE_MAX = 50, 500
 
 
 def delivery_message(row: DeliveryRow) -> log_pb2.Delivery:
@@ -41,6 +43,15 @@ def delivery_message(row: DeliveryRow) -> log_pb2.Delivery:
         status_time=to_timestamp(row.status_time_us),
         vendor_detail=row.vendor_detail,
         attempt_count=row.attempt_count,
+    )
+
+
+def hit_message(hit: SearchHit) -> log_pb2.DeliveryHit:
+    return log_pb2.DeliveryHit(
+        message_id=hit.message_id,
+        subject=hit.subject,
+        sent_time=to_timestamp(hit.sent_time_us),
+        delivery=delivery_message(hit.delivery),
     )
 
 
@@ -109,4 +120,23 @@ class LogServicer(log_pb2_grpc.SentMessageLogServiceServicer):
                 self._tokens.encode(token_context, [rows[-1].target_id]) if more and rows else ""
             ),
             total_size=total,
+        )
+
+    async def SearchDeliveries(
+        self, request: log_pb2.SearchDeliveriesRequest, context: Context
+    ) -> log_pb2.SearchDeliveriesResponse:
+        viewer = viewer_of(current_caller())
+        size = page_size(request.page_size, default=SEARCH_PAGE_DEFAULT, maximum=SEARCH_PAGE_MAX)
+        search = await DeliverySearch.open(self._db, viewer, request)
+        token_context = ["search", viewer.user_id, viewer.district_id, *search.key()]
+        after = None
+        if request.page_token:
+            message_id, target_id = self._tokens.decode(request.page_token, token_context, 2)
+            after = (message_id, target_id)
+        hits, last = await search.page(self._db, self._db.dialect, after, size)
+        zone = await district_zone(self._db, viewer.district_id)
+        return log_pb2.SearchDeliveriesResponse(
+            hits=[hit_message(h) for h in hits],
+            next_page_token=self._tokens.encode(token_context, last) if last else "",
+            time_zone=zone.key,
         )

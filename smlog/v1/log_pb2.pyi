@@ -572,3 +572,128 @@ class ListDeliveriesResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListDeliveriesResponse: _TypeAlias = ListDeliveriesResponse  # noqa: Y015
+
+@_typing.final
+class SearchDeliveriesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PHONE_FIELD_NUMBER: _builtins.int
+    EMAIL_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    PERSON_ID_FIELD_NUMBER: _builtins.int
+    START_DATE_FIELD_NUMBER: _builtins.int
+    END_DATE_FIELD_NUMBER: _builtins.int
+    DELIVERY_MODES_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    SHOW_FULL_DEVICES_FIELD_NUMBER: _builtins.int
+    phone: _builtins.str
+    """Any common way of writing a phone number ("(555) 555-0123", "+1 555 555 0123"); it is
+    normalized to E.164 (numbers without a country code are read as North American).
+    """
+    email: _builtins.str
+    """Matched case-insensitively."""
+    name: _builtins.str
+    """Case-insensitive prefix of the person's name; 2 to 100 characters."""
+    person_id: _builtins.str
+    """The person id the messages were sent with."""
+    page_size: _builtins.int
+    """0 means 50; over 500 is clamped; negative is INVALID_ARGUMENT."""
+    page_token: _builtins.str
+    show_full_devices: _builtins.bool
+    """Show full phone numbers and email addresses; needs the view_device_details right."""
+    @_builtins.property
+    def start_date(self) -> _common_pb2.Date:
+        """Messages sent on or after this day (district time zone). Unset means no lower bound."""
+
+    @_builtins.property
+    def end_date(self) -> _common_pb2.Date:
+        """Messages sent on or before this day (district time zone). Unset means no upper bound."""
+
+    @_builtins.property
+    def delivery_modes(self) -> _containers.RepeatedScalarFieldContainer[_common_pb2.DeliveryMode.ValueType]:
+        """Empty means every mode."""
+
+    def __init__(
+        self,
+        *,
+        phone: _builtins.str = ...,
+        email: _builtins.str = ...,
+        name: _builtins.str = ...,
+        person_id: _builtins.str = ...,
+        start_date: _common_pb2.Date | None = ...,
+        end_date: _common_pb2.Date | None = ...,
+        delivery_modes: _abc.Iterable[_common_pb2.DeliveryMode.ValueType] | None = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+        show_full_devices: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["email", b"email", "end_date", b"end_date", "name", b"name", "person_id", b"person_id", "phone", b"phone", "recipient", b"recipient", "start_date", b"start_date"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["delivery_modes", b"delivery_modes", "email", b"email", "end_date", b"end_date", "name", b"name", "page_size", b"page_size", "page_token", b"page_token", "person_id", b"person_id", "phone", b"phone", "recipient", b"recipient", "show_full_devices", b"show_full_devices", "start_date", b"start_date"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType_recipient: _TypeAlias = _typing.Literal["phone", "email", "name", "person_id"]  # noqa: Y015
+    _WhichOneofArgType_recipient: _TypeAlias = _typing.Literal["recipient", b"recipient"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType_recipient) -> _WhichOneofReturnType_recipient | None: ...
+
+Global___SearchDeliveriesRequest: _TypeAlias = SearchDeliveriesRequest  # noqa: Y015
+
+@_typing.final
+class DeliveryHit(_message.Message):
+    """One device row of a search: the message it belongs to and the Recipient Details row."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MESSAGE_ID_FIELD_NUMBER: _builtins.int
+    SUBJECT_FIELD_NUMBER: _builtins.int
+    SENT_TIME_FIELD_NUMBER: _builtins.int
+    DELIVERY_FIELD_NUMBER: _builtins.int
+    message_id: _builtins.int
+    subject: _builtins.str
+    @_builtins.property
+    def sent_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def delivery(self) -> Global___Delivery: ...
+    def __init__(
+        self,
+        *,
+        message_id: _builtins.int = ...,
+        subject: _builtins.str = ...,
+        sent_time: _timestamp_pb2.Timestamp | None = ...,
+        delivery: Global___Delivery | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["delivery", b"delivery", "sent_time", b"sent_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["delivery", b"delivery", "message_id", b"message_id", "sent_time", b"sent_time", "subject", b"subject"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeliveryHit: _TypeAlias = DeliveryHit  # noqa: Y015
+
+@_typing.final
+class SearchDeliveriesResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    HITS_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    TIME_ZONE_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Empty on the last page."""
+    time_zone: _builtins.str
+    """The caller's district's IANA time zone: times are shown in it ("UTC" when unknown)."""
+    @_builtins.property
+    def hits(self) -> _containers.RepeatedCompositeFieldContainer[Global___DeliveryHit]: ...
+    def __init__(
+        self,
+        *,
+        hits: _abc.Iterable[Global___DeliveryHit] | None = ...,
+        next_page_token: _builtins.str = ...,
+        time_zone: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["hits", b"hits", "next_page_token", b"next_page_token", "time_zone", b"time_zone"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SearchDeliveriesResponse: _TypeAlias = SearchDeliveriesResponse  # noqa: Y015

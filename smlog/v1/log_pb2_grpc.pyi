@@ -41,6 +41,10 @@ class SentMessageLogServiceStub:
     """Message Detail. NOT_FOUND for unknown messages and for messages the caller may not see."""
     ListDeliveries: _grpc.UnaryUnaryMultiCallable[_log_pb2.ListDeliveriesRequest, _log_pb2.ListDeliveriesResponse]
     """Recipient Details: one row per device target. Page size default 100, max 1,000."""
+    SearchDeliveries: _grpc.UnaryUnaryMultiCallable[_log_pb2.SearchDeliveriesRequest, _log_pb2.SearchDeliveriesResponse]
+    """One person's device rows across every message the caller may see, newest message first.
+    Page size default 50, max 500. See docs/search.md.
+    """
 
 @_typing.type_check_only
 class SentMessageLogServiceAsyncStub(SentMessageLogServiceStub):
@@ -55,6 +59,10 @@ class SentMessageLogServiceAsyncStub(SentMessageLogServiceStub):
     """Message Detail. NOT_FOUND for unknown messages and for messages the caller may not see."""
     ListDeliveries: _aio.UnaryUnaryMultiCallable[_log_pb2.ListDeliveriesRequest, _log_pb2.ListDeliveriesResponse]  # type: ignore[assignment]
     """Recipient Details: one row per device target. Page size default 100, max 1,000."""
+    SearchDeliveries: _aio.UnaryUnaryMultiCallable[_log_pb2.SearchDeliveriesRequest, _log_pb2.SearchDeliveriesResponse]  # type: ignore[assignment]
+    """One person's device rows across every message the caller may see, newest message first.
+    Page size default 50, max 500. See docs/search.md.
+    """
 
 class SentMessageLogServiceServicer(metaclass=_abc_1.ABCMeta):
     """The Sent Message Log 2.0: the filterable log, message detail and per-device recipient rows.
@@ -84,5 +92,15 @@ class SentMessageLogServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_log_pb2.ListDeliveriesResponse, _abc.Awaitable[_log_pb2.ListDeliveriesResponse]]:
         """Recipient Details: one row per device target. Page size default 100, max 1,000."""
+
+    @_abc_1.abstractmethod
+    def SearchDeliveries(
+        self,
+        request: _log_pb2.SearchDeliveriesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_log_pb2.SearchDeliveriesResponse, _abc.Awaitable[_log_pb2.SearchDeliveriesResponse]]:
+        """One person's device rows across every message the caller may see, newest message first.
+        Page size default 50, max 500. See docs/search.md.
+        """
 
 def add_SentMessageLogServiceServicer_to_server(servicer: SentMessageLogServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

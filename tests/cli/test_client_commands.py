@@ -235,3 +235,25 @@ async def test_log_show_of_a_text_opt_out_entry_says_what_happened(cli: Cli) -> 
     assert "What Happened" in out
     assert "Delivery Information" not in out
     assert "Total Recipient Count" not in out
+
+
+async def test_search_finds_a_phone_across_messages(cli: Cli, tmp_path: Path) -> None:
+    ids = []
+    for n in (1, 2):
+        code, out, err = await cli.run("dispatch", "send", _campaign(tmp_path, n), "--json")
+        assert (code, err) == (0, "")
+        ids.append(json.loads(out)["message_id"])
+        code, _, _ = await cli.run("dispatch", "watch", str(ids[-1]), "--json")
+        assert code == 0
+    code, out, _ = await cli.run("log", "log", "search", "--phone", "(555) 555-0100", "--json")
+    assert code == 0
+    found = json.loads(out)
+    assert [h["message_id"] for h in found["hits"]] == [str(i) for i in reversed(ids)]
+    assert found["hits"][0]["delivery"]["device"] == "(***) ***-0100"
+    code, out, _ = await cli.run("log", "log", "search", "--name", "jane")
+    assert code == 0
+    _intact(out, ["ID", "Sent", "Subject", "Recipient", "Mode", "Device", "Status", "Attempts"])
+    assert "Jane Doe" in out
+    code, out, err = await cli.run("log", "log", "search", "--phone", "call me")
+    assert code != 0
+    assert "phone" in err
