@@ -175,6 +175,10 @@ def print_detail(m: log_pb2.MessageDetail, console: Console | None = None) -> No
             ("Keyword", m.sms_reply.keyword),
             ("What Happened", m.sms_reply.summary),
         ]
+    if m.resend_of:
+        rows.append(("Resend Of", f"#{m.resend_of}"))
+    if m.resent_as:
+        rows.append(("Resent As", ", ".join(f"#{r}" for r in m.resent_as)))
     for label, value in rows:
         info.add_row(label, value)
     console.print(info)

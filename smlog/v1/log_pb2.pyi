@@ -399,8 +399,14 @@ class MessageDetail(_message.Message):
     DELIVERY_INFORMATION_FIELD_NUMBER: _builtins.int
     MESSAGE_DETAILS_FIELD_NUMBER: _builtins.int
     SMS_REPLY_FIELD_NUMBER: _builtins.int
+    RESEND_OF_FIELD_NUMBER: _builtins.int
+    RESENT_AS_FIELD_NUMBER: _builtins.int
     message_id: _builtins.int
     status: _common_pb2.MessageStatus.ValueType
+    resend_of: _builtins.int
+    """This message resends message #resend_of to the devices it did not reach ("resend of #N");
+    0 when it is not a resend.
+    """
     @_builtins.property
     def general_criteria(self) -> Global___GeneralFilterCriteriaDetail: ...
     @_builtins.property
@@ -415,6 +421,10 @@ class MessageDetail(_message.Message):
     def sms_reply(self) -> Global___SmsReply:
         """Set only for Text Opt In / Text Opt Out entries."""
 
+    @_builtins.property
+    def resent_as(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
+        """Resends of this message the caller may see ("resent as #M"), oldest first."""
+
     def __init__(
         self,
         *,
@@ -425,10 +435,12 @@ class MessageDetail(_message.Message):
         delivery_information: Global___DeliveryInformation | None = ...,
         message_details: Global___MessageDetails | None = ...,
         sms_reply: Global___SmsReply | None = ...,
+        resend_of: _builtins.int = ...,
+        resent_as: _abc.Iterable[_builtins.int] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["delivery_information", b"delivery_information", "general_criteria", b"general_criteria", "message_details", b"message_details", "sms_reply", b"sms_reply", "tool_criteria", b"tool_criteria"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["delivery_information", b"delivery_information", "general_criteria", b"general_criteria", "message_details", b"message_details", "message_id", b"message_id", "sms_reply", b"sms_reply", "status", b"status", "tool_criteria", b"tool_criteria"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["delivery_information", b"delivery_information", "general_criteria", b"general_criteria", "message_details", b"message_details", "message_id", b"message_id", "resend_of", b"resend_of", "resent_as", b"resent_as", "sms_reply", b"sms_reply", "status", b"status", "tool_criteria", b"tool_criteria"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -257,3 +257,24 @@ async def test_search_finds_a_phone_across_messages(cli: Cli, tmp_path: Path) ->
     code, out, err = await cli.run("log", "log", "search", "--phone", "call me")
     assert code != 0
     assert "phone" in err
+
+
+async def test_resend_sends_again_to_those_not_reached(cli: Cli, tmp_path: Path) -> None:
+    campaign = _campaign(tmp_path, 3, number="+15555550104")  # the simulator fails this call
+    code, out, err = await cli.run("dispatch", "send", campaign, "--json")
+    assert (code, err) == (0, "")
+    original = json.loads(out)["message_id"]
+    code, _, _ = await cli.run("dispatch", "watch", str(original), "--json")
+    assert code == 0
+    code, out, err = await cli.run(
+        "dispatch", "resend", str(original), "--request-id", "again", "--watch", "--json"
+    )
+    assert (code, err) == (0, "")
+    first = json.loads(re.split(r"(?m)^(?=\{)", out)[1])  # the reply, then the progress
+    resend = int(first["message_id"])
+    assert first["target_count"] == "1"
+    code, out, _ = await cli.run("log", "log", "show", str(resend))
+    assert code == 0
+    assert re.search(rf"Resend Of +#{original}\b", out)
+    code, out, _ = await cli.run("log", "log", "show", str(original))
+    assert re.search(rf"Resent As +#{resend}\b", out)
