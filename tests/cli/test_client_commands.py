@@ -278,3 +278,17 @@ async def test_resend_sends_again_to_those_not_reached(cli: Cli, tmp_path: Path)
     assert re.search(rf"Resend Of +#{original}\b", out)
     code, out, _ = await cli.run("log", "log", "show", str(original))
     assert re.search(rf"Resent As +#{resend}\b", out)
+
+
+async def test_district_retention_is_set_and_shown(cli: Cli) -> None:
+    base = ["district", "set", "1", "--name", "Springfield", "--time-zone", "America/Chicago"]
+    code, _, err = await cli.run("dispatch", *base, "--retention-days", "30")
+    assert (code, err) == (0, "")
+    code, out, _ = await cli.run("dispatch", "district", "show", "--json")
+    assert json.loads(out)["district"]["retention_days"] == 30
+    code, out, _ = await cli.run("dispatch", "district", "show")
+    assert re.search(r"Retention +30 days", out)
+    code, _, err = await cli.run("dispatch", *base, "--retention-days", "-1")
+    assert code == 1
+    assert "INVALID_ARGUMENT" in err
+    assert "retention_days" in err
