@@ -25,6 +25,9 @@ BARS: dict[str, list[tuple[str, str, float]]] = {
     "query": [
         ("list_messages_p99_ms", "<", 25.0),
         ("get_message_p99_ms", "<", 25.0),
+        ("search_phone_p99_ms", "<", 25.0),
+        ("search_email_p99_ms", "<", 25.0),
+        ("search_name_p99_ms", "<", 25.0),
     ],
     "report": [
         ("csv_s", "<", 1.0),

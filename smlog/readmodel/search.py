@@ -12,9 +12,12 @@ with ``may_see`` (``smlog.auth.visibility``), so a search never shows, counts or
 a message the viewer may not open. The response has no total, so a hidden message changes
 nothing in the answer's shape.
 
-Each search kind is served by an index (``0100_recipient_search``): ``targets (lower(address),
-message_id, id)`` for phone and email, ``recipients (person_id, message_id)`` and a folded-name
-index for names; the name prefix condition differs per dialect (``smlog.store.dialect``).
+Each search kind is served by an index (``0100_recipient_search``) that also yields the order:
+``targets (lower(address), message_id, id)`` for phone and email, ``recipients (person_id,
+message_id)``, and ``recipients (lower(name), message_id)`` for names. A name prefix is found
+name by name: the different folded names starting with it (one index seek each, at most
+``MAX_NAMES``), then each name's newest rows, merged; the folded comparison differs per
+dialect (``smlog.store.dialect.folded``).
 """
 
 from __future__ import annotations
@@ -33,12 +36,15 @@ from smlog.readmodel.filters import day_bounds
 from smlog.readmodel.masking import mask_detail, show_device
 from smlog.readmodel.rows import DeliveryRow
 from smlog.store import ReadOnly, Row
-from smlog.store.dialect import folded_prefix_condition
+from smlog.store.dialect import PREFIX_TOP, folded
 from smlog.v1.common_pb2 import DeliveryMode, MessageStatus
 from smlog.v1.log_pb2 import SearchDeliveriesRequest
 
 MAX_TERM_CHARS = 100
 MIN_NAME_CHARS = 2
+# A name prefix is searched name by name (each an index range in message order, merged): at
+# most this many different names may start with it.
+MAX_NAMES = 100
 # Numbers written without a country code are read as North American (the districts' plan).
 DEFAULT_REGION = "US"
 
@@ -138,8 +144,9 @@ class DeliverySearch:
             list(self.viewer.types),
         ]
 
-    def _where(self, dialect: str, after: tuple[int, int] | None) -> tuple[str, list[Any]]:
-        viewer = self.viewer
+    def _where(
+        self, dialect: str, after: tuple[int, int] | None, name: str = ""
+    ) -> tuple[str, list[Any]]:
         where: list[str] = []
         params: list[Any] = []
         modes = self.modes
@@ -149,9 +156,8 @@ class DeliverySearch:
             where.append("lower(t.address) = ?")
             params.append(self.value)
         elif self.kind == "name":
-            condition, values = folded_prefix_condition(dialect, "r.name", self.value)
-            where.append(condition)
-            params.extend(values)
+            where.append(f"{folded(dialect, 'r.name')} = ?")
+            params.append(name)
         else:
             where.append("r.person_id = ?")
             params.append(self.value)
@@ -160,12 +166,27 @@ class DeliverySearch:
         elif modes:
             where.append(f"t.mode IN ({', '.join('?' * len(modes))})")
             params.extend(modes)
-        # The log's visibility, narrowed in SQL; each row is checked again with may_see.
-        where.append("m.district_id = ? AND m.sent_time IS NOT NULL AND m.status <> ?")
-        params.extend([viewer.district_id, _DRAFT])
+        visible, visible_params = self._visible()
+        where.append(visible)
+        params.extend(visible_params)
+        if after is not None:
+            order = self._message_column()
+            where.append(f"({order} < ? OR ({order} = ? AND t.id < ?))")
+            params.extend([after[0], after[0], after[1]])
+        return " AND ".join(where), params
+
+    def _visible(self) -> tuple[str, list[Any]]:
+        """The log's visibility and the date range, on ``messages m``, in SQL (each row found is
+        checked again with may_see)."""
+        viewer = self.viewer
         types = viewer.types or (0,)
-        where.append(f"m.message_type IN ({', '.join('?' * len(types))})")
-        params.extend(types)
+        # The unary "+" keeps SQLite's planner from driving the search from the district's
+        # messages (its indexes lead with district_id): the search term's index drives it.
+        where = [
+            "+m.district_id = ? AND m.sent_time IS NOT NULL AND m.status <> ?",
+            f"+m.message_type IN ({', '.join('?' * len(types))})",
+        ]
+        params: list[Any] = [viewer.district_id, _DRAFT, *types]
         if not viewer.all_messages:
             where.append("m.created_by_user_id = ?")
             params.append(viewer.user_id)
@@ -175,10 +196,46 @@ class DeliverySearch:
         if self.sent_before_us is not None:
             where.append("m.sent_time < ?")
             params.append(self.sent_before_us)
-        if after is not None:
-            where.append("(t.message_id < ? OR (t.message_id = ? AND t.id < ?))")
-            params.extend([after[0], after[0], after[1]])
         return " AND ".join(where), params
+
+    def _message_column(self) -> str:
+        # The message id of the index that drives the search, so it also yields the order.
+        return "t.message_id" if self.kind in ("phone", "email") else "r.message_id"
+
+    async def _names(self, db: ReadOnly, dialect: str) -> list[str]:
+        """The different folded names starting with the prefix on messages the viewer may
+        see (so the limit says nothing of hidden ones), walking the folded-name index."""
+        column = folded(dialect, "r.name")
+        visible, visible_params = self._visible()
+        names: list[str] = []
+        low, op = self.value, ">="
+        while len(names) <= MAX_NAMES:
+            row = await db.fetch_one(
+                f"SELECT {column} FROM recipients r JOIN messages m ON m.id = r.message_id"  # noqa: S608
+                f" WHERE {column} {op} ? AND {column} < ? AND {visible}"
+                f" ORDER BY {column} LIMIT 1",
+                [low, self.value + PREFIX_TOP, *visible_params],
+            )
+            if row is None or row[0] is None:
+                return names
+            low, op = str(row[0]), ">"
+            names.append(low)
+        raise InvalidArgumentError(
+            "name", f"more than {MAX_NAMES} different names start with it; type more of the name"
+        )
+
+    async def _rows(
+        self, db: ReadOnly, dialect: str, after: tuple[int, int] | None, size: int, name: str
+    ) -> list[Row]:
+        where, params = self._where(dialect, after, name)
+        order = self._message_column()
+        return await db.fetch_all(
+            f"SELECT {_COLUMNS} FROM targets t"  # noqa: S608
+            " JOIN recipients r ON r.id = t.recipient_id"
+            f" JOIN messages m ON m.id = t.message_id WHERE {where}"
+            f" ORDER BY {order} DESC, t.id DESC LIMIT ?",
+            [*params, size + 1],
+        )
 
     def _hit(self, r: Row) -> SearchHit:
         full = self.full_devices
@@ -193,14 +250,14 @@ class DeliverySearch:
     ) -> tuple[list[SearchHit], tuple[int, int] | None]:
         """Up to ``size`` hits after the keyset position ``after``, and the position to pass
         for the next page (None on the last page)."""
-        where, params = self._where(dialect, after)
-        rows = await db.fetch_all(
-            f"SELECT {_COLUMNS} FROM targets t"  # noqa: S608
-            " JOIN recipients r ON r.id = t.recipient_id"
-            f" JOIN messages m ON m.id = t.message_id WHERE {where}"
-            " ORDER BY t.message_id DESC, t.id DESC LIMIT ?",
-            [*params, size + 1],
-        )
+        if self.kind == "name":
+            rows = []
+            for name in await self._names(db, dialect):
+                rows += await self._rows(db, dialect, after, size, name)
+            rows.sort(key=lambda r: (int(r[0]), int(r[3])), reverse=True)
+            rows = rows[: size + 1]
+        else:
+            rows = await self._rows(db, dialect, after, size, "")
         scanned = rows[:size]
         hits = [self._hit(r) for r in scanned if may_see(self.viewer.caller, _facts(r))]
         more = len(rows) > size

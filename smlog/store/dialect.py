@@ -13,8 +13,9 @@ import re
 
 __all__ = [
     "POSTGRES",
+    "PREFIX_TOP",
     "SQLITE",
-    "folded_prefix_condition",
+    "folded",
     "numbered_placeholders",
     "postgres_ddl",
 ]
@@ -83,18 +84,16 @@ def postgres_ddl(statement: str) -> str:
     return _BLOB.sub("BYTEA", text)
 
 
-# Above every character a name can hold: "prefix" <= text < "prefix" + _TOP for all text
+# Above every character a name can hold: "prefix" <= text < "prefix" + PREFIX_TOP for all text
 # starting with the prefix, in code point order.
-_TOP = "\U0010ffff"
+PREFIX_TOP = "\U0010ffff"
 
 
-def folded_prefix_condition(dialect: str, column: str, prefix: str) -> tuple[str, list[str]]:
-    """A condition "lower(column) starts with ``prefix``" (already lower-cased) that an index
-    on the folded column serves, and its parameters.
+def folded(dialect: str, column: str) -> str:
+    """``lower(column)`` compared in code point order, as an index on the folded column is
+    built (migration 0100), so that a range is a prefix match.
 
-    A range in code point order: SQLite compares text byte by byte; PostgreSQL compares in the
-    database's collation unless told ``COLLATE "C"``, which is what its index on the folded
-    name is built with (migration 0100). SQLite's ``lower`` folds ASCII letters only.
+    SQLite compares text byte by byte; PostgreSQL compares in the database's collation unless
+    told ``COLLATE "C"``. SQLite's ``lower`` folds ASCII letters only.
     """
-    folded = f"lower({column})" if dialect == SQLITE else f'lower({column}) COLLATE "C"'
-    return f"{folded} >= ? AND {folded} < ?", [prefix, prefix + _TOP]
+    return f"lower({column})" if dialect == SQLITE else f'lower({column}) COLLATE "C"'

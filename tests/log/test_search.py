@@ -5,6 +5,7 @@ from __future__ import annotations
 import grpc
 import pytest
 
+from smlog.readmodel.search import MAX_NAMES
 from smlog.v1.common_pb2 import Date, DeliveryMode, DeviceStatus, MessageStatus
 from smlog.v1.log_pb2 import DeliveryHit, SearchDeliveriesRequest
 from tests.builders import (
@@ -266,3 +267,20 @@ async def test_bad_input_is_invalid_argument(
     await seed(env)
     err = await rpc_error(env.stub().SearchDeliveries(request_))
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_a_prefix_of_too_many_names_asks_for_more_and_hidden_names_do_not_count(
+    env: LogEnv,
+) -> None:
+    await seed(env)
+    many = [Person(f"Zed {n:03d}", devices=[Device(EMAIL, f"z{n}@example.org", ["sent"])])
+            for n in range(MAX_NAMES + 1)]  # fmt: skip
+    # Only in a message of a type the caller may not see: the prefix still works for it.
+    await add_campaign(env.db, district_id=1, message_type=EMERGENCY, recipients=many)
+    limited = env.stub(rights=NO_EMERGENCY)
+    reply = await limited.SearchDeliveries(SearchDeliveriesRequest(name="zed"))
+    assert list(reply.hits) == []
+    err = await rpc_error(env.stub().SearchDeliveries(SearchDeliveriesRequest(name="zed")))
+    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
+    reply = await env.stub().SearchDeliveries(SearchDeliveriesRequest(name="zed 05"))
+    assert len(reply.hits) == 10  # Zed 050 to Zed 059
