@@ -139,6 +139,12 @@ async def test_rights_and_preconditions(h: Harness) -> None:
         with pytest.raises(grpc.aio.AioRpcError) as info:
             await h.stub.ResendMessage(bad)
         assert info.value.code() == code
+    # A message still sending is not resent (made to look in progress again).
+    await h.db_exec("UPDATE messages SET status = 1 WHERE id = ?", (original,))
+    with pytest.raises(grpc.aio.AioRpcError) as info:
+        await h.stub.ResendMessage(request)
+    assert info.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    await h.db_exec("UPDATE messages SET status = 2 WHERE id = ?", (original,))
     row = await h.db.fetch_one("SELECT count(*) FROM messages WHERE resend_of IS NOT NULL")
     assert row is not None
     assert int(row[0]) == 0
