@@ -20,6 +20,7 @@ from smlog.readmodel import (
     viewer_of,
 )
 from smlog.readmodel.filters import district_zone
+from smlog.readmodel.resends import resend_origins
 from smlog.readmodel.search import DeliverySearch, SearchHit
 from smlog.store import Database
 from smlog.v1 import log_pb2, log_pb2_grpc
@@ -74,6 +75,9 @@ class LogServicer(log_pb2_grpc.SentMessageLogServiceServicer):
             sent, last_id = self._tokens.decode(request.page_token, token_context, 2)
             after = (sent, last_id)
         page = await list_messages(self._db, flt, after, size)
+        origins = await resend_origins(self._db, viewer, [m.message_id for m in page.messages])
+        for summary in page.messages:
+            summary.resend_of = origins.get(summary.message_id, 0)
         zone = await district_zone(self._db, viewer.district_id)
         return log_pb2.ListMessagesResponse(
             messages=page.messages,

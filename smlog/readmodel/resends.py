@@ -31,3 +31,21 @@ async def resend_links(db: ReadOnly, viewer: Viewer, message_id: int) -> tuple[i
     )
     resent = [int(r["id"]) for r in rows if may_see(viewer.caller, MessageFacts.of(r))]
     return original, resent
+
+
+async def resend_origins(db: ReadOnly, viewer: Viewer, message_ids: list[int]) -> dict[int, int]:
+    """For the resends among ``message_ids`` (a log page), the original each resends, when the
+    viewer may see it."""
+    if not message_ids:
+        return {}
+    marks = ",".join("?" * len(message_ids))
+    rows = await db.fetch_all(
+        f"SELECT m.id AS resend_id, o.{_FACTS.replace(', ', ', o.')} FROM messages m"  # noqa: S608
+        f" JOIN messages o ON o.id = m.resend_of WHERE m.id IN ({marks})",
+        message_ids,
+    )
+    return {
+        int(r["resend_id"]): int(r["id"])
+        for r in rows
+        if may_see(viewer.caller, MessageFacts.of(r))
+    }

@@ -118,12 +118,17 @@ class MessageSummary(_message.Message):
     HAS_ATTACHMENT_FIELD_NUMBER: _builtins.int
     ATTACHMENT_NAME_FIELD_NUMBER: _builtins.int
     STATUS_FIELD_NUMBER: _builtins.int
+    RESEND_OF_FIELD_NUMBER: _builtins.int
     message_id: _builtins.int
     subject: _builtins.str
     message_type: _common_pb2.MessageType.ValueType
     has_attachment: _builtins.bool
     attachment_name: _builtins.str
     status: _common_pb2.MessageStatus.ValueType
+    resend_of: _builtins.int
+    """This message resends message #resend_of ("resend of #N"); 0 when it is not a resend or
+    the caller may not see the original.
+    """
     @_builtins.property
     def sent_time(self) -> _timestamp_pb2.Timestamp:
         """When dispatch started (the log's "Date")."""
@@ -147,10 +152,11 @@ class MessageSummary(_message.Message):
         has_attachment: _builtins.bool = ...,
         attachment_name: _builtins.str = ...,
         status: _common_pb2.MessageStatus.ValueType = ...,
+        resend_of: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["created_by", b"created_by", "sent_time", b"sent_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attachment_name", b"attachment_name", "calendars", b"calendars", "created_by", b"created_by", "delivery_modes", b"delivery_modes", "has_attachment", b"has_attachment", "message_id", b"message_id", "message_type", b"message_type", "sent_time", b"sent_time", "status", b"status", "subject", b"subject"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attachment_name", b"attachment_name", "calendars", b"calendars", "created_by", b"created_by", "delivery_modes", b"delivery_modes", "has_attachment", b"has_attachment", "message_id", b"message_id", "message_type", b"message_type", "resend_of", b"resend_of", "sent_time", b"sent_time", "status", b"status", "subject", b"subject"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
