@@ -29,6 +29,9 @@ BARS: dict[str, list[tuple[str, str, float]]] = {
         ("list_messages_*_p99_ms", "<", 25.0),  # each filter
         ("get_message_p99_ms", "<", 25.0),
         ("list_deliveries_p99_ms", "<", 25.0),
+        ("search_phone_p99_ms", "<", 25.0),
+        ("search_email_p99_ms", "<", 25.0),
+        ("search_name_p99_ms", "<", 25.0),
     ],
     "console": [("log_page_p99_ms", "<", 100.0), ("detail_page_p99_ms", "<", 100.0)],
     "report": [
@@ -101,10 +104,12 @@ async def seeded_log_store(
 
 async def bench_query(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     from services.log.bench import bench_queries
+    from services.log.bench_search import bench_search
 
     settings, messages, attempts = await seeded_log_store(args, settings)
     rounds = _size(args.rounds, 200, 50, args)
     figures = await bench_queries(settings, rounds=rounds)
+    figures.update(await bench_search(settings, rounds=rounds))
     keys = [k for k in figures if k.count("_") <= 3]  # the headline keys
     for key in keys:
         print(f"  {key:<26} {figures[key]:8.2f}")

@@ -36,6 +36,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     p.add_argument("--short-code", default="", help="the district's SMS short code (digits)")
     p.add_argument(
+        "--retention-days",
+        type=int,
+        default=0,
+        help="purge messages this many days after their dispatch ended (0: keep forever)",
+    )
+    p.add_argument(
         "--calendar",
         dest="calendars",
         action="append",
@@ -80,6 +86,7 @@ async def _set(args: argparse.Namespace) -> int:
             time_zone=args.time_zone,
             dialing_window=parse_window(args.window),
             sms_short_code=args.short_code,
+            retention_days=args.retention_days,
         ),
         calendars=[parse_calendar(c) for c in args.calendars],
     )
@@ -123,6 +130,7 @@ def print_district(
         ("Time Zone", d.time_zone),
         ("Dialing Window", f"{_minutes(window.start_minute)}-{_minutes(window.end_minute)}"),
         ("Short Code", d.sms_short_code or "none (the vendor's default)"),
+        ("Retention", f"{d.retention_days} days" if d.retention_days else "kept forever"),
     ):
         info.add_row(label, value)
     console.print(info)

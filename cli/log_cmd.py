@@ -12,6 +12,7 @@ from rich.table import Table
 
 from cli import format as fmt
 from cli.connect import add_client_flags, client_channel, print_json, to_dict
+from cli.log_search import add_search_parser
 from smlog.errors import ConfigError
 from smlog.v1 import common_pb2, log_pb2, log_pb2_grpc
 
@@ -53,6 +54,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--page-token", default="")
     add_client_flags(p)
     p.set_defaults(run=lambda a: asyncio.run(_deliveries(a)))
+
+    add_search_parser(log_sub)
 
 
 SCOPES = {
@@ -173,6 +176,10 @@ def print_detail(m: log_pb2.MessageDetail, console: Console | None = None) -> No
             ("Keyword", m.sms_reply.keyword),
             ("What Happened", m.sms_reply.summary),
         ]
+    if m.resend_of:
+        rows.append(("Resend Of", f"#{m.resend_of}"))
+    if m.resent_as:
+        rows.append(("Resent As", ", ".join(f"#{r}" for r in m.resent_as)))
     for label, value in rows:
         info.add_row(label, value)
     console.print(info)

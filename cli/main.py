@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
         log_cmd,
         migrate_cmd,
         report_cmd,
+        resend_cmd,
         serve,
         token,
         up,
@@ -83,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     log_cmd.add_parser(sub)
     dispatch_cmd.add_parsers(sub)
+    resend_cmd.add_parser(sub)
     district_cmd.add_parser(sub)
     report_cmd.add_parser(sub)
     demo_run.add_parser(sub)

@@ -157,6 +157,11 @@ class Settings:
     watch_max_streams: int = 1000
     watch_max_seconds: float = 3600.0
     dispatch_gauge_seconds: float = 5.0
+    # Retention purge (docs/retention.md): how often a pass runs (0: never), targets or
+    # recipients deleted per transaction, messages purged per pass.
+    retention_interval_seconds: float = 300.0
+    retention_batch_rows: int = 1000
+    retention_max_messages: int = 100
     # Webhook edge.
     webhook_max_body_bytes: int = 256 * 1024
     webhook_timestamp_tolerance_seconds: float = 300.0

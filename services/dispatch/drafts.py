@@ -36,6 +36,7 @@ __all__ = [
 ]
 
 DRAFT = MessageStatus.MESSAGE_STATUS_DRAFT
+MAX_RETENTION_DAYS = 36_500
 
 
 async def load_message(
@@ -209,11 +210,11 @@ async def upsert_district(
                 )
         await tx.execute(
             "INSERT INTO districts (id, name, time_zone, dial_window_start_minute,"
-            " dial_window_end_minute, sms_short_code) VALUES (?, ?, ?, ?, ?, ?)"
+            " dial_window_end_minute, sms_short_code, retention_days) VALUES (?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (id) DO UPDATE SET name = excluded.name, time_zone = excluded.time_zone,"
             " dial_window_start_minute = excluded.dial_window_start_minute,"
             " dial_window_end_minute = excluded.dial_window_end_minute,"
-            " sms_short_code = excluded.sms_short_code",
+            " sms_short_code = excluded.sms_short_code, retention_days = excluded.retention_days",
             (
                 district.district_id,
                 district.name.strip(),
@@ -221,6 +222,7 @@ async def upsert_district(
                 start,
                 end,
                 short_code,
+                district.retention_days,
             ),
         )
         await tx.executemany(
@@ -280,6 +282,10 @@ def _check_district(district: District, calendars: Sequence[Calendar]) -> None:
     if window.end_minute and not 0 <= window.start_minute < window.end_minute <= 1440:
         raise InvalidArgumentError(
             "district.dialing_window", "needs 0 <= start_minute < end_minute <= 1440"
+        )
+    if not 0 <= district.retention_days <= MAX_RETENTION_DAYS:
+        raise InvalidArgumentError(
+            "district.retention_days", f"0 (keep forever) to {MAX_RETENTION_DAYS} days"
         )
     if district.sms_short_code and not district.sms_short_code.isdigit():
         raise InvalidArgumentError("district.sms_short_code", "digits only")

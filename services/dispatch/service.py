@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from services.dispatch.clock import Clock, SystemClock
 from services.dispatch.engine import Dispatcher
+from services.dispatch.retention import Purger
 from services.dispatch.servicer import DispatchServicer
 from services.dispatch.watching import ProgressWatch
 from smlog.config import Settings
@@ -25,6 +26,13 @@ async def create(settings: Settings, *, clock: Clock | None = None) -> ServicePa
         email=MailgunClient(settings),
     )
     watch = ProgressWatch(db, settings, engine.clock.now_us)
+    purger = Purger(
+        db,
+        engine.clock.now_us,
+        interval_seconds=settings.retention_interval_seconds,
+        batch=settings.retention_batch_rows,
+        max_messages=settings.retention_max_messages,
+    )
     return ServiceParts(
         name="dispatch",
         servicers=[
@@ -34,6 +42,6 @@ async def create(settings: Settings, *, clock: Clock | None = None) -> ServicePa
                 "smlog.v1.DispatchService",
             )
         ],
-        components=[engine, watch],
+        components=[engine, watch, purger],
         on_close=[db.close],
     )

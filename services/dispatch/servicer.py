@@ -10,6 +10,7 @@ from grpc import aio
 from services.dispatch import drafts
 from services.dispatch.engine import Dispatcher
 from services.dispatch.progress import load_progress
+from services.dispatch.resend import resend_message
 from services.dispatch.starting import start_dispatch
 from services.dispatch.validation import check_draft, check_recipients, check_sender
 from services.dispatch.watching import ProgressWatch
@@ -164,6 +165,37 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
                 raise InvalidArgumentError(f"outcomes[{i}].attempt_id", "must be positive")
         self._engine.nudge()
         return pb.ReportAttemptOutcomesResponse(accepted_count=len(request.outcomes))
+
+    async def ResendMessage(
+        self, request: pb.ResendMessageRequest, context: Context
+    ) -> pb.ResendMessageResponse:
+        # send_messages and the type's right (check_sender), and the original visible under
+        # the log's rule (NOT_FOUND otherwise); see services/dispatch/resend.py.
+        caller = current_caller()
+        require_user(caller, "resend messages")
+        caller.require(Right.SEND_MESSAGES, "resend messages")
+        original = await drafts.load_message(self._db, caller, request.message_id, may_see)
+        check_sender(caller, int(original["message_type"]))
+        message_id, created, recipients, targets, started = await resend_message(
+            self._db,
+            caller,
+            request.request_id.strip(),
+            request.message_id,
+            list(request.statuses),
+            list(request.delivery_modes),
+            self._clock.now_us(),
+        )
+        if started:
+            self._engine.wake()
+            self._watch.hub.poke()
+        progress = await load_progress(self._db, message_id, self._clock.now_us())
+        return pb.ResendMessageResponse(
+            message_id=message_id,
+            created=created,
+            recipient_count=recipients,
+            target_count=targets,
+            progress=progress,
+        )
 
     async def _sender_message(self, caller: Caller, message_id: int) -> None:
         """Recipients and the start belong to the message's creator (NOT_FOUND for others),

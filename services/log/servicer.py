@@ -22,6 +22,8 @@ from smlog.readmodel import (
 )
 from smlog.readmodel.districts import load_district
 from smlog.readmodel.filters import district_zone
+from smlog.readmodel.resends import resend_origins
+from smlog.readmodel.search import DeliverySearch, SearchHit
 from smlog.store import Database
 from smlog.v1 import common_pb2, log_pb2, log_pb2_grpc
 
@@ -29,6 +31,7 @@ Context = aio.ServicerContext[Any, Any]
 
 MESSAGES_PAGE_DEFAULT, MESSAGES_PAGE_MAX = 50, 500
 DELIVERIES_PAGE_DEFAULT, DELIVERIES_PAGE_MAX = 100, 1000
+SEARCH_PAGE_DEFAULT, SEARCH_PAGE_MAX = 50, 500
 
 
 def delivery_message(row: DeliveryRow) -> log_pb2.Delivery:
@@ -43,6 +46,15 @@ def delivery_message(row: DeliveryRow) -> log_pb2.Delivery:
         status_time=to_timestamp(row.status_time_us),
         vendor_detail=row.vendor_detail,
         attempt_count=row.attempt_count,
+    )
+
+
+def hit_message(hit: SearchHit) -> log_pb2.DeliveryHit:
+    return log_pb2.DeliveryHit(
+        message_id=hit.message_id,
+        subject=hit.subject,
+        sent_time=to_timestamp(hit.sent_time_us),
+        delivery=delivery_message(hit.delivery),
     )
 
 
@@ -65,6 +77,9 @@ class LogServicer(log_pb2_grpc.SentMessageLogServiceServicer):
             sent, last_id = self._tokens.decode(request.page_token, token_context, 2)
             after = (sent, last_id)
         page = await list_messages(self._db, flt, after, size)
+        origins = await resend_origins(self._db, viewer, [m.message_id for m in page.messages])
+        for summary in page.messages:
+            summary.resend_of = origins.get(summary.message_id, 0)
         zone = await district_zone(self._db, viewer.district_id)
         return log_pb2.ListMessagesResponse(
             messages=page.messages,
@@ -125,4 +140,23 @@ class LogServicer(log_pb2_grpc.SentMessageLogServiceServicer):
                 self._tokens.encode(token_context, [rows[-1].target_id]) if more and rows else ""
             ),
             total_size=total,
+        )
+
+    async def SearchDeliveries(
+        self, request: log_pb2.SearchDeliveriesRequest, context: Context
+    ) -> log_pb2.SearchDeliveriesResponse:
+        viewer = viewer_of(current_caller())
+        size = page_size(request.page_size, default=SEARCH_PAGE_DEFAULT, maximum=SEARCH_PAGE_MAX)
+        search = await DeliverySearch.open(self._db, viewer, request)
+        token_context = ["search", viewer.user_id, viewer.district_id, *search.key()]
+        after = None
+        if request.page_token:
+            message_id, target_id = self._tokens.decode(request.page_token, token_context, 2)
+            after = (message_id, target_id)
+        hits, last = await search.page(self._db, self._db.dialect, after, size)
+        zone = await district_zone(self._db, viewer.district_id)
+        return log_pb2.SearchDeliveriesResponse(
+            hits=[hit_message(h) for h in hits],
+            next_page_token=self._tokens.encode(token_context, last) if last else "",
+            time_zone=zone.key,
         )

@@ -24,6 +24,7 @@ from smlog.readmodel.access import Viewer, load_visible_message
 from smlog.readmodel.districts import district_of, load_district_row
 from smlog.readmodel.listing import calendars_of, modes_of
 from smlog.readmodel.replies import load_reply
+from smlog.readmodel.resends import resend_links
 from smlog.store import ReadOnly, Row
 from smlog.v1.common_pb2 import (
     MessageContent,
@@ -153,4 +154,7 @@ async def message_detail(
 ) -> MessageDetail:
     """The Message Detail of a message the viewer may see; NOT_FOUND otherwise."""
     row = await load_visible_message(db, viewer, message_id)
-    return await build_detail(db, row, now=now)
+    detail = await build_detail(db, row, now=now)
+    detail.resend_of, resent_as = await resend_links(db, viewer, message_id)
+    detail.resent_as.extend(resent_as)
+    return detail

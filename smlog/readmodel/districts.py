@@ -7,7 +7,10 @@ from smlog.v1.common_pb2 import Calendar, DialingWindow, District
 
 __all__ = ["district_of", "load_district", "load_district_row"]
 
-_COLUMNS = "id, name, time_zone, dial_window_start_minute, dial_window_end_minute, sms_short_code"
+_COLUMNS = (
+    "id, name, time_zone, dial_window_start_minute, dial_window_end_minute, sms_short_code,"
+    " retention_days"
+)
 
 
 def district_of(row: Row | None, district_id: int) -> District:
@@ -23,6 +26,7 @@ def district_of(row: Row | None, district_id: int) -> District:
             end_minute=int(row["dial_window_end_minute"]),
         ),
         sms_short_code=str(row["sms_short_code"] or ""),
+        retention_days=int(row["retention_days"]),
     )
 
 

@@ -74,6 +74,25 @@ def fold_subject(subject: str) -> str:
     return subject.strip().lower()
 
 
+async def day_bounds(
+    db: ReadOnly, district_id: int, start_date: Date | None, end_date: Date | None
+) -> tuple[int | None, int | None]:
+    """A Start Date / End Date pair (district time zone, both inclusive) as UTC microseconds:
+    sent on or after the first, before the second (None: no bound)."""
+    start = _day(start_date, "start_date") if start_date is not None else None
+    end = _day(end_date, "end_date") if end_date is not None else None
+    if start is not None and end is not None and end < start:
+        raise InvalidArgumentError("end_date", "is before start_date")
+    sent_from = sent_before = None
+    if start is not None or end is not None:
+        zone = await district_zone(db, district_id)
+        if start is not None:
+            sent_from = _local_midnight_us(start, zone)
+        if end is not None and end < dt.date.max:
+            sent_before = _local_midnight_us(end + dt.timedelta(days=1), zone)
+    return sent_from, sent_before
+
+
 async def message_filter(
     db: ReadOnly, viewer: Viewer, request: ListMessagesRequest
 ) -> tuple[int, MessageFilter]:
@@ -85,17 +104,12 @@ async def message_filter(
     if request.calendar_id < 0:
         raise InvalidArgumentError("calendar_id", "must not be negative")
     subject = fold_subject(request.subject)
-    start = _day(request.start_date, "start_date") if request.HasField("start_date") else None
-    end = _day(request.end_date, "end_date") if request.HasField("end_date") else None
-    if start is not None and end is not None and end < start:
-        raise InvalidArgumentError("end_date", "is before start_date")
-    sent_from = sent_before = None
-    if start is not None or end is not None:
-        zone = await district_zone(db, viewer.district_id)
-        if start is not None:
-            sent_from = _local_midnight_us(start, zone)
-        if end is not None and end < dt.date.max:
-            sent_before = _local_midnight_us(end + dt.timedelta(days=1), zone)
+    sent_from, sent_before = await day_bounds(
+        db,
+        viewer.district_id,
+        request.start_date if request.HasField("start_date") else None,
+        request.end_date if request.HasField("end_date") else None,
+    )
     return scope, MessageFilter(
         district_id=viewer.district_id,
         creator=viewer.user_id if scope == SCOPE_MY else None,

@@ -30,6 +30,8 @@ BUSY_TIMEOUT_SECONDS = 30.0
 # back (dispatch under load) would otherwise take the lock again and again before the other
 # one (status) wakes up, starving it for seconds.
 _WRITER_BUSY_MS = 2
+_INCREMENTAL = 2  # PRAGMA auto_vacuum value
+_VACUUM_PAGES = 10_000  # pages (4 KiB) given back per purge pass at most
 _BEGIN_RETRY_SECONDS = 0.001
 
 
@@ -83,6 +85,11 @@ class Database(Protocol):
     def read_snapshot(self) -> contextlib.AbstractAsyncContextManager[ReadOnly]:
         """Reads that all see the store at one moment (a long report, say), on a connection
         of their own so they never hold one of the shared readers."""
+        ...
+
+    async def reclaim_space(self, tables: Sequence[str]) -> None:
+        """Give the space of deleted rows back (after a retention purge): SQLite's incremental
+        vacuum, PostgreSQL's ordinary VACUUM of ``tables`` (names from code, never input)."""
         ...
 
     async def close(self) -> None: ...
@@ -262,6 +269,18 @@ class SqliteDatabase:
             else:
                 await self._writer.commit()
 
+    async def reclaim_space(self, tables: Sequence[str]) -> None:
+        # Only a store created with auto_vacuum = INCREMENTAL (a file created since ``_connect``
+        # sets it) can hand pages back without a full VACUUM; an older file keeps its
+        # free pages and reuses them for new rows.
+        if self._writer is None:
+            return
+        async with self._write_lock:
+            mode = await self._writer.execute_fetchall("PRAGMA auto_vacuum")
+            if int(next(iter(mode))[0]) == _INCREMENTAL:
+                # As a script: a plain execute steps the pragma once, freeing a single page.
+                await self._writer.executescript(f"PRAGMA incremental_vacuum({_VACUUM_PAGES});")
+
     async def close(self) -> None:
         for conn in [*self._readers, *([self._writer] if self._writer else [])]:
             await conn.close()
@@ -302,6 +321,9 @@ async def _connect(path: str, *, read_only: bool) -> aiosqlite.Connection:
         await conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
         await conn.execute("PRAGMA foreign_keys = ON")
         if not read_only:
+            # Takes effect only in a new, empty file (before its first table): lets a retention
+            # purge give pages back with PRAGMA incremental_vacuum (docs/retention.md).
+            await conn.execute(f"PRAGMA auto_vacuum = {_INCREMENTAL}")
             mode = await conn.execute_fetchall("PRAGMA journal_mode = WAL")
             if path != ":memory:" and next(iter(mode))[0] != "wal":
                 raise StoreError(f"{path}: cannot switch to WAL mode")

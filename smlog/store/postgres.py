@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import zlib
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 import asyncpg
@@ -192,6 +192,15 @@ class PostgresDatabase:
                 yield
             finally:
                 await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_KEY)
+
+    async def reclaim_space(self, tables: Sequence[str]) -> None:
+        # Ordinary VACUUM: deleted rows' space becomes reusable, without the exclusive lock of
+        # VACUUM FULL; it runs outside a transaction. The names come from code, never input.
+        async with self._pool.acquire() as conn:
+            for table in tables:
+                if not table.isidentifier():
+                    raise StoreError(f"not a table name: {table!r}")
+                await conn.execute(f"VACUUM (ANALYZE) {table}")
 
     async def close(self) -> None:
         await self._pool.close()

@@ -26,7 +26,7 @@ from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15smlog/v1/common.proto\x12\x08smlog.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"0\n\x04\x44\x61te\x12\x0c\n\x04year\x18\x01 \x01(\x05\x12\r\n\x05month\x18\x02 \x01(\x05\x12\x0b\n\x03\x64\x61y\x18\x03 \x01(\x05\"-\n\x04User\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\"I\n\x08\x43\x61lendar\x12\x13\n\x0b\x63\x61lendar_id\x18\x01 \x01(\x03\x12\x13\n\x0bschool_name\x18\x02 \x01(\t\x12\x13\n\x0bschool_year\x18\x03 \x01(\t\"\x89\x01\n\x08\x44istrict\x12\x13\n\x0b\x64istrict_id\x18\x01 \x01(\x03\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x11\n\ttime_zone\x18\x03 \x01(\t\x12/\n\x0e\x64ialing_window\x18\x04 \x01(\x0b\x32\x17.smlog.v1.DialingWindow\x12\x16\n\x0esms_short_code\x18\x05 \x01(\t\"9\n\rDialingWindow\x12\x14\n\x0cstart_minute\x18\x01 \x01(\x05\x12\x12\n\nend_minute\x18\x02 \x01(\x05\"a\n\x0eMessageContent\x12\x12\n\ninbox_body\x18\x01 \x01(\t\x12\x12\n\nemail_body\x18\x02 \x01(\t\x12\x14\n\x0cvoice_script\x18\x03 \x01(\t\x12\x11\n\ttext_body\x18\x04 \x01(\t\"M\n\x15GeneralFilterCriteria\x12\x18\n\x10recipient_groups\x18\x01 \x03(\t\x12\x1a\n\x12preferred_language\x18\x02 \x01(\t\"\xb1\x01\n\x14ToolSpecificCriteria\x12\x13\n\x0bschool_year\x18\x01 \x01(\t\x12\x1c\n\x14\x61\x63tive_students_only\x18\x02 \x01(\x08\x12\x38\n\x05other\x18\x03 \x03(\x0b\x32).smlog.v1.ToolSpecificCriteria.OtherEntry\x1a,\n\nOtherEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xa5\x02\n\x0cModeDelivery\x12-\n\rdelivery_mode\x18\x01 \x01(\x0e\x32\x16.smlog.v1.DeliveryMode\x12\x15\n\rtotal_devices\x18\x02 \x01(\x03\x12\x16\n\x0etotal_attempts\x18\x03 \x01(\x03\x12\x18\n\x10total_successful\x18\x04 \x01(\x03\x12\x13\n\x0btotal_error\x18\x05 \x01(\x03\x12\x16\n\x0etotal_canceled\x18\x06 \x01(\x03\x12\x15\n\rtotal_pending\x18\x07 \x01(\x03\x12\x39\n\x16\x66irst_attempt_duration\x18\x08 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x1e\n\x16\x66irst_attempt_complete\x18\t \x01(\x08\"\xbb\x03\n\x10\x44ispatchProgress\x12\x12\n\nmessage_id\x18\x01 \x01(\x03\x12\'\n\x06status\x18\x02 \x01(\x0e\x32\x17.smlog.v1.MessageStatus\x12%\n\x05modes\x18\x03 \x03(\x0b\x32\x16.smlog.v1.ModeDelivery\x12\x18\n\x10total_recipients\x18\x04 \x01(\x03\x12!\n\x19recipients_with_no_device\x18\x05 \x01(\x03\x12\x37\n\x13\x64ispatch_start_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x11\x64ispatch_end_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x39\n\x16total_message_duration\x18\x08 \x01(\x0b\x32\x19.google.protobuf.Duration\x12/\n\x0bupdate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12*\n\x0cvendor_waits\x18\n \x03(\x0b\x32\x14.smlog.v1.VendorWait\"\x95\x01\n\nVendorWait\x12\x0e\n\x06vendor\x18\x01 \x01(\t\x12-\n\rdelivery_mode\x18\x02 \x01(\x0e\x32\x16.smlog.v1.DeliveryMode\x12\x15\n\rattempts_held\x18\x03 \x01(\x03\x12\x31\n\rnext_try_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\")\n\x12GetDistrictRequest\x12\x13\n\x0b\x64istrict_id\x18\x01 \x01(\x03\"b\n\x13GetDistrictResponse\x12$\n\x08\x64istrict\x18\x01 \x01(\x0b\x32\x12.smlog.v1.District\x12%\n\tcalendars\x18\x02 \x03(\x0b\x32\x12.smlog.v1.Calendar*\x90\x01\n\x0c\x44\x65liveryMode\x12\x1d\n\x19\x44\x45LIVERY_MODE_UNSPECIFIED\x10\x00\x12\x17\n\x13\x44\x45LIVERY_MODE_INBOX\x10\x01\x12\x17\n\x13\x44\x45LIVERY_MODE_EMAIL\x10\x02\x12\x17\n\x13\x44\x45LIVERY_MODE_VOICE\x10\x03\x12\x16\n\x12\x44\x45LIVERY_MODE_TEXT\x10\x04*\xb9\x01\n\x0bMessageType\x12\x1c\n\x18MESSAGE_TYPE_UNSPECIFIED\x10\x00\x12\x18\n\x14MESSAGE_TYPE_GENERAL\x10\x01\x12\x19\n\x15MESSAGE_TYPE_PRIORITY\x10\x02\x12\x1a\n\x16MESSAGE_TYPE_EMERGENCY\x10\x03\x12\x1c\n\x18MESSAGE_TYPE_TEXT_OPT_IN\x10\x04\x12\x1d\n\x19MESSAGE_TYPE_TEXT_OPT_OUT\x10\x05*\xdd\x01\n\rMessageStatus\x12\x1e\n\x1aMESSAGE_STATUS_UNSPECIFIED\x10\x00\x12\x1e\n\x1aMESSAGE_STATUS_IN_PROGRESS\x10\x01\x12\x17\n\x13MESSAGE_STATUS_SENT\x10\x02\x12\x1a\n\x16MESSAGE_STATUS_ERRORED\x10\x03\x12\x1b\n\x17MESSAGE_STATUS_CANCELED\x10\x04\x12 \n\x1cMESSAGE_STATUS_NO_RECIPIENTS\x10\x05\x12\x18\n\x14MESSAGE_STATUS_DRAFT\x10\x06*\xcd\x04\n\x0c\x44\x65viceStatus\x12\x1d\n\x19\x44\x45VICE_STATUS_UNSPECIFIED\x10\x00\x12\x18\n\x14\x44\x45VICE_STATUS_QUEUED\x10\x01\x12\x1d\n\x19\x44\x45VICE_STATUS_IN_PROGRESS\x10\x02\x12\x16\n\x12\x44\x45VICE_STATUS_SENT\x10\x03\x12\x1b\n\x17\x44\x45VICE_STATUS_DELIVERED\x10\x04\x12\x1b\n\x17\x44\x45VICE_STATUS_COMPLETED\x10\x05\x12\x1f\n\x1b\x44\x45VICE_STATUS_NOT_CONFIRMED\x10\x06\x12\x16\n\x12\x44\x45VICE_STATUS_BUSY\x10\x07\x12\x1b\n\x17\x44\x45VICE_STATUS_NO_ANSWER\x10\x08\x12\x1e\n\x1a\x44\x45VICE_STATUS_NOT_ELIGIBLE\x10\t\x12\x1b\n\x17\x44\x45VICE_STATUS_NO_DEVICE\x10\n\x12 \n\x1c\x44\x45VICE_STATUS_NO_CALL_STATUS\x10\x0b\x12\x1b\n\x17\x44\x45VICE_STATUS_NO_STATUS\x10\x0c\x12\x19\n\x15\x44\x45VICE_STATUS_OPT_OUT\x10\r\x12\x18\n\x14\x44\x45VICE_STATUS_OPT_IN\x10\x0e\x12\x18\n\x14\x44\x45VICE_STATUS_FAILED\x10\x0f\x12\x1d\n\x19\x44\x45VICE_STATUS_UNDELIVERED\x10\x10\x12\x17\n\x13\x44\x45VICE_STATUS_ERROR\x10\x11\x12\x1e\n\x1a\x44\x45VICE_STATUS_VENDOR_ERROR\x10\x12\x12\x1a\n\x16\x44\x45VICE_STATUS_CANCELED\x10\x13*\x95\x01\n\x0bStatusGroup\x12\x1c\n\x18STATUS_GROUP_UNSPECIFIED\x10\x00\x12\x1b\n\x17STATUS_GROUP_SUCCESSFUL\x10\x01\x12\x16\n\x12STATUS_GROUP_ERROR\x10\x02\x12\x19\n\x15STATUS_GROUP_CANCELED\x10\x03\x12\x18\n\x14STATUS_GROUP_PENDING\x10\x04\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15smlog/v1/common.proto\x12\x08smlog.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"0\n\x04\x44\x61te\x12\x0c\n\x04year\x18\x01 \x01(\x05\x12\r\n\x05month\x18\x02 \x01(\x05\x12\x0b\n\x03\x64\x61y\x18\x03 \x01(\x05\"-\n\x04User\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\"I\n\x08\x43\x61lendar\x12\x13\n\x0b\x63\x61lendar_id\x18\x01 \x01(\x03\x12\x13\n\x0bschool_name\x18\x02 \x01(\t\x12\x13\n\x0bschool_year\x18\x03 \x01(\t\"\xa1\x01\n\x08\x44istrict\x12\x13\n\x0b\x64istrict_id\x18\x01 \x01(\x03\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x11\n\ttime_zone\x18\x03 \x01(\t\x12/\n\x0e\x64ialing_window\x18\x04 \x01(\x0b\x32\x17.smlog.v1.DialingWindow\x12\x16\n\x0esms_short_code\x18\x05 \x01(\t\x12\x16\n\x0eretention_days\x18\x06 \x01(\x05\"9\n\rDialingWindow\x12\x14\n\x0cstart_minute\x18\x01 \x01(\x05\x12\x12\n\nend_minute\x18\x02 \x01(\x05\"a\n\x0eMessageContent\x12\x12\n\ninbox_body\x18\x01 \x01(\t\x12\x12\n\nemail_body\x18\x02 \x01(\t\x12\x14\n\x0cvoice_script\x18\x03 \x01(\t\x12\x11\n\ttext_body\x18\x04 \x01(\t\"M\n\x15GeneralFilterCriteria\x12\x18\n\x10recipient_groups\x18\x01 \x03(\t\x12\x1a\n\x12preferred_language\x18\x02 \x01(\t\"\xb1\x01\n\x14ToolSpecificCriteria\x12\x13\n\x0bschool_year\x18\x01 \x01(\t\x12\x1c\n\x14\x61\x63tive_students_only\x18\x02 \x01(\x08\x12\x38\n\x05other\x18\x03 \x03(\x0b\x32).smlog.v1.ToolSpecificCriteria.OtherEntry\x1a,\n\nOtherEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xa5\x02\n\x0cModeDelivery\x12-\n\rdelivery_mode\x18\x01 \x01(\x0e\x32\x16.smlog.v1.DeliveryMode\x12\x15\n\rtotal_devices\x18\x02 \x01(\x03\x12\x16\n\x0etotal_attempts\x18\x03 \x01(\x03\x12\x18\n\x10total_successful\x18\x04 \x01(\x03\x12\x13\n\x0btotal_error\x18\x05 \x01(\x03\x12\x16\n\x0etotal_canceled\x18\x06 \x01(\x03\x12\x15\n\rtotal_pending\x18\x07 \x01(\x03\x12\x39\n\x16\x66irst_attempt_duration\x18\x08 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x1e\n\x16\x66irst_attempt_complete\x18\t \x01(\x08\"\xbb\x03\n\x10\x44ispatchProgress\x12\x12\n\nmessage_id\x18\x01 \x01(\x03\x12\'\n\x06status\x18\x02 \x01(\x0e\x32\x17.smlog.v1.MessageStatus\x12%\n\x05modes\x18\x03 \x03(\x0b\x32\x16.smlog.v1.ModeDelivery\x12\x18\n\x10total_recipients\x18\x04 \x01(\x03\x12!\n\x19recipients_with_no_device\x18\x05 \x01(\x03\x12\x37\n\x13\x64ispatch_start_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x11\x64ispatch_end_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x39\n\x16total_message_duration\x18\x08 \x01(\x0b\x32\x19.google.protobuf.Duration\x12/\n\x0bupdate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12*\n\x0cvendor_waits\x18\n \x03(\x0b\x32\x14.smlog.v1.VendorWait\"\x95\x01\n\nVendorWait\x12\x0e\n\x06vendor\x18\x01 \x01(\t\x12-\n\rdelivery_mode\x18\x02 \x01(\x0e\x32\x16.smlog.v1.DeliveryMode\x12\x15\n\rattempts_held\x18\x03 \x01(\x03\x12\x31\n\rnext_try_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\")\n\x12GetDistrictRequest\x12\x13\n\x0b\x64istrict_id\x18\x01 \x01(\x03\"b\n\x13GetDistrictResponse\x12$\n\x08\x64istrict\x18\x01 \x01(\x0b\x32\x12.smlog.v1.District\x12%\n\tcalendars\x18\x02 \x03(\x0b\x32\x12.smlog.v1.Calendar*\x90\x01\n\x0c\x44\x65liveryMode\x12\x1d\n\x19\x44\x45LIVERY_MODE_UNSPECIFIED\x10\x00\x12\x17\n\x13\x44\x45LIVERY_MODE_INBOX\x10\x01\x12\x17\n\x13\x44\x45LIVERY_MODE_EMAIL\x10\x02\x12\x17\n\x13\x44\x45LIVERY_MODE_VOICE\x10\x03\x12\x16\n\x12\x44\x45LIVERY_MODE_TEXT\x10\x04*\xb9\x01\n\x0bMessageType\x12\x1c\n\x18MESSAGE_TYPE_UNSPECIFIED\x10\x00\x12\x18\n\x14MESSAGE_TYPE_GENERAL\x10\x01\x12\x19\n\x15MESSAGE_TYPE_PRIORITY\x10\x02\x12\x1a\n\x16MESSAGE_TYPE_EMERGENCY\x10\x03\x12\x1c\n\x18MESSAGE_TYPE_TEXT_OPT_IN\x10\x04\x12\x1d\n\x19MESSAGE_TYPE_TEXT_OPT_OUT\x10\x05*\xdd\x01\n\rMessageStatus\x12\x1e\n\x1aMESSAGE_STATUS_UNSPECIFIED\x10\x00\x12\x1e\n\x1aMESSAGE_STATUS_IN_PROGRESS\x10\x01\x12\x17\n\x13MESSAGE_STATUS_SENT\x10\x02\x12\x1a\n\x16MESSAGE_STATUS_ERRORED\x10\x03\x12\x1b\n\x17MESSAGE_STATUS_CANCELED\x10\x04\x12 \n\x1cMESSAGE_STATUS_NO_RECIPIENTS\x10\x05\x12\x18\n\x14MESSAGE_STATUS_DRAFT\x10\x06*\xcd\x04\n\x0c\x44\x65viceStatus\x12\x1d\n\x19\x44\x45VICE_STATUS_UNSPECIFIED\x10\x00\x12\x18\n\x14\x44\x45VICE_STATUS_QUEUED\x10\x01\x12\x1d\n\x19\x44\x45VICE_STATUS_IN_PROGRESS\x10\x02\x12\x16\n\x12\x44\x45VICE_STATUS_SENT\x10\x03\x12\x1b\n\x17\x44\x45VICE_STATUS_DELIVERED\x10\x04\x12\x1b\n\x17\x44\x45VICE_STATUS_COMPLETED\x10\x05\x12\x1f\n\x1b\x44\x45VICE_STATUS_NOT_CONFIRMED\x10\x06\x12\x16\n\x12\x44\x45VICE_STATUS_BUSY\x10\x07\x12\x1b\n\x17\x44\x45VICE_STATUS_NO_ANSWER\x10\x08\x12\x1e\n\x1a\x44\x45VICE_STATUS_NOT_ELIGIBLE\x10\t\x12\x1b\n\x17\x44\x45VICE_STATUS_NO_DEVICE\x10\n\x12 \n\x1c\x44\x45VICE_STATUS_NO_CALL_STATUS\x10\x0b\x12\x1b\n\x17\x44\x45VICE_STATUS_NO_STATUS\x10\x0c\x12\x19\n\x15\x44\x45VICE_STATUS_OPT_OUT\x10\r\x12\x18\n\x14\x44\x45VICE_STATUS_OPT_IN\x10\x0e\x12\x18\n\x14\x44\x45VICE_STATUS_FAILED\x10\x0f\x12\x1d\n\x19\x44\x45VICE_STATUS_UNDELIVERED\x10\x10\x12\x17\n\x13\x44\x45VICE_STATUS_ERROR\x10\x11\x12\x1e\n\x1a\x44\x45VICE_STATUS_VENDOR_ERROR\x10\x12\x12\x1a\n\x16\x44\x45VICE_STATUS_CANCELED\x10\x13*\x95\x01\n\x0bStatusGroup\x12\x1c\n\x18STATUS_GROUP_UNSPECIFIED\x10\x00\x12\x1b\n\x17STATUS_GROUP_SUCCESSFUL\x10\x01\x12\x16\n\x12STATUS_GROUP_ERROR\x10\x02\x12\x19\n\x15STATUS_GROUP_CANCELED\x10\x03\x12\x18\n\x14STATUS_GROUP_PENDING\x10\x04\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,16 +35,16 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_TOOLSPECIFICCRITERIA_OTHERENTRY']._loaded_options = None
   _globals['_TOOLSPECIFICCRITERIA_OTHERENTRY']._serialized_options = b'8\001'
-  _globals['_DELIVERYMODE']._serialized_start=1867
-  _globals['_DELIVERYMODE']._serialized_end=2011
-  _globals['_MESSAGETYPE']._serialized_start=2014
-  _globals['_MESSAGETYPE']._serialized_end=2199
-  _globals['_MESSAGESTATUS']._serialized_start=2202
-  _globals['_MESSAGESTATUS']._serialized_end=2423
-  _globals['_DEVICESTATUS']._serialized_start=2426
-  _globals['_DEVICESTATUS']._serialized_end=3015
-  _globals['_STATUSGROUP']._serialized_start=3018
-  _globals['_STATUSGROUP']._serialized_end=3167
+  _globals['_DELIVERYMODE']._serialized_start=1891
+  _globals['_DELIVERYMODE']._serialized_end=2035
+  _globals['_MESSAGETYPE']._serialized_start=2038
+  _globals['_MESSAGETYPE']._serialized_end=2223
+  _globals['_MESSAGESTATUS']._serialized_start=2226
+  _globals['_MESSAGESTATUS']._serialized_end=2447
+  _globals['_DEVICESTATUS']._serialized_start=2450
+  _globals['_DEVICESTATUS']._serialized_end=3039
+  _globals['_STATUSGROUP']._serialized_start=3042
+  _globals['_STATUSGROUP']._serialized_end=3191
   _globals['_DATE']._serialized_start=100
   _globals['_DATE']._serialized_end=148
   _globals['_USER']._serialized_start=150
@@ -52,25 +52,25 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CALENDAR']._serialized_start=197
   _globals['_CALENDAR']._serialized_end=270
   _globals['_DISTRICT']._serialized_start=273
-  _globals['_DISTRICT']._serialized_end=410
-  _globals['_DIALINGWINDOW']._serialized_start=412
-  _globals['_DIALINGWINDOW']._serialized_end=469
-  _globals['_MESSAGECONTENT']._serialized_start=471
-  _globals['_MESSAGECONTENT']._serialized_end=568
-  _globals['_GENERALFILTERCRITERIA']._serialized_start=570
-  _globals['_GENERALFILTERCRITERIA']._serialized_end=647
-  _globals['_TOOLSPECIFICCRITERIA']._serialized_start=650
-  _globals['_TOOLSPECIFICCRITERIA']._serialized_end=827
-  _globals['_TOOLSPECIFICCRITERIA_OTHERENTRY']._serialized_start=783
-  _globals['_TOOLSPECIFICCRITERIA_OTHERENTRY']._serialized_end=827
-  _globals['_MODEDELIVERY']._serialized_start=830
-  _globals['_MODEDELIVERY']._serialized_end=1123
-  _globals['_DISPATCHPROGRESS']._serialized_start=1126
-  _globals['_DISPATCHPROGRESS']._serialized_end=1569
-  _globals['_VENDORWAIT']._serialized_start=1572
-  _globals['_VENDORWAIT']._serialized_end=1721
-  _globals['_GETDISTRICTREQUEST']._serialized_start=1723
-  _globals['_GETDISTRICTREQUEST']._serialized_end=1764
-  _globals['_GETDISTRICTRESPONSE']._serialized_start=1766
-  _globals['_GETDISTRICTRESPONSE']._serialized_end=1864
+  _globals['_DISTRICT']._serialized_end=434
+  _globals['_DIALINGWINDOW']._serialized_start=436
+  _globals['_DIALINGWINDOW']._serialized_end=493
+  _globals['_MESSAGECONTENT']._serialized_start=495
+  _globals['_MESSAGECONTENT']._serialized_end=592
+  _globals['_GENERALFILTERCRITERIA']._serialized_start=594
+  _globals['_GENERALFILTERCRITERIA']._serialized_end=671
+  _globals['_TOOLSPECIFICCRITERIA']._serialized_start=674
+  _globals['_TOOLSPECIFICCRITERIA']._serialized_end=851
+  _globals['_TOOLSPECIFICCRITERIA_OTHERENTRY']._serialized_start=807
+  _globals['_TOOLSPECIFICCRITERIA_OTHERENTRY']._serialized_end=851
+  _globals['_MODEDELIVERY']._serialized_start=854
+  _globals['_MODEDELIVERY']._serialized_end=1147
+  _globals['_DISPATCHPROGRESS']._serialized_start=1150
+  _globals['_DISPATCHPROGRESS']._serialized_end=1593
+  _globals['_VENDORWAIT']._serialized_start=1596
+  _globals['_VENDORWAIT']._serialized_end=1745
+  _globals['_GETDISTRICTREQUEST']._serialized_start=1747
+  _globals['_GETDISTRICTREQUEST']._serialized_end=1788
+  _globals['_GETDISTRICTRESPONSE']._serialized_start=1790
+  _globals['_GETDISTRICTRESPONSE']._serialized_end=1888
 # @@protoc_insertion_point(module_scope)

@@ -293,12 +293,17 @@ class District(_message.Message):
     TIME_ZONE_FIELD_NUMBER: _builtins.int
     DIALING_WINDOW_FIELD_NUMBER: _builtins.int
     SMS_SHORT_CODE_FIELD_NUMBER: _builtins.int
+    RETENTION_DAYS_FIELD_NUMBER: _builtins.int
     district_id: _builtins.int
     name: _builtins.str
     time_zone: _builtins.str
     """IANA time zone, for example "America/Chicago"."""
     sms_short_code: _builtins.str
     """The short code texts are sent from and STOP/START/HELP replies arrive at."""
+    retention_days: _builtins.int
+    """Days a message is kept after its dispatch ended; then it is purged with everything that
+    belongs to it (docs/retention.md). 0 keeps messages forever; at most 36,500.
+    """
     @_builtins.property
     def dialing_window(self) -> Global___DialingWindow:
         """Non-emergency voice and text are only sent inside this local window."""
@@ -311,10 +316,11 @@ class District(_message.Message):
         time_zone: _builtins.str = ...,
         dialing_window: Global___DialingWindow | None = ...,
         sms_short_code: _builtins.str = ...,
+        retention_days: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["dialing_window", b"dialing_window"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["dialing_window", b"dialing_window", "district_id", b"district_id", "name", b"name", "sms_short_code", b"sms_short_code", "time_zone", b"time_zone"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["dialing_window", b"dialing_window", "district_id", b"district_id", "name", b"name", "retention_days", b"retention_days", "sms_short_code", b"sms_short_code", "time_zone", b"time_zone"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -513,3 +513,76 @@ class ReportAttemptOutcomesResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ReportAttemptOutcomesResponse: _TypeAlias = ReportAttemptOutcomesResponse  # noqa: Y015
+
+@_typing.final
+class ResendMessageRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    MESSAGE_ID_FIELD_NUMBER: _builtins.int
+    STATUSES_FIELD_NUMBER: _builtins.int
+    DELIVERY_MODES_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """Makes retries safe: the same id from the same sender creates one resend."""
+    message_id: _builtins.int
+    """The original message; it must be visible to the caller and finished or canceled."""
+    @_builtins.property
+    def statuses(self) -> _containers.RepeatedScalarFieldContainer[_common_pb2.DeviceStatus.ValueType]:
+        """Devices whose final status is one of these are resent to. Empty means the error group,
+        No Answer, Busy and No Call Status.
+        """
+
+    @_builtins.property
+    def delivery_modes(self) -> _containers.RepeatedScalarFieldContainer[_common_pb2.DeliveryMode.ValueType]:
+        """Only these of the original's modes. Empty means all of them."""
+
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+        message_id: _builtins.int = ...,
+        statuses: _abc.Iterable[_common_pb2.DeviceStatus.ValueType] | None = ...,
+        delivery_modes: _abc.Iterable[_common_pb2.DeliveryMode.ValueType] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["delivery_modes", b"delivery_modes", "message_id", b"message_id", "request_id", b"request_id", "statuses", b"statuses"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ResendMessageRequest: _TypeAlias = ResendMessageRequest  # noqa: Y015
+
+@_typing.final
+class ResendMessageResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MESSAGE_ID_FIELD_NUMBER: _builtins.int
+    CREATED_FIELD_NUMBER: _builtins.int
+    RECIPIENT_COUNT_FIELD_NUMBER: _builtins.int
+    TARGET_COUNT_FIELD_NUMBER: _builtins.int
+    PROGRESS_FIELD_NUMBER: _builtins.int
+    message_id: _builtins.int
+    """The new message (status Sending, or Sent at once when nothing needs a try)."""
+    created: _builtins.bool
+    """False when request_id matched an earlier resend."""
+    recipient_count: _builtins.int
+    """Recipients and device targets carried over to the new message."""
+    target_count: _builtins.int
+    @_builtins.property
+    def progress(self) -> _common_pb2.DispatchProgress: ...
+    def __init__(
+        self,
+        *,
+        message_id: _builtins.int = ...,
+        created: _builtins.bool = ...,
+        recipient_count: _builtins.int = ...,
+        target_count: _builtins.int = ...,
+        progress: _common_pb2.DispatchProgress | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["progress", b"progress"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["created", b"created", "message_id", b"message_id", "progress", b"progress", "recipient_count", b"recipient_count", "target_count", b"target_count"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ResendMessageResponse: _TypeAlias = ResendMessageResponse  # noqa: Y015

@@ -77,6 +77,11 @@ class DispatchServiceStub:
                 request_serializer=smlog_dot_v1_dot_dispatch__pb2.ReportAttemptOutcomesRequest.SerializeToString,
                 response_deserializer=smlog_dot_v1_dot_dispatch__pb2.ReportAttemptOutcomesResponse.FromString,
                 _registered_method=True)
+        self.ResendMessage = channel.unary_unary(
+                '/smlog.v1.DispatchService/ResendMessage',
+                request_serializer=smlog_dot_v1_dot_dispatch__pb2.ResendMessageRequest.SerializeToString,
+                response_deserializer=smlog_dot_v1_dot_dispatch__pb2.ResendMessageResponse.FromString,
+                _registered_method=True)
 
 
 class DispatchServiceServicer:
@@ -143,6 +148,15 @@ class DispatchServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ResendMessage(self, request, context):
+        """A new message with a finished (or canceled) message's content, type and calendars, sent to
+        its devices whose final status is in the chosen set. The same request_id from the same
+        sender returns the same message. See docs/dispatch.md "Resend".
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DispatchServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -185,6 +199,11 @@ def add_DispatchServiceServicer_to_server(servicer, server):
                     servicer.ReportAttemptOutcomes,
                     request_deserializer=smlog_dot_v1_dot_dispatch__pb2.ReportAttemptOutcomesRequest.FromString,
                     response_serializer=smlog_dot_v1_dot_dispatch__pb2.ReportAttemptOutcomesResponse.SerializeToString,
+            ),
+            'ResendMessage': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResendMessage,
+                    request_deserializer=smlog_dot_v1_dot_dispatch__pb2.ResendMessageRequest.FromString,
+                    response_serializer=smlog_dot_v1_dot_dispatch__pb2.ResendMessageResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -405,6 +424,33 @@ class DispatchService:
             '/smlog.v1.DispatchService/ReportAttemptOutcomes',
             smlog_dot_v1_dot_dispatch__pb2.ReportAttemptOutcomesRequest.SerializeToString,
             smlog_dot_v1_dot_dispatch__pb2.ReportAttemptOutcomesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResendMessage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/smlog.v1.DispatchService/ResendMessage',
+            smlog_dot_v1_dot_dispatch__pb2.ResendMessageRequest.SerializeToString,
+            smlog_dot_v1_dot_dispatch__pb2.ResendMessageResponse.FromString,
             options,
             channel_credentials,
             insecure,

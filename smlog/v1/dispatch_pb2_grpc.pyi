@@ -58,6 +58,11 @@ class DispatchServiceStub:
     """Internal (status service identity): attempts reached a final status; dispatch drains its
     outcome queue from the store, so a lost call is caught up later.
     """
+    ResendMessage: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.ResendMessageRequest, _dispatch_pb2.ResendMessageResponse]
+    """A new message with a finished (or canceled) message's content, type and calendars, sent to
+    its devices whose final status is in the chosen set. The same request_id from the same
+    sender returns the same message. See docs/dispatch.md "Resend".
+    """
 
 @_typing.type_check_only
 class DispatchServiceAsyncStub(DispatchServiceStub):
@@ -87,6 +92,11 @@ class DispatchServiceAsyncStub(DispatchServiceStub):
     ReportAttemptOutcomes: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.ReportAttemptOutcomesRequest, _dispatch_pb2.ReportAttemptOutcomesResponse]  # type: ignore[assignment]
     """Internal (status service identity): attempts reached a final status; dispatch drains its
     outcome queue from the store, so a lost call is caught up later.
+    """
+    ResendMessage: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.ResendMessageRequest, _dispatch_pb2.ResendMessageResponse]  # type: ignore[assignment]
+    """A new message with a finished (or canceled) message's content, type and calendars, sent to
+    its devices whose final status is in the chosen set. The same request_id from the same
+    sender returns the same message. See docs/dispatch.md "Resend".
     """
 
 class DispatchServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -162,6 +172,17 @@ class DispatchServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_dispatch_pb2.ReportAttemptOutcomesResponse, _abc.Awaitable[_dispatch_pb2.ReportAttemptOutcomesResponse]]:
         """Internal (status service identity): attempts reached a final status; dispatch drains its
         outcome queue from the store, so a lost call is caught up later.
+        """
+
+    @_abc_1.abstractmethod
+    def ResendMessage(
+        self,
+        request: _dispatch_pb2.ResendMessageRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dispatch_pb2.ResendMessageResponse, _abc.Awaitable[_dispatch_pb2.ResendMessageResponse]]:
+        """A new message with a finished (or canceled) message's content, type and calendars, sent to
+        its devices whose final status is in the chosen set. The same request_id from the same
+        sender returns the same message. See docs/dispatch.md "Resend".
         """
 
 def add_DispatchServiceServicer_to_server(servicer: DispatchServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

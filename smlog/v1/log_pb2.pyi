@@ -118,12 +118,17 @@ class MessageSummary(_message.Message):
     HAS_ATTACHMENT_FIELD_NUMBER: _builtins.int
     ATTACHMENT_NAME_FIELD_NUMBER: _builtins.int
     STATUS_FIELD_NUMBER: _builtins.int
+    RESEND_OF_FIELD_NUMBER: _builtins.int
     message_id: _builtins.int
     subject: _builtins.str
     message_type: _common_pb2.MessageType.ValueType
     has_attachment: _builtins.bool
     attachment_name: _builtins.str
     status: _common_pb2.MessageStatus.ValueType
+    resend_of: _builtins.int
+    """This message resends message #resend_of ("resend of #N"); 0 when it is not a resend or
+    the caller may not see the original.
+    """
     @_builtins.property
     def sent_time(self) -> _timestamp_pb2.Timestamp:
         """When dispatch started (the log's "Date")."""
@@ -147,10 +152,11 @@ class MessageSummary(_message.Message):
         has_attachment: _builtins.bool = ...,
         attachment_name: _builtins.str = ...,
         status: _common_pb2.MessageStatus.ValueType = ...,
+        resend_of: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["created_by", b"created_by", "sent_time", b"sent_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attachment_name", b"attachment_name", "calendars", b"calendars", "created_by", b"created_by", "delivery_modes", b"delivery_modes", "has_attachment", b"has_attachment", "message_id", b"message_id", "message_type", b"message_type", "sent_time", b"sent_time", "status", b"status", "subject", b"subject"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attachment_name", b"attachment_name", "calendars", b"calendars", "created_by", b"created_by", "delivery_modes", b"delivery_modes", "has_attachment", b"has_attachment", "message_id", b"message_id", "message_type", b"message_type", "resend_of", b"resend_of", "sent_time", b"sent_time", "status", b"status", "subject", b"subject"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -405,8 +411,14 @@ class MessageDetail(_message.Message):
     DELIVERY_INFORMATION_FIELD_NUMBER: _builtins.int
     MESSAGE_DETAILS_FIELD_NUMBER: _builtins.int
     SMS_REPLY_FIELD_NUMBER: _builtins.int
+    RESEND_OF_FIELD_NUMBER: _builtins.int
+    RESENT_AS_FIELD_NUMBER: _builtins.int
     message_id: _builtins.int
     status: _common_pb2.MessageStatus.ValueType
+    resend_of: _builtins.int
+    """This message resends message #resend_of to the devices it did not reach ("resend of #N");
+    0 when it is not a resend.
+    """
     @_builtins.property
     def general_criteria(self) -> Global___GeneralFilterCriteriaDetail: ...
     @_builtins.property
@@ -421,6 +433,10 @@ class MessageDetail(_message.Message):
     def sms_reply(self) -> Global___SmsReply:
         """Set only for Text Opt In / Text Opt Out entries."""
 
+    @_builtins.property
+    def resent_as(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
+        """Resends of this message the caller may see ("resent as #M"), oldest first."""
+
     def __init__(
         self,
         *,
@@ -431,10 +447,12 @@ class MessageDetail(_message.Message):
         delivery_information: Global___DeliveryInformation | None = ...,
         message_details: Global___MessageDetails | None = ...,
         sms_reply: Global___SmsReply | None = ...,
+        resend_of: _builtins.int = ...,
+        resent_as: _abc.Iterable[_builtins.int] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["delivery_information", b"delivery_information", "general_criteria", b"general_criteria", "message_details", b"message_details", "sms_reply", b"sms_reply", "tool_criteria", b"tool_criteria"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["delivery_information", b"delivery_information", "general_criteria", b"general_criteria", "message_details", b"message_details", "message_id", b"message_id", "sms_reply", b"sms_reply", "status", b"status", "tool_criteria", b"tool_criteria"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["delivery_information", b"delivery_information", "general_criteria", b"general_criteria", "message_details", b"message_details", "message_id", b"message_id", "resend_of", b"resend_of", "resent_as", b"resent_as", "sms_reply", b"sms_reply", "status", b"status", "tool_criteria", b"tool_criteria"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -578,3 +596,128 @@ class ListDeliveriesResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListDeliveriesResponse: _TypeAlias = ListDeliveriesResponse  # noqa: Y015
+
+@_typing.final
+class SearchDeliveriesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PHONE_FIELD_NUMBER: _builtins.int
+    EMAIL_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    PERSON_ID_FIELD_NUMBER: _builtins.int
+    START_DATE_FIELD_NUMBER: _builtins.int
+    END_DATE_FIELD_NUMBER: _builtins.int
+    DELIVERY_MODES_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    SHOW_FULL_DEVICES_FIELD_NUMBER: _builtins.int
+    phone: _builtins.str
+    """Any common way of writing a phone number ("(555) 555-0123", "+1 555 555 0123"); it is
+    normalized to E.164 (numbers without a country code are read as North American).
+    """
+    email: _builtins.str
+    """Matched case-insensitively."""
+    name: _builtins.str
+    """Case-insensitive prefix of the person's name; 2 to 100 characters."""
+    person_id: _builtins.str
+    """The person id the messages were sent with."""
+    page_size: _builtins.int
+    """0 means 50; over 500 is clamped; negative is INVALID_ARGUMENT."""
+    page_token: _builtins.str
+    show_full_devices: _builtins.bool
+    """Show full phone numbers and email addresses; needs the view_device_details right."""
+    @_builtins.property
+    def start_date(self) -> _common_pb2.Date:
+        """Messages sent on or after this day (district time zone). Unset means no lower bound."""
+
+    @_builtins.property
+    def end_date(self) -> _common_pb2.Date:
+        """Messages sent on or before this day (district time zone). Unset means no upper bound."""
+
+    @_builtins.property
+    def delivery_modes(self) -> _containers.RepeatedScalarFieldContainer[_common_pb2.DeliveryMode.ValueType]:
+        """Empty means every mode."""
+
+    def __init__(
+        self,
+        *,
+        phone: _builtins.str = ...,
+        email: _builtins.str = ...,
+        name: _builtins.str = ...,
+        person_id: _builtins.str = ...,
+        start_date: _common_pb2.Date | None = ...,
+        end_date: _common_pb2.Date | None = ...,
+        delivery_modes: _abc.Iterable[_common_pb2.DeliveryMode.ValueType] | None = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+        show_full_devices: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["email", b"email", "end_date", b"end_date", "name", b"name", "person_id", b"person_id", "phone", b"phone", "recipient", b"recipient", "start_date", b"start_date"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["delivery_modes", b"delivery_modes", "email", b"email", "end_date", b"end_date", "name", b"name", "page_size", b"page_size", "page_token", b"page_token", "person_id", b"person_id", "phone", b"phone", "recipient", b"recipient", "show_full_devices", b"show_full_devices", "start_date", b"start_date"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType_recipient: _TypeAlias = _typing.Literal["phone", "email", "name", "person_id"]  # noqa: Y015
+    _WhichOneofArgType_recipient: _TypeAlias = _typing.Literal["recipient", b"recipient"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType_recipient) -> _WhichOneofReturnType_recipient | None: ...
+
+Global___SearchDeliveriesRequest: _TypeAlias = SearchDeliveriesRequest  # noqa: Y015
+
+@_typing.final
+class DeliveryHit(_message.Message):
+    """One device row of a search: the message it belongs to and the Recipient Details row."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MESSAGE_ID_FIELD_NUMBER: _builtins.int
+    SUBJECT_FIELD_NUMBER: _builtins.int
+    SENT_TIME_FIELD_NUMBER: _builtins.int
+    DELIVERY_FIELD_NUMBER: _builtins.int
+    message_id: _builtins.int
+    subject: _builtins.str
+    @_builtins.property
+    def sent_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def delivery(self) -> Global___Delivery: ...
+    def __init__(
+        self,
+        *,
+        message_id: _builtins.int = ...,
+        subject: _builtins.str = ...,
+        sent_time: _timestamp_pb2.Timestamp | None = ...,
+        delivery: Global___Delivery | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["delivery", b"delivery", "sent_time", b"sent_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["delivery", b"delivery", "message_id", b"message_id", "sent_time", b"sent_time", "subject", b"subject"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeliveryHit: _TypeAlias = DeliveryHit  # noqa: Y015
+
+@_typing.final
+class SearchDeliveriesResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    HITS_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    TIME_ZONE_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Empty on the last page."""
+    time_zone: _builtins.str
+    """The caller's district's IANA time zone: times are shown in it ("UTC" when unknown)."""
+    @_builtins.property
+    def hits(self) -> _containers.RepeatedCompositeFieldContainer[Global___DeliveryHit]: ...
+    def __init__(
+        self,
+        *,
+        hits: _abc.Iterable[Global___DeliveryHit] | None = ...,
+        next_page_token: _builtins.str = ...,
+        time_zone: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["hits", b"hits", "next_page_token", b"next_page_token", "time_zone", b"time_zone"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SearchDeliveriesResponse: _TypeAlias = SearchDeliveriesResponse  # noqa: Y015

@@ -57,6 +57,11 @@ class SentMessageLogServiceStub:
                 request_serializer=smlog_dot_v1_dot_common__pb2.GetDistrictRequest.SerializeToString,
                 response_deserializer=smlog_dot_v1_dot_common__pb2.GetDistrictResponse.FromString,
                 _registered_method=True)
+        self.SearchDeliveries = channel.unary_unary(
+                '/smlog.v1.SentMessageLogService/SearchDeliveries',
+                request_serializer=smlog_dot_v1_dot_log__pb2.SearchDeliveriesRequest.SerializeToString,
+                response_deserializer=smlog_dot_v1_dot_log__pb2.SearchDeliveriesResponse.FromString,
+                _registered_method=True)
 
 
 class SentMessageLogServiceServicer:
@@ -94,6 +99,14 @@ class SentMessageLogServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SearchDeliveries(self, request, context):
+        """One person's device rows across every message the caller may see, newest message first.
+        Page size default 50, max 500. See docs/search.md.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SentMessageLogServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -116,6 +129,11 @@ def add_SentMessageLogServiceServicer_to_server(servicer, server):
                     servicer.GetDistrict,
                     request_deserializer=smlog_dot_v1_dot_common__pb2.GetDistrictRequest.FromString,
                     response_serializer=smlog_dot_v1_dot_common__pb2.GetDistrictResponse.SerializeToString,
+            ),
+            'SearchDeliveries': grpc.unary_unary_rpc_method_handler(
+                    servicer.SearchDeliveries,
+                    request_deserializer=smlog_dot_v1_dot_log__pb2.SearchDeliveriesRequest.FromString,
+                    response_serializer=smlog_dot_v1_dot_log__pb2.SearchDeliveriesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -228,6 +246,33 @@ class SentMessageLogService:
             '/smlog.v1.SentMessageLogService/GetDistrict',
             smlog_dot_v1_dot_common__pb2.GetDistrictRequest.SerializeToString,
             smlog_dot_v1_dot_common__pb2.GetDistrictResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SearchDeliveries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/smlog.v1.SentMessageLogService/SearchDeliveries',
+            smlog_dot_v1_dot_log__pb2.SearchDeliveriesRequest.SerializeToString,
+            smlog_dot_v1_dot_log__pb2.SearchDeliveriesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -47,6 +47,10 @@ class SentMessageLogServiceStub:
     filter and for dates in district time, without depending on dispatch. Needs log access;
     NOT_FOUND before the district is set up.
     """
+    SearchDeliveries: _grpc.UnaryUnaryMultiCallable[_log_pb2.SearchDeliveriesRequest, _log_pb2.SearchDeliveriesResponse]
+    """One person's device rows across every message the caller may see, newest message first.
+    Page size default 50, max 500. See docs/search.md.
+    """
 
 @_typing.type_check_only
 class SentMessageLogServiceAsyncStub(SentMessageLogServiceStub):
@@ -65,6 +69,10 @@ class SentMessageLogServiceAsyncStub(SentMessageLogServiceStub):
     """The caller's own district and its calendars, what the log's screens need for the Calendar
     filter and for dates in district time, without depending on dispatch. Needs log access;
     NOT_FOUND before the district is set up.
+    """
+    SearchDeliveries: _aio.UnaryUnaryMultiCallable[_log_pb2.SearchDeliveriesRequest, _log_pb2.SearchDeliveriesResponse]  # type: ignore[assignment]
+    """One person's device rows across every message the caller may see, newest message first.
+    Page size default 50, max 500. See docs/search.md.
     """
 
 class SentMessageLogServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -105,6 +113,16 @@ class SentMessageLogServiceServicer(metaclass=_abc_1.ABCMeta):
         """The caller's own district and its calendars, what the log's screens need for the Calendar
         filter and for dates in district time, without depending on dispatch. Needs log access;
         NOT_FOUND before the district is set up.
+        """
+
+    @_abc_1.abstractmethod
+    def SearchDeliveries(
+        self,
+        request: _log_pb2.SearchDeliveriesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_log_pb2.SearchDeliveriesResponse, _abc.Awaitable[_log_pb2.SearchDeliveriesResponse]]:
+        """One person's device rows across every message the caller may see, newest message first.
+        Page size default 50, max 500. See docs/search.md.
         """
 
 def add_SentMessageLogServiceServicer_to_server(servicer: SentMessageLogServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

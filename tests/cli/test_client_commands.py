@@ -241,3 +241,60 @@ async def test_log_show_of_a_text_opt_out_entry_says_what_happened(cli: Cli) -> 
     assert "What Happened" in out
     assert "Delivery Information" not in out
     assert "Total Recipient Count" not in out
+
+
+async def test_search_finds_a_phone_across_messages(cli: Cli, tmp_path: Path) -> None:
+    ids = []
+    for n in (1, 2):
+        code, out, err = await cli.run("dispatch", "send", _campaign(tmp_path, n), "--json")
+        assert (code, err) == (0, "")
+        ids.append(json.loads(out)["message_id"])
+        code, _, _ = await cli.run("dispatch", "watch", str(ids[-1]), "--json")
+        assert code == 0
+    code, out, _ = await cli.run("log", "log", "search", "--phone", "(555) 555-0100", "--json")
+    assert code == 0
+    found = json.loads(out)
+    assert [h["message_id"] for h in found["hits"]] == [str(i) for i in reversed(ids)]
+    assert found["hits"][0]["delivery"]["device"] == "(***) ***-0100"
+    code, out, _ = await cli.run("log", "log", "search", "--name", "jane")
+    assert code == 0
+    _intact(out, ["ID", "Sent", "Subject", "Recipient", "Mode", "Device", "Status", "Attempts"])
+    assert "Jane Doe" in out
+    code, out, err = await cli.run("log", "log", "search", "--phone", "call me")
+    assert code != 0
+    assert "phone" in err
+
+
+async def test_resend_sends_again_to_those_not_reached(cli: Cli, tmp_path: Path) -> None:
+    campaign = _campaign(tmp_path, 3, number="+15555550104")  # the simulator fails this call
+    code, out, err = await cli.run("dispatch", "send", campaign, "--json")
+    assert (code, err) == (0, "")
+    original = json.loads(out)["message_id"]
+    code, _, _ = await cli.run("dispatch", "watch", str(original), "--json")
+    assert code == 0
+    code, out, err = await cli.run(
+        "dispatch", "resend", str(original), "--request-id", "again", "--watch", "--json"
+    )
+    assert (code, err) == (0, "")
+    first = json.loads(re.split(r"(?m)^(?=\{)", out)[1])  # the reply, then the progress
+    resend = int(first["message_id"])
+    assert first["target_count"] == "1"
+    code, out, _ = await cli.run("log", "log", "show", str(resend))
+    assert code == 0
+    assert re.search(rf"Resend Of +#{original}\b", out)
+    code, out, _ = await cli.run("log", "log", "show", str(original))
+    assert re.search(rf"Resent As +#{resend}\b", out)
+
+
+async def test_district_retention_is_set_and_shown(cli: Cli) -> None:
+    base = ["district", "set", "1", "--name", "Springfield", "--time-zone", "America/Chicago"]
+    code, _, err = await cli.run("dispatch", *base, "--retention-days", "30")
+    assert (code, err) == (0, "")
+    code, out, _ = await cli.run("dispatch", "district", "show", "--json")
+    assert json.loads(out)["district"]["retention_days"] == 30
+    code, out, _ = await cli.run("dispatch", "district", "show")
+    assert re.search(r"Retention +30 days", out)
+    code, _, err = await cli.run("dispatch", *base, "--retention-days", "-1")
+    assert code == 1
+    assert "INVALID_ARGUMENT" in err
+    assert "retention_days" in err
