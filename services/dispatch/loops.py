@@ -1,0 +1,391 @@
+"""The dispatch engine: the scheduler, the vendor pools, and the loops that settle results.
+
+- scheduler: puts held requests that are due back in the pools (``outages``), claims due
+  targets in batches (``claims``) while the pools have room, and puts the jobs in the vendor
+  pools; woken by StartDispatch, by pools with room, and on a poll;
+- outages: a circuit breaker per vendor and channel; vendor failures are held in the store
+  for a later try until the horizon of the message's type (``retries``);
+- pools: bounded concurrency per vendor (``voxology_concurrency``, ``mailgun_concurrency``);
+- writer: vendor answers written in batches (``results``);
+- outcomes: the status service's outbox drained on a nudge, on a poll and at start-up;
+- deadlines: a periodic sweep; gauges: a periodic refresh.
+At start-up, attempts stored but not known to be sent are re-sent with their keys (``resume``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from services.dispatch import metrics
+from services.dispatch import vendor_metrics as vm
+from services.dispatch.attempt_state import AttemptState
+from services.dispatch.breaker import CHANNELS, Admission
+from services.dispatch.cancel import cancel_message
+from services.dispatch.catalog import Catalog
+from services.dispatch.claim import claim_due
+from services.dispatch.clock import Clock
+from services.dispatch.deadlines import expire_deadlines
+from services.dispatch.outages import Outages
+from services.dispatch.policy import (
+    EMAIL,
+    INBOX,
+    MODE_NAMES,
+    PRIORITY_NAMES,
+    TEXT,
+    VOICE,
+    DispatchPolicy,
+)
+from services.dispatch.pools import EmailJob, Job, VendorPool
+from services.dispatch.record import Answer, ResultWriter
+from services.dispatch.resume import unsent_jobs
+from services.dispatch.retries import Hold
+from services.dispatch.send import Failure, Senders
+from services.dispatch.settle import Settled, drain_outcomes
+from smlog.config import Settings
+from smlog.runtime.tasks import wait_event
+from smlog.store import Database
+from smlog.v1.common_pb2 import DeviceStatus
+from smlog.vendors import EmailClient, TextClient, VoiceClient
+
+__all__ = ["Dispatcher"]
+
+log = logging.getLogger("smlog.dispatch")
+SEND_TRIES = 3  # tries of a job that fails before its vendor request (not vendor errors)
+SEND_RETRY_SECONDS = 1.0
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        clock: Clock,
+        catalog: Catalog,
+        *,
+        voice: VoiceClient,
+        text: TextClient,
+        email: EmailClient,
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.clock = clock
+        self.policy = DispatchPolicy.from_settings(settings)
+        self.catalog = catalog
+        self.attempts = AttemptState()
+        self._outcomes_held = False
+        self.claim_passes = 0  # scheduler passes completed (tests wait for one to have run)
+        self.canceled: set[int] = set()
+        self._failures: dict[str, int] = {}  # idempotency key -> failed tries before sending
+        self._clients = (voice, text, email)
+        self._senders = Senders(settings, self.catalog, clock, voice=voice, text=text, email=email)
+        self.outages = Outages(settings, self.catalog)
+        self.writer = ResultWriter(
+            db,
+            self.policy,
+            attempts=self.attempts,
+            retrying=self.outages.retrying,
+            after=self._recorded,
+            flush_rows=settings.dispatch_flush_rows,
+            flush_seconds=settings.dispatch_flush_seconds,
+        )
+        claim = settings.dispatch_claim_batch
+        self.voxology = VendorPool(
+            "voxology",
+            settings.voxology_concurrency,
+            max(settings.voxology_concurrency, claim),
+            self._handle,
+            self.wake,
+        )
+        self.mailgun = VendorPool(
+            "mailgun",
+            settings.mailgun_concurrency,
+            max(2 * settings.mailgun_concurrency, 2),
+            self._handle,
+            self.wake,
+        )
+        self._wake = asyncio.Event()
+        self._nudge = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        resumed = await unsent_jobs(self.db)
+        for job in resumed:
+            self._put(job)
+        while (await self._drain())[0] >= self.settings.dispatch_outcome_batch:
+            pass
+        log.info("dispatch resumed", extra={"resent_jobs": len(resumed)})
+        self.voxology.start()
+        self.mailgun.start()
+        loops: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = [
+            ("scheduler", self._schedule_loop),
+            ("writer", self.writer.run),
+            ("outcomes", self._outcome_loop),
+            ("deadlines", self._deadline_loop),
+            ("gauges", self._gauge_loop),
+        ]
+        self._tasks = [asyncio.create_task(run(), name=f"dispatch-{n}") for n, run in loops]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        await self.voxology.stop()
+        await self.mailgun.stop()
+        with contextlib.suppress(Exception):
+            await self.writer.flush()
+        for client in self._clients:
+            await client.close()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def nudge(self) -> None:
+        self._nudge.set()
+
+    async def cancel(self, message_id: int) -> int:
+        self.canceled.add(message_id)
+        count, settled, results = await cancel_message(
+            self.db, message_id, self.policy, self.clock.now_us(), self.attempts.sending
+        )
+        self._after(settled, results)
+        return count
+
+    # -- sending ---------------------------------------------------------------------------
+
+    def _pool(self, job: Job) -> VendorPool:
+        return self.mailgun if isinstance(job, EmailJob) else self.voxology
+
+    def _put(self, job: Job) -> None:
+        self.attempts.queued(job.attempt_ids)
+        self._pool(job).put(job)
+
+    async def _handle(self, job: Job) -> None:
+        if job.message_id in self.canceled:
+            self.attempts.settled(job.attempt_ids)
+            self.outages.retrying.discard(job.idempotency_key)  # its row: stale, dropped later
+            return  # the cancel's transaction made these attempts Canceled
+        breaker = self.outages.breaker(job)
+        admission = breaker.admit(self.clock.now_us())
+        if admission is Admission.REFUSED:
+            self.writer.hold(self.outages.paused(job, self.clock.now_us()))
+            return
+        self.attempts.started(job.attempt_ids)
+        try:
+            sent = await self._senders.send(job)
+        except asyncio.CancelledError:
+            breaker.abandoned(admission)
+            self.attempts.stopped(job.attempt_ids)
+            raise
+        except Exception:
+            breaker.abandoned(admission)
+            # Not a vendor answer (those are Answers): a store read or a bug before the request
+            # went out. Retry a few times with the same key, then close the attempts as Vendor
+            # Error, so that no attempt waits for a restart that may never come.
+            self.attempts.stopped(job.attempt_ids)
+            tries = self._failures[job.idempotency_key] = (
+                self._failures.get(job.idempotency_key, 0) + 1
+            )
+            log.exception("sending failed (try %d)", tries, extra={"key": job.idempotency_key})
+            if tries < SEND_TRIES:
+                asyncio.get_running_loop().call_later(
+                    SEND_RETRY_SECONDS * tries, self._pool(job).put, job
+                )
+                return
+            del self._failures[job.idempotency_key]
+            answer = Answer(
+                job.attempt_ids,
+                self.clock.now_us(),
+                final_status=DeviceStatus.DEVICE_STATUS_VENDOR_ERROR,
+                code="internal",
+                detail="not sent: internal error before the vendor request",
+                batch_key=job.idempotency_key if isinstance(job, EmailJob) else None,
+                retry_key=job.idempotency_key if job.retry is not None else None,
+            )
+            self.writer.add(answer)
+            return
+        self._failures.pop(job.idempotency_key, None)
+        if isinstance(sent, Failure):
+            self._record(self.outages.failed(job, sent, admission, self.clock.now_us()))
+            return
+        breaker.succeeded(admission)
+        if job.retry is not None:
+            sent = dataclasses.replace(sent, retry_key=job.idempotency_key)
+        self.writer.add(sent)
+
+    def _record(self, result: Answer | Hold) -> None:
+        if isinstance(result, Hold):
+            self.writer.hold(result)
+        else:
+            self.writer.add(result)
+
+    async def _schedule_loop(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                progressed = await self._claim_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("claiming due targets failed")
+                progressed = False
+            if progressed:
+                await asyncio.sleep(0)
+                continue
+            await wait_event(self._wake, self.settings.dispatch_poll_seconds)
+
+    async def _retry_held(self) -> bool:
+        """Held requests that are due go back to the pools first: they are the oldest work."""
+        now = self.clock.now_us()
+        turn = await self.outages.take_due(
+            self.db,
+            lambda mode: self._pool_of(mode).room(),
+            now,
+            writing=self.writer.holding,
+        )
+        for job in turn.jobs:
+            self._put(job)
+        for answer in turn.expired:
+            self.writer.add(answer)
+        if turn.stale or turn.deferred or turn.resumed:
+            async with self.db.transaction() as tx:
+                tx.queue(
+                    "UPDATE vendor_retries SET due_time = ? WHERE mode = ? AND due_time > ?",
+                    [(now, mode, now) for mode in turn.resumed],
+                )
+                tx.queue(
+                    "DELETE FROM vendor_retries WHERE idempotency_key = ?",
+                    [(key,) for key in turn.stale],
+                )
+                tx.queue(
+                    "UPDATE vendor_retries SET due_time = ?, give_up_time = give_up_time + ?"
+                    " WHERE idempotency_key = ?",
+                    turn.deferred,
+                )
+        return bool(turn.jobs or turn.expired)
+
+    def _pool_of(self, mode: int) -> VendorPool:
+        return self.mailgun if mode == EMAIL else self.voxology
+
+    async def _claim_once(self) -> bool:
+        retried = await self._retry_held()
+        batch = self.settings.dispatch_claim_batch
+        phone_room = min(self.voxology.room(), batch)
+        email_room = min(self.mailgun.room(), 2) * self.settings.dispatch_email_batch_size
+        wants: dict[int, int] = {
+            INBOX: batch,
+            EMAIL: email_room,
+            VOICE: phone_room,
+            TEXT: phone_room,
+        }
+        now = self.clock.now_us()
+        for sent_by_vendor in (EMAIL, VOICE, TEXT):
+            limit = self.outages.claim_limit(sent_by_vendor, now)
+            if limit is not None:
+                wants[sent_by_vendor] = min(wants[sent_by_vendor], limit)
+        claim = await claim_due(
+            self.db,
+            self.catalog,
+            self.policy,
+            self.clock.now_us(),
+            wants,
+            self.settings.dispatch_email_batch_size,
+        )
+        for job in claim.jobs:
+            self._put(job)
+        for mode, count in claim.created.items():
+            metrics.ATTEMPTS_CREATED.labels(MODE_NAMES[mode]).inc(count)
+        self._after(claim.settled, claim.results)
+        metrics.observe_settled(claim.opted_out)  # texts closed by a STOP since the start
+        self.claim_passes += 1
+        return retried or claim.full or claim.deferred > 0
+
+    # -- settling --------------------------------------------------------------------------
+
+    def _after(self, settled: Settled, results: list[tuple[int, int]]) -> None:
+        metrics.observe_settled(settled)
+        metrics.observe_results(results)
+        if settled.redials:
+            self.wake()
+
+    def _recorded(self, settled: Settled, results: list[tuple[int, int]]) -> None:
+        """After the writer's flush: outcomes held for its attempts may be drained now."""
+        self._after(settled, results)
+        if self._outcomes_held:
+            self.nudge()
+
+    async def _drain(self) -> tuple[int, Settled]:
+        if self.writer.pending:
+            await self.writer.flush()  # answers first: fewer outcomes held back below
+        count, settled, results, held = await drain_outcomes(
+            self.db, self.policy, self.settings.dispatch_outcome_batch, self.attempts.unrecorded
+        )
+        self._outcomes_held = held > 0
+        self._after(settled, results)
+        return count, settled
+
+    async def _outcome_loop(self) -> None:
+        while True:
+            self._nudge.clear()
+            try:
+                count, _ = await self._drain()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("draining attempt outcomes failed")
+                count = 0
+            if count >= self.settings.dispatch_outcome_batch:
+                continue
+            await wait_event(self._nudge, self.settings.dispatch_outcome_poll_seconds)
+
+    async def _deadline_loop(self) -> None:
+        limit = self.settings.dispatch_outcome_batch
+        while True:
+            try:
+                count, settled, results = await expire_deadlines(
+                    self.db, self.policy, self.clock.now_us(), limit
+                )
+                self._after(settled, results)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("expiring status deadlines failed")
+                count = 0
+            if count < limit:
+                await asyncio.sleep(self.settings.dispatch_deadline_sweep_seconds)
+
+    async def _gauge_loop(self) -> None:
+        while True:
+            with contextlib.suppress(Exception):
+                await self._refresh_gauges()
+            await asyncio.sleep(self.settings.dispatch_gauge_seconds)
+
+    async def _refresh_gauges(self) -> None:
+        rows = await self.db.fetch_all(
+            "SELECT priority, COUNT(*) FROM targets WHERE next_attempt_time IS NOT NULL"
+            " AND next_attempt_time <= ? GROUP BY priority",
+            (self.clock.now_us(),),
+        )
+        due = {int(r[0]): int(r[1]) for r in rows}
+        for priority, name in PRIORITY_NAMES.items():
+            metrics.DUE_TARGETS.labels(name).set(due.get(priority, 0))
+            for pool in (self.voxology, self.mailgun):
+                depth = pool.depth_by_priority().get(priority, 0)
+                metrics.POOL_DEPTH.labels(pool.name, name).set(depth)
+        held = {
+            int(r[0]): int(r[1])
+            for r in await self.db.fetch_all(
+                "SELECT mode, SUM(attempt_count) FROM vendor_retries GROUP BY mode"
+            )
+        }
+        for mode, channel in CHANNELS.items():
+            vm.ATTEMPTS_HELD.labels(channel.vendor, channel.name).set(held.get(mode, 0))
+        row = await self.db.fetch_one("SELECT COUNT(*) FROM messages WHERE status = 1")
+        metrics.CAMPAIGNS_IN_FLIGHT.set(int(row[0]) if row is not None else 0)
