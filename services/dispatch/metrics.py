@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
 
-from services.dispatch.finals import Settled
 from services.dispatch.policy import MODE_NAMES, PRIORITY_NAMES
+from services.dispatch.settle import Settled
 from smlog.domain import status_group
 from smlog.v1.common_pb2 import MessageStatus, StatusGroup
 

@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from services.dispatch.jobs import EmailJob, Job, PhoneJob, Retry
 from services.dispatch.policy import EMAIL
+from services.dispatch.pools import EmailJob, Job, PhoneJob, Retry
 from services.dispatch.resume import email_job, phone_jobs
 from smlog.config import Settings
 from smlog.store import Database, Transaction

@@ -14,7 +14,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from grpc import aio
 
-from services.dispatch.drafts import upsert_district
+from services.dispatch.accept import upsert_district
 from services.dispatch.service import create
 from simulators import mailgun as mailgun_sim
 from simulators import voxology as voxology_sim

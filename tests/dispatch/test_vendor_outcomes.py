@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from services.dispatch import engine as engine_module
+from services.dispatch import loops as loops_module
 from smlog.v1 import common_pb2 as c
 from tests.dispatch.harness import Harness, S
 from tests.dispatch.people import (
@@ -130,7 +130,7 @@ async def test_a_send_that_fails_before_the_vendor_is_retried_then_closed(
 ) -> None:
     """A store or bug failure before the request (not a vendor answer) must not leave an
     attempt waiting for a restart: it is retried under the same key, then Vendor Error."""
-    monkeypatch.setattr(engine_module, "SEND_RETRY_SECONDS", 0.01)
+    monkeypatch.setattr(loops_module, "SEND_RETRY_SECONDS", 0.01)
     engine = h.host.parts.components[0]  # type: ignore[union-attr]
     real_send = engine._senders.send  # type: ignore[attr-defined]
     calls: dict[str, int] = {}

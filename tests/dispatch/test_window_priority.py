@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from services.dispatch import drafts
+from services.dispatch import accept
 from services.dispatch.catalog import Catalog
-from services.dispatch.claims import claim_due
-from services.dispatch.jobs import PhoneJob
+from services.dispatch.claim import claim_due
 from services.dispatch.policy import DispatchPolicy
-from services.dispatch.starting import start_dispatch
+from services.dispatch.pools import PhoneJob
+from services.dispatch.start import start_dispatch
 from smlog.auth import Caller, Right
 from smlog.config import Settings
 from smlog.store import migrate
@@ -68,9 +68,9 @@ async def test_claims_take_emergency_then_priority_then_general(settings: Settin
             delivery_modes=[V],
             content=c.MessageContent(voice_script="x"),
         )
-        message_id, _, _ = await drafts.create_message(db, caller, f"r{n}", draft, 1_000)
+        message_id, _, _ = await accept.create_message(db, caller, f"r{n}", draft, 1_000)
         people = [person(f"p{i}", phone(f"+1555555{n}{i:03d}")) for i in range(5)]
-        await drafts.add_recipients(db, message_id, people)
+        await accept.add_recipients(db, message_id, people)
         await start_dispatch(db, message_id, 1_000 + n)
         ids[message_id] = message_type
     catalog = Catalog(db)
