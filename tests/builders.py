@@ -3,7 +3,7 @@
 Plain async functions over ``smlog.store.Database``; each returns the new row's id. Times are
 UTC microseconds. ``add_campaign`` writes a whole message with its recipients, device targets
 and attempts, and fills the counters dispatch maintains (``message_mode_stats`` and the
-``messages`` counters) from them by DESIGN.md's counting rules, so the read side can be
+``messages`` counters) from them by the counting rules of docs/statuses.md, so the read side can be
 checked against hand-computed figures.
 
     db = await open_database(settings)

@@ -67,7 +67,7 @@ async def test_redials_stop_at_the_configured_attempts(h: Harness) -> None:
     assert attempts[VOICE_NO_ANSWER] == [S.DEVICE_STATUS_NO_ANSWER] * 3
     assert attempts[VOICE_FAILED] == [S.DEVICE_STATUS_FAILED] * 3
     voice = progress.modes[0]
-    # Busy and No Answer are in the seed's successful group, Failed in the error group.
+    # Busy and No Answer are in the successful group (docs/statuses.md), Failed in the error group.
     assert (voice.total_attempts, voice.total_successful, voice.total_error) == (9, 2, 1)
     assert progress.status == MS.MESSAGE_STATUS_SENT
 

@@ -1,4 +1,4 @@
-"""GetMessage: every Message Detail field, counters per DESIGN.md's counting rules."""
+"""GetMessage: every Message Detail field, counters per the counting rules of docs/statuses.md."""
 
 from __future__ import annotations
 
