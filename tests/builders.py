@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from smlog.domain import is_final, status_group
+from smlog.domain.modes import mode_bits
 from smlog.store import Database
 from smlog.v1.common_pb2 import DeliveryMode, DeviceStatus, MessageStatus, MessageType
 
@@ -106,7 +107,7 @@ async def add_message(
     message_id: int | None = None,
 ) -> int:
     """One messages row (and its calendars); counters as given."""
-    bits = sum(1 << m for m in set(modes))
+    bits = mode_bits(modes)
     row: dict[str, Any] = {
         "district_id": district_id,
         "request_id": f"req-{next(_ids)}",

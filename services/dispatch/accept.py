@@ -8,11 +8,11 @@ from collections.abc import Callable, Sequence
 
 from google.protobuf import json_format
 
-from services.dispatch.policy import mode_bits
 from services.dispatch.resolution import devices_json
 from smlog.auth import Caller
 from smlog.auth.visibility import MessageFacts
 from smlog.config import check_time_zone
+from smlog.domain.modes import DEFAULT_DIAL_WINDOW, mode_bits
 from smlog.errors import (
     AlreadyExistsError,
     ConfigError,
@@ -196,7 +196,9 @@ async def upsert_district(
         raise PermissionDeniedError("district_admin", f"manage district {district.district_id}")
     _check_district(district, calendars)
     window = district.dialing_window
-    start, end = (window.start_minute, window.end_minute) if window.end_minute else (480, 1260)
+    start, end = (
+        (window.start_minute, window.end_minute) if window.end_minute else DEFAULT_DIAL_WINDOW
+    )
     async with db.transaction() as tx:
         short_code = await _short_code(tx, caller, district)
         for i, calendar in enumerate(calendars):

@@ -23,6 +23,7 @@ from smlog.auth.visibility import (
     require_log_access,
     require_user,
 )
+from smlog.domain.modes import DEFAULT_DIAL_WINDOW
 from smlog.errors import InvalidArgumentError, NotFoundError
 from smlog.store import Database
 from smlog.v1 import dispatch_pb2 as pb
@@ -152,8 +153,9 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         district.district.CopyFrom(request.district)
         district.district.sms_short_code = short_code
         if not district.district.dialing_window.end_minute:
-            district.district.dialing_window.start_minute = 480
-            district.district.dialing_window.end_minute = 1260
+            start, end = DEFAULT_DIAL_WINDOW
+            district.district.dialing_window.start_minute = start
+            district.district.dialing_window.end_minute = end
         return district
 
     async def GetDistrict(

@@ -1,4 +1,4 @@
-"""The device statuses of docs/statuses.md as data: their group, their label and their forward order.
+"""Device statuses as data (docs/statuses.md): their group, their label and forward order.
 
 Statuses only move forward. Rank 0 and 1 are pending (Queued, In Progress); rank 2 is Sent,
 which is final for Inbox and Email (dispatch sets it once the portal or Mailgun accepted the

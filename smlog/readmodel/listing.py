@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from smlog.clock import to_timestamp
+from smlog.domain.modes import modes_of
 from smlog.readmodel.access import ALL_TYPES
 from smlog.readmodel.filters import MessageFilter
 from smlog.store import ReadOnly, Row
-from smlog.v1.common_pb2 import Calendar, DeliveryMode, User
+from smlog.v1.common_pb2 import Calendar, User
 from smlog.v1.log_pb2 import MessageSummary
 
 _COLUMNS = (
@@ -26,7 +27,6 @@ _COLUMNS = (
 # Calendar sizes (messages) up to which a page / a count starts from the calendar's rows.
 SMALL_CALENDAR_PAGE = 1_000
 SMALL_CALENDAR_COUNT = 10_000
-_MODES: tuple[int, ...] = tuple(v for v in DeliveryMode.values() if v)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,11 +162,6 @@ async def calendars_of(db: ReadOnly, message_ids: Sequence[int]) -> dict[int, li
             Calendar(calendar_id=int(r[1]), school_name=str(r[2]), school_year=str(r[3]))
         )
     return found
-
-
-def modes_of(bits: int) -> list[int]:
-    """The selected delivery modes of a ``messages.delivery_modes`` bit set, in enum order."""
-    return [m for m in _MODES if bits & (1 << m)]
 
 
 def _summary(row: Row, calendars: list[Calendar]) -> MessageSummary:
