@@ -20,7 +20,7 @@ from services.dispatch.policy import DispatchPolicy
 from services.dispatch.retries import Hold, write_holds
 from services.dispatch.settle import Settled, settle
 from smlog.runtime.tasks import wait_event
-from smlog.store import Database
+from smlog.store import Database, fetch_in
 
 __all__ = ["Answer", "ResultWriter"]
 
@@ -151,13 +151,12 @@ class ResultWriter:
                 [(a.time_us, a.reference or "", a.batch_key) for a in batch if a.batch_key],
             )
             by_attempt = {i: a for a in finals for i in a.attempt_ids}
-            open_rows = []
-            ids = sorted(by_attempt)
-            for start in range(0, len(ids), 500):
-                chunk = ids[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                sql = f"SELECT id, target_id, number, mode FROM attempts WHERE id IN ({marks})"  # noqa: S608
-                open_rows += await tx.fetch_all(sql + " AND is_final = 0", chunk)
+            open_rows = await fetch_in(
+                tx,
+                "SELECT id, target_id, number, mode FROM attempts"
+                " WHERE id IN ({marks}) AND is_final = 0",
+                sorted(by_attempt),
+            )
             updates = []
             target_finals = []
             results = []

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from services.dispatch.policy import EMAIL, TEXT, VOICE
 from services.dispatch.pools import EmailJob, Job, PhoneJob, Retry
-from smlog.store import Database, Row
+from smlog.store import Database, Row, fetch_in
 from smlog.v1.common_pb2 import DeviceStatus
 
 # Final statuses dispatch gives an attempt without the vendor having accepted it.
@@ -60,10 +60,11 @@ async def phone_jobs(db: Database, held: Sequence[tuple[int, Retry]]) -> list[Ph
     if not held:
         return []
     retries = dict(held)
-    marks = ",".join("?" * len(retries))
-    rows = await db.fetch_all(
-        _UNSENT_PHONE + f" AND a.id IN ({marks}) ORDER BY a.id",
-        (VOICE, TEXT, *ENDED_BY_US, *retries),
+    rows = await fetch_in(
+        db,
+        _UNSENT_PHONE + " AND a.id IN ({marks}) ORDER BY a.id",
+        list(retries),
+        before=(VOICE, TEXT, *ENDED_BY_US),
     )
     return [_phone_job(r, retries[int(r[0])]) for r in rows]
 
