@@ -13,7 +13,7 @@ from collections.abc import Collection
 
 from services.dispatch.decisions import StoredAttempt, WaitingTarget, decide_cancel
 from services.dispatch.policy import DispatchPolicy
-from services.dispatch.settle import Results, Settled, settle
+from services.dispatch.settle import Settled, settle
 from smlog.errors import FailedPreconditionError
 from smlog.store import Database, Transaction, fetch_in
 from smlog.v1.common_pb2 import DeviceStatus, MessageStatus
@@ -42,9 +42,9 @@ async def cancel_message(
     policy: DispatchPolicy,
     now_us: int,
     in_flight: Collection[int],
-) -> tuple[int, Settled, Results]:
-    """Cancel ``message_id``; returns the devices canceled, what settling did and the (mode,
-    status) of the attempts made final. ``in_flight``: attempts a worker is sending now."""
+) -> tuple[int, Settled]:
+    """Cancel ``message_id``; returns the devices canceled and what the transaction
+    did. ``in_flight``: attempts a worker is sending now."""
     async with db.transaction() as tx:
         row = await tx.fetch_one(
             "SELECT status, cancel_time FROM messages WHERE id = ?", (message_id,)
@@ -57,13 +57,13 @@ async def cancel_message(
                 "UPDATE messages SET status = ?, cancel_time = ?, end_time = ? WHERE id = ?",
                 (MessageStatus.MESSAGE_STATUS_CANCELED, now_us, now_us, message_id),
             )
-            return 0, Settled(), []
+            return 0, Settled()
         if status != MessageStatus.MESSAGE_STATUS_IN_PROGRESS:
             raise FailedPreconditionError(
                 f"message {message_id} has finished ({_name(status)}); nothing to cancel"
             )
         if row["cancel_time"] is not None:
-            return 0, Settled(), []
+            return 0, Settled()
         await tx.execute("UPDATE messages SET cancel_time = ? WHERE id = ?", (now_us, message_id))
         waiting = [
             WaitingTarget(int(t["id"]), int(t["attempt_count"]), int(t["status"]))
@@ -90,5 +90,5 @@ async def cancel_message(
             [(canceled, now_us, a.attempt_id) for a in decision.canceled_attempts],
         )
         settled = await settle(tx, decision.finals, policy)
-    results: Results = [(a.mode, canceled) for a in decision.canceled_attempts]
-    return settled.canceled, settled, results
+    settled.attempts_final = [(a.mode, canceled) for a in decision.canceled_attempts]
+    return settled.canceled, settled

@@ -35,7 +35,6 @@ class Claim:
     deferred: int = 0  # moved to the next dialing window
     full: bool = False  # a mode got all it wanted: more may be due
     settled: Settled = field(default_factory=Settled)
-    results: list[tuple[int, int]] = field(default_factory=list)  # (mode, status) finals
     opted_out: Settled = field(default_factory=Settled)  # texts closed: STOP after the start
 
 
@@ -101,7 +100,8 @@ async def claim_due(
             due[TEXT], opted_out = await _drop_opted_out(tx, catalog, due[TEXT])
             if opted_out:
                 claim.opted_out = await _close_opted_out(tx, opted_out, policy, now_us)
-                claim.results += [(TEXT, _S.DEVICE_STATUS_OPT_OUT)] * claim.opted_out.finalized
+                opt_out: tuple[int, int] = (TEXT, _S.DEVICE_STATUS_OPT_OUT)
+                claim.opted_out.attempts_final = [opt_out] * claim.opted_out.finalized
                 claim.full = True  # the slots freed may be taken by more due texts
         if any(due.values()):
             await _create(tx, catalog, policy, due, now_us, email_batch, claim)
@@ -237,7 +237,6 @@ async def _create(
             )
         )
         inbox_finals.append(Final(d.target_id, d.number, _S.DEVICE_STATUS_SENT, now_us))
-        claim.results.append((INBOX, _S.DEVICE_STATUS_SENT))
     for batch in _email_batches(due.get(EMAIL, []), email_batch):
         ids = [add(d, _S.DEVICE_STATUS_IN_PROGRESS) for d in batch]
         key = f"smlog-e{ids[0]}-{len(ids)}"
@@ -291,3 +290,5 @@ async def _create(
         inbox_items,
     )
     claim.settled = await settle(tx, inbox_finals, policy)
+    inbox_sent: tuple[int, int] = (INBOX, _S.DEVICE_STATUS_SENT)
+    claim.settled.attempts_final = [inbox_sent] * len(inbox_finals)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from services.dispatch.decisions import Final, expired_status
 from services.dispatch.policy import MODES, DispatchPolicy
-from services.dispatch.settle import Results, Settled, settle
+from services.dispatch.settle import Settled, settle
 from smlog.store import Database
 
 __all__ = ["expire_deadlines"]
@@ -18,7 +18,7 @@ __all__ = ["expire_deadlines"]
 
 async def expire_deadlines(
     db: Database, policy: DispatchPolicy, now_us: int, limit: int
-) -> tuple[int, Settled, Results]:
+) -> tuple[int, Settled]:
     """Close up to ``limit`` expired attempts per mode. Nothing expired is seen on a reader,
     without taking the write lock."""
     oldest = now_us - min(policy.deadline_us[mode] for mode in MODES)
@@ -26,7 +26,7 @@ async def expire_deadlines(
         "SELECT 1 FROM attempts WHERE is_final = 0 AND request_time < ? LIMIT 1", (oldest,)
     )
     if probe is None:
-        return 0, Settled(), []
+        return 0, Settled()
     async with db.transaction() as tx:
         rows = []
         for mode in MODES:
@@ -36,8 +36,8 @@ async def expire_deadlines(
                 (now_us - policy.deadline_us[mode], mode, limit),
             )
         if not rows:
-            return 0, Settled(), []
-        updates, finals, results = [], [], []
+            return 0, Settled()
+        updates, finals, results = [], [], []  # results: (mode, status)
         for r in rows:
             mode = int(r["mode"])
             status = expired_status(mode, int(r["status"]))
@@ -50,4 +50,5 @@ async def expire_deadlines(
             updates,
         )
         settled = await settle(tx, finals, policy)
-    return len(rows), settled, results
+    settled.attempts_final = results
+    return len(rows), settled

@@ -152,10 +152,10 @@ class Dispatcher:
 
     async def cancel(self, message_id: int) -> int:
         self.canceled.add(message_id)
-        count, settled, results = await cancel_message(
+        count, settled = await cancel_message(
             self.db, message_id, self.policy, self.clock.now_us(), self.attempts.sending
         )
-        self._after(settled, results)
+        self._after(settled)
         return count
 
     # -- sending ---------------------------------------------------------------------------
@@ -302,33 +302,32 @@ class Dispatcher:
             self._put(job)
         for mode, count in claim.created.items():
             metrics.ATTEMPTS_CREATED.labels(MODE_NAMES[mode]).inc(count)
-        self._after(claim.settled, claim.results)
-        metrics.observe_settled(claim.opted_out)  # texts closed by a STOP since the start
+        self._after(claim.settled)
+        self._after(claim.opted_out)  # texts closed by a STOP since the start
         self.claim_passes += 1
         return retried or claim.full or claim.deferred > 0
 
     # -- settling --------------------------------------------------------------------------
 
-    def _after(self, settled: Settled, results: list[tuple[int, int]]) -> None:
+    def _after(self, settled: Settled) -> None:
         metrics.observe_settled(settled)
-        metrics.observe_results(results)
         if settled.redials:
             self.wake()
 
-    def _recorded(self, settled: Settled, results: list[tuple[int, int]]) -> None:
+    def _recorded(self, settled: Settled) -> None:
         """After the writer's flush: outcomes held for its attempts may be drained now."""
-        self._after(settled, results)
+        self._after(settled)
         if self._outcomes_held:
             self.nudge()
 
     async def _drain(self) -> tuple[int, Settled]:
         if self.writer.pending:
             await self.writer.flush()  # answers first: fewer outcomes held back below
-        count, settled, results, held = await drain_outcomes(
+        count, settled, held = await drain_outcomes(
             self.db, self.policy, self.settings.dispatch_outcome_batch, self.attempts.unrecorded
         )
         self._outcomes_held = held > 0
-        self._after(settled, results)
+        self._after(settled)
         return count, settled
 
     async def _outcome_loop(self) -> None:
@@ -349,10 +348,10 @@ class Dispatcher:
         limit = self.settings.dispatch_outcome_batch
         while True:
             try:
-                count, settled, results = await expire_deadlines(
+                count, settled = await expire_deadlines(
                     self.db, self.policy, self.clock.now_us(), limit
                 )
-                self._after(settled, results)
+                self._after(settled)
             except asyncio.CancelledError:
                 raise
             except Exception:

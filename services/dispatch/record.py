@@ -49,7 +49,7 @@ class ResultWriter:
         *,
         attempts: AttemptState,
         retrying: set[str],
-        after: Callable[[Settled, list[tuple[int, int]]], None],
+        after: Callable[[Settled], None],
         flush_rows: int,
         flush_seconds: float,
     ) -> None:
@@ -115,7 +115,7 @@ class ResultWriter:
         holds, self._holds = self._holds, []
         self._writing_holds = bool(holds)
         try:
-            settled, results = await self._write(batch, holds)
+            settled = await self._write(batch, holds)
         except BaseException:
             self._writing_holds = False
             self._pending[:0] = batch
@@ -132,11 +132,9 @@ class ResultWriter:
             self._retrying.discard(hold.job.idempotency_key)
         if not self._pending and not self._holds:
             self._idle.set()
-        self._after(settled, results)
+        self._after(settled)
 
-    async def _write(
-        self, batch: list[Answer], holds: list[Hold]
-    ) -> tuple[Settled, list[tuple[int, int]]]:
+    async def _write(self, batch: list[Answer], holds: list[Hold]) -> Settled:
         accepted = [a for a in batch if a.final_status is None and a.reference is not None]
         finals = [a for a in batch if a.final_status is not None]
         async with self._db.transaction() as tx:
@@ -183,4 +181,5 @@ class ResultWriter:
                 updates,
             )
             settled = await settle(tx, target_finals, self._policy)
-        return settled, results
+        settled.attempts_final = results
+        return settled

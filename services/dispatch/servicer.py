@@ -172,10 +172,9 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
     async def ReportAttemptOutcomes(
         self, request: pb.ReportAttemptOutcomesRequest, context: Context
     ) -> pb.ReportAttemptOutcomesResponse:
+        """A nudge: the outbox in the store is the source of truth (docs/dispatch.md,
+        "Outcomes"); the request's outcomes are not read."""
         current_caller().require_service("report attempt outcomes")
-        for i, outcome in enumerate(request.outcomes):
-            if outcome.attempt_id <= 0:
-                raise InvalidArgumentError(f"outcomes[{i}].attempt_id", "must be positive")
         self._engine.nudge()
         return pb.ReportAttemptOutcomesResponse(accepted_count=len(request.outcomes))
 

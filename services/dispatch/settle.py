@@ -33,9 +33,6 @@ from smlog.store import Database, Transaction, fetch_in
 
 __all__ = ["Completed", "Settled", "drain_outcomes", "settle"]
 
-# (mode, status) of the attempts a stage made final, for metrics.
-Results = list[tuple[int, int]]
-
 
 @dataclass(frozen=True, slots=True)
 class Completed:
@@ -47,13 +44,15 @@ class Completed:
 
 @dataclass
 class Settled:
-    """What one settle did, for metrics and for waking the scheduler (redials)."""
+    """What one stage's transaction did, for metrics and for waking the scheduler (redials):
+    one result type for every stage."""
 
     finalized: int = 0
     redials: int = 0
     canceled: int = 0
     completed: list[Completed] = field(default_factory=list)
     first_attempts_done: list[tuple[int, int]] = field(default_factory=list)  # (mode, us)
+    attempts_final: list[tuple[int, int]] = field(default_factory=list)  # (mode, status)
 
 
 _TARGETS = (
@@ -177,17 +176,18 @@ async def _complete(tx: Transaction, decision: SettleDecision, result: Settled) 
 
 async def drain_outcomes(
     db: Database, policy: DispatchPolicy, limit: int, held: Collection[int] = ()
-) -> tuple[int, Settled, Results, int]:
+) -> tuple[int, Settled, int]:
     """Consume up to ``limit`` unconsumed rows of ``attempt_outcomes`` (the status service's
     outbox): the target of each final attempt is settled (redial, final, counters). An empty
     outbox is seen on a reader, without taking the write lock status needs.
 
     Outcomes of ``held`` attempts (sent, their vendor answer not yet written) stay in the
-    outbox for a later drain, and are counted in the last value returned: a callback can
+    outbox for a later drain, and are counted in the last value returned (the first is the
+    rows consumed): a callback can
     overtake the vendor's answer, and settling it first could close the message while its
     attempts still lack their vendor reference."""
     if await db.fetch_one("SELECT 1 FROM attempt_outcomes WHERE consumed = 0 LIMIT 1") is None:
-        return 0, Settled(), [], 0
+        return 0, Settled(), 0
     async with db.transaction() as tx:
         found = await tx.fetch_all(
             "SELECT o.attempt_id, o.status, o.status_time, a.target_id, a.number, a.mode"
@@ -198,16 +198,16 @@ async def drain_outcomes(
         rows = [r for r in found if int(r["attempt_id"]) not in held]
         skipped = len(found) - len(rows)
         if not rows:
-            return 0, Settled(), [], skipped
+            return 0, Settled(), skipped
         known = [r for r in rows if r["target_id"] is not None]
         finals = [
             Final(int(r["target_id"]), int(r["number"]), int(r["status"]), int(r["status_time"]))
             for r in known
         ]
-        results = [(int(r["mode"]), int(r["status"])) for r in known]
         settled = await settle(tx, finals, policy)
+        settled.attempts_final = [(int(r["mode"]), int(r["status"])) for r in known]
         tx.queue(
             "UPDATE attempt_outcomes SET consumed = 1 WHERE attempt_id = ?",
             [(int(r["attempt_id"]),) for r in rows],
         )
-    return len(rows), settled, results, skipped
+    return len(rows), settled, skipped

@@ -54,8 +54,9 @@ class DispatchServiceStub:
     district; NOT_FOUND when it is not set up).
     """
     ReportAttemptOutcomes: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.ReportAttemptOutcomesRequest, _dispatch_pb2.ReportAttemptOutcomesResponse]
-    """Internal (status service identity): attempts reached a final status; dispatch drains its
-    outcome queue from the store, so a lost call is caught up later.
+    """Internal (status service identity): a nudge that attempts reached a final status. Dispatch
+    drains its outcome queue (attempt_outcomes) from the store, the source of truth, so a lost
+    call is caught up later; the request's outcomes are not read.
     """
 
 @_typing.type_check_only
@@ -84,8 +85,9 @@ class DispatchServiceAsyncStub(DispatchServiceStub):
     district; NOT_FOUND when it is not set up).
     """
     ReportAttemptOutcomes: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.ReportAttemptOutcomesRequest, _dispatch_pb2.ReportAttemptOutcomesResponse]  # type: ignore[assignment]
-    """Internal (status service identity): attempts reached a final status; dispatch drains its
-    outcome queue from the store, so a lost call is caught up later.
+    """Internal (status service identity): a nudge that attempts reached a final status. Dispatch
+    drains its outcome queue (attempt_outcomes) from the store, the source of truth, so a lost
+    call is caught up later; the request's outcomes are not read.
     """
 
 class DispatchServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -159,8 +161,9 @@ class DispatchServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _dispatch_pb2.ReportAttemptOutcomesRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_dispatch_pb2.ReportAttemptOutcomesResponse, _abc.Awaitable[_dispatch_pb2.ReportAttemptOutcomesResponse]]:
-        """Internal (status service identity): attempts reached a final status; dispatch drains its
-        outcome queue from the store, so a lost call is caught up later.
+        """Internal (status service identity): a nudge that attempts reached a final status. Dispatch
+        drains its outcome queue (attempt_outcomes) from the store, the source of truth, so a lost
+        call is caught up later; the request's outcomes are not read.
         """
 
 def add_DispatchServiceServicer_to_server(servicer: DispatchServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -120,7 +120,7 @@ class Campaign:
             POLICY,
             attempts=self.attempts,
             retrying=set(),
-            after=lambda settled, results: None,
+            after=lambda settled: None,
             flush_rows=10_000,
             flush_seconds=60,
         )
