@@ -30,6 +30,7 @@ from services.dispatch.catalog import Catalog
 from services.dispatch.claim import claim_due
 from services.dispatch.clock import Clock
 from services.dispatch.deadlines import expire_deadlines
+from services.dispatch.faults import Faults
 from services.dispatch.outages import Outages
 from services.dispatch.policy import (
     EMAIL,
@@ -84,6 +85,7 @@ class Dispatcher:
         self._clients = (voice, text, email)
         self._senders = Senders(settings, self.catalog, clock, voice=voice, text=text, email=email)
         self.outages = Outages(settings, self.catalog)
+        self.faults = Faults()
         self.writer = ResultWriter(
             db,
             self.policy,
@@ -93,6 +95,7 @@ class Dispatcher:
             flush_rows=settings.dispatch_flush_rows,
             flush_seconds=settings.dispatch_flush_seconds,
         )
+        self.writer.faults = self.faults
         claim = settings.dispatch_claim_batch
         self.voxology = VendorPool(
             "voxology",
@@ -179,6 +182,8 @@ class Dispatcher:
             return
         self.attempts.started(job.attempt_ids)
         try:
+            if self.faults.before_send is not None:
+                await self.faults.before_send(job)
             sent = await self._senders.send(job)
         except asyncio.CancelledError:
             breaker.abandoned(admission)

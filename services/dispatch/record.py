@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from services.dispatch.attempt_state import AttemptState
 from services.dispatch.decisions import Final
+from services.dispatch.faults import Faults
 from services.dispatch.policy import DispatchPolicy
 from services.dispatch.retries import Hold, write_holds
 from services.dispatch.settle import Settled, settle
@@ -56,6 +57,7 @@ class ResultWriter:
         self._db = db
         self._policy = policy
         self._attempts = attempts
+        self.faults = Faults()
         self._retrying = retrying
         self._after = after
         self._flush_rows = flush_rows
@@ -108,6 +110,8 @@ class ResultWriter:
                 await asyncio.sleep(self._flush_seconds)
 
     async def flush(self) -> None:
+        if self.faults.answers_unwritten:
+            return
         if not self._pending and not self._holds:
             self._idle.set()
             return

@@ -131,18 +131,15 @@ async def test_a_send_that_fails_before_the_vendor_is_retried_then_closed(
     """A store or bug failure before the request (not a vendor answer) must not leave an
     attempt waiting for a restart: it is retried under the same key, then Vendor Error."""
     monkeypatch.setattr(loops_module, "SEND_RETRY_SECONDS", 0.01)
-    engine = h.host.parts.components[0]  # type: ignore[union-attr]
-    real_send = engine._senders.send  # type: ignore[attr-defined]
     calls: dict[str, int] = {}
 
-    async def flaky(job: Any) -> Any:
+    async def flaky(job: Any) -> None:
         to = job.address
         calls[to] = calls.get(to, 0) + 1
         if to == VOICE_BUSY or calls[to] == 1:  # one number always fails, the other once
             raise RuntimeError("catalog read failed")
-        return await real_send(job)
 
-    monkeypatch.setattr(engine._senders, "send", flaky)  # type: ignore[attr-defined]
+    h.engine.faults.before_send = flaky
     message_id = await h.send(
         [person("a", phone(VOICE_OK, modes=(V,))), person("b", phone(VOICE_BUSY, modes=(V,)))],
         [V],

@@ -106,7 +106,7 @@ async def test_a_stop_while_a_text_waits_for_the_window_makes_it_opt_out(make: o
         ("+15555550131", "55555", clock.value),
     )
     clock.value = _us(datetime(2026, 1, 16, 8, 0, tzinfo=CHICAGO))
-    h.host.parts.components[0].wake()  # type: ignore[union-attr, attr-defined]
+    h.engine.wake()
     progress = await h.finished(general)
     assert await h.attempts(general) == []
     [target] = await h.targets(general)
