@@ -3,11 +3,10 @@ service that applies vendor callbacks exactly as docs/data-ownership.md says sta
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import itertools
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,30 +29,11 @@ from smlog.store import Database
 from smlog.v1 import common_pb2 as c
 from smlog.v1 import dispatch_pb2 as d
 from smlog.v1 import dispatch_pb2_grpc
+from tests.support.rights import ALL_RIGHTS
+from tests.support.waiting import wait_for
 
 S = c.DeviceStatus
-ALL_RIGHTS = [
-    "send_messages",
-    "cancel_messages",
-    "district_admin",
-    "type_general",
-    "type_priority",
-    "type_emergency",
-    "sent_message_log",
-    "all_messages",
-]
 _EVENT_KEYS = itertools.count(1)
-
-
-class ManualClock:
-    def __init__(self, now_us: int | None = None) -> None:
-        self.value = now_us if now_us is not None else time.time_ns() // 1000
-
-    def now_us(self) -> int:
-        return self.value
-
-    def advance(self, seconds: float) -> None:
-        self.value += int(seconds * 1_000_000)
 
 
 async def store_district(db: Database, caller: Caller) -> None:
@@ -293,14 +273,6 @@ def _session() -> Any:
     import aiohttp
 
     return aiohttp.ClientSession()
-
-
-async def wait_for(check: Callable[[], Awaitable[bool]], timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.02)
 
 
 async def start_sims(harness: Harness) -> dict[str, str]:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 
 from smlog.v1 import common_pb2 as c
-from tests.dispatch.harness import Harness, wait_for
+from tests.dispatch.harness import Harness
 from tests.dispatch.people import M, person, phone
+from tests.support.waiting import wait_for
 
 V = M.DELIVERY_MODE_VOICE
 MS = c.MessageStatus

@@ -10,8 +10,10 @@ from zoneinfo import ZoneInfo
 from cli.dispatch_cmd import vendor_waits
 from services.dispatch.policy import EMAIL as EMAIL_MODE
 from smlog.v1 import common_pb2 as c
-from tests.dispatch.harness import Harness, ManualClock, _session, wait_for
+from tests.dispatch.harness import Harness, _session
 from tests.dispatch.people import M, email, person, phone
+from tests.support.clock import ManualClock
+from tests.support.waiting import wait_for
 
 S = c.DeviceStatus
 MS = c.MessageStatus

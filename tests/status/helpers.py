@@ -3,11 +3,10 @@ webhook requests built with smlog.signing."""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -118,16 +117,6 @@ async def count(db: Database, sql: str, params: Sequence[Any] = ()) -> int:
     row = await db.fetch_one(sql, params)
     assert row is not None
     return int(row[0])
-
-
-async def wait_until(
-    check: Callable[[], Awaitable[bool]], timeout: float = 10.0, interval: float = 0.02
-) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(interval)
 
 
 def metric(name: str, **labels: str) -> float:
