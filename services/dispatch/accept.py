@@ -68,7 +68,7 @@ async def create_message(
             (district, caller.user_id, request_id),
         )
         if existing is not None:
-            return int(existing[0]), int(existing[1]), False
+            return int(existing["id"]), int(existing["status"]), False
         if await tx.fetch_one("SELECT 1 FROM districts WHERE id = ?", (district,)) is None:
             raise FailedPreconditionError(
                 f"district {district} is not set up; a district administrator calls UpsertDistrict"
@@ -205,7 +205,7 @@ async def upsert_district(
             owner = await tx.fetch_one(
                 "SELECT district_id FROM calendars WHERE id = ?", (calendar.calendar_id,)
             )
-            if owner is not None and int(owner[0]) != district.district_id:
+            if owner is not None and int(owner["district_id"]) != district.district_id:
                 raise InvalidArgumentError(
                     f"calendars[{i}].calendar_id", "belongs to another district"
                 )
@@ -241,7 +241,7 @@ async def _short_code(tx: Transaction, caller: Caller, district: District) -> st
     row = await tx.fetch_one(
         "SELECT sms_short_code FROM districts WHERE id = ?", (district.district_id,)
     )
-    stored = str(row[0]) if row is not None else ""
+    stored = str(row["sms_short_code"]) if row is not None else ""
     wanted = district.sms_short_code
     if not caller.is_service:
         if wanted and wanted != stored:

@@ -67,12 +67,23 @@ async def _due(tx: Transaction, wants: dict[int, int], now_us: int) -> dict[int,
         return found
     sql = " UNION ALL ".join([_DUE] * len(parts))
     params = [value for mode, p, want in parts for value in (mode, p, now_us, want)]
-    rows = sorted(await tx.fetch_all(sql, params), key=lambda r: (int(r[6]), int(r[7]), int(r[0])))
+    rows = sorted(
+        await tx.fetch_all(sql, params),
+        key=lambda r: (int(r["priority"]), int(r["next_attempt_time"]), int(r["id"])),
+    )
     for r in rows:
-        mode = int(r[5])
+        mode = int(r["mode"])
         if len(found[mode]) < wants[mode]:
             found[mode].append(
-                _Due(int(r[0]), int(r[1]), mode, str(r[2]), str(r[3]), int(r[4]) + 1, int(r[6]))
+                _Due(
+                    target_id=int(r["id"]),
+                    message_id=int(r["message_id"]),
+                    mode=mode,
+                    address=str(r["address"]),
+                    extension=str(r["extension"]),
+                    number=int(r["attempt_count"]) + 1,
+                    priority=int(r["priority"]),
+                )
             )
     return found
 
@@ -190,8 +201,8 @@ async def _create(
     email_batch: int,
     claim: Claim,
 ) -> None:
-    row = await tx.fetch_one("SELECT COALESCE(MAX(id), 0) FROM attempts")
-    next_id = int(row[0]) + 1 if row is not None else 1
+    row = await tx.fetch_one("SELECT COALESCE(MAX(id), 0) AS last_id FROM attempts")
+    next_id = int(row["last_id"]) + 1 if row is not None else 1
     attempts: list[tuple[Any, ...]] = []
     targets: list[tuple[int, int, int, int, int]] = []
     totals: Counter[tuple[int, int]] = Counter()

@@ -373,23 +373,23 @@ class Dispatcher:
 
     async def _refresh_gauges(self) -> None:
         rows = await self.db.fetch_all(
-            "SELECT priority, COUNT(*) FROM targets WHERE next_attempt_time IS NOT NULL"
+            "SELECT priority, COUNT(*) AS due FROM targets WHERE next_attempt_time IS NOT NULL"
             " AND next_attempt_time <= ? GROUP BY priority",
             (self.clock.now_us(),),
         )
-        due = {int(r[0]): int(r[1]) for r in rows}
+        due = {int(r["priority"]): int(r["due"]) for r in rows}
         for priority, name in PRIORITY_NAMES.items():
             metrics.DUE_TARGETS.labels(name).set(due.get(priority, 0))
             for pool in (self.voxology, self.mailgun):
                 depth = pool.depth_by_priority().get(priority, 0)
                 metrics.POOL_DEPTH.labels(pool.name, name).set(depth)
         held = {
-            int(r[0]): int(r[1])
+            int(r["mode"]): int(r["held"])
             for r in await self.db.fetch_all(
-                "SELECT mode, SUM(attempt_count) FROM vendor_retries GROUP BY mode"
+                "SELECT mode, SUM(attempt_count) AS held FROM vendor_retries GROUP BY mode"
             )
         }
         for mode, channel in CHANNELS.items():
             vm.ATTEMPTS_HELD.labels(channel.vendor, channel.name).set(held.get(mode, 0))
-        row = await self.db.fetch_one("SELECT COUNT(*) FROM messages WHERE status = 1")
-        metrics.CAMPAIGNS_IN_FLIGHT.set(int(row[0]) if row is not None else 0)
+        row = await self.db.fetch_one("SELECT COUNT(*) AS campaigns FROM messages WHERE status = 1")
+        metrics.CAMPAIGNS_IN_FLIGHT.set(int(row["campaigns"]) if row is not None else 0)

@@ -163,7 +163,8 @@ class ResultWriter:
             target_finals = []
             results = []
             for row in open_rows:
-                answer = by_attempt[int(row[0])]
+                attempt_id = int(row["id"])
+                answer = by_attempt[attempt_id]
                 status = int(answer.final_status or 0)
                 updates.append(
                     (
@@ -173,11 +174,12 @@ class ResultWriter:
                         answer.detail,
                         answer.reference,
                         answer.time_us if answer.reference else None,
-                        int(row[0]),
+                        attempt_id,
                     )
                 )
-                target_finals.append(Final(int(row[1]), int(row[2]), status, answer.time_us))
-                results.append((int(row[3]), status))
+                target = int(row["target_id"])
+                target_finals.append(Final(target, int(row["number"]), status, answer.time_us))
+                results.append((int(row["mode"]), status))
             tx.queue(
                 "UPDATE attempts SET status = ?, status_time = ?, is_final = 1, vendor_code = ?,"
                 " vendor_detail = ?, vendor_reference = COALESCE(?, vendor_reference),"

@@ -112,7 +112,7 @@ class ChangeHub:
 
     async def _look(self) -> None:
         for row in await fetch_in(self._db, _FINGERPRINT, list(self._watchers)):
-            message_id = int(row[0])
+            message_id = int(row["id"])
             fingerprint = tuple(row[i] for i in range(1, _FINGERPRINT_COLUMNS))
             if self._seen.get(message_id) != fingerprint:
                 self._seen[message_id] = fingerprint
