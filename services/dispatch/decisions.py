@@ -3,7 +3,8 @@
 Each function takes plain values (rows already read, the policy, the time) and returns a
 decision; the stage modules read the rows, call these, and apply the decision in one
 transaction. Nothing here touches the store, the clock or a vendor, so every counting rule of
-docs/dispatch.md ("Counting") has a direct table-driven test.
+docs/statuses.md and docs/dispatch.md ("Flow", "Counters") has a direct table-driven test
+(``tests/dispatch/test_decisions.py``).
 """
 
 from __future__ import annotations

@@ -1,15 +1,17 @@
-"""The dispatch engine: the scheduler, the vendor pools, and the loops that settle results.
+"""The loops that drive the stages (``service.py`` lists them in campaign order).
 
 - scheduler: puts held requests that are due back in the pools (``outages``), claims due
-  targets in batches (``claims``) while the pools have room, and puts the jobs in the vendor
-  pools; woken by StartDispatch, by pools with room, and on a poll;
+  targets in batches (``claim``) while the pools have room, and puts the jobs in the vendor
+  pools (``pools``, sending through ``send``); woken by StartDispatch, by pools with room,
+  and on a poll;
 - outages: a circuit breaker per vendor and channel; vendor failures are held in the store
   for a later try until the horizon of the message's type (``retries``);
-- pools: bounded concurrency per vendor (``voxology_concurrency``, ``mailgun_concurrency``);
-- writer: vendor answers written in batches (``results``);
-- outcomes: the status service's outbox drained on a nudge, on a poll and at start-up;
-- deadlines: a periodic sweep; gauges: a periodic refresh.
-At start-up, attempts stored but not known to be sent are re-sent with their keys (``resume``).
+- writer: vendor answers written in batches (``record``);
+- outcomes: the status service's outbox drained on a nudge, on a poll and at start-up
+  (``settle``);
+- deadlines: a periodic sweep (``deadlines``); gauges: a periodic refresh.
+CancelMessage runs ``cancel``. At start-up, attempts stored but not known to be sent are
+re-sent with their keys (``resume``). ``AttemptState`` holds what is in memory about attempts.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from typing import Any
 
 from prometheus_client import REGISTRY
 
+from smlog.domain.modes import mode_bits
 from smlog.signing import sign_mailgun, sign_voxology
 from smlog.store import Database
 from smlog.v1.common_pb2 import DeliveryMode, DeviceStatus, StatusGroup
@@ -58,7 +59,15 @@ async def add_attempts(
             " message_type, subject, subject_folded, delivery_modes, content_json, status,"
             " create_time, sent_time, total_recipients, pending_targets)"
             " VALUES (?, ?, 'u1', 'User One', 1, 'Snow day', 'snow day', ?, '{}', 1, ?, ?, ?, ?)",
-            (district_id, f"r{next(_events)}", 1 << mode, now, now, len(wanted), len(wanted)),
+            (
+                district_id,
+                f"r{next(_events)}",
+                mode_bits([mode]),
+                now,
+                now,
+                len(wanted),
+                len(wanted),
+            ),
         )
         made = []
         for i, attempt_id in enumerate(wanted):
