@@ -46,15 +46,15 @@ class Catalog:
         )
         if row is None:
             raise LookupError(f"message {message_id} is not stored")
-        district_id = int(row[0])
+        district_id = int(row["district_id"])
         window, short_code = await self._district(district_id)
-        content = {str(k): str(v) for k, v in json.loads(str(row[3])).items()}
+        content = {str(k): str(v) for k, v in json.loads(str(row["content_json"])).items()}
         info = MessageInfo(
             message_id,
             district_id,
-            int(row[1]),
-            priority_of(int(row[1])),
-            str(row[2]),
+            int(row["message_type"]),
+            priority_of(int(row["message_type"])),
+            str(row["subject"]),
             content,
             window,
             short_code,
@@ -76,10 +76,13 @@ class Catalog:
         if row is None:
             raise LookupError(f"district {district_id} is not stored")
         try:
-            zone = check_time_zone(str(row[0]))
+            zone = check_time_zone(str(row["time_zone"]))
         except ConfigError:
             zone = check_time_zone("UTC")
-        entry = (DialingWindow(zone, int(row[1]), int(row[2])), str(row[3]))
+        window = DialingWindow(
+            zone, int(row["dial_window_start_minute"]), int(row["dial_window_end_minute"])
+        )
+        entry = (window, str(row["sms_short_code"]))
         self._districts[district_id] = entry
         return entry
 

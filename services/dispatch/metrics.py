@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
 
-from services.dispatch.finals import Settled
 from services.dispatch.policy import MODE_NAMES, PRIORITY_NAMES
+from services.dispatch.settle import Settled
 from smlog.domain import status_group
 from smlog.v1.common_pb2 import MessageStatus, StatusGroup
 
@@ -15,7 +15,6 @@ __all__ = [
     "CAMPAIGNS_IN_FLIGHT",
     "DUE_TARGETS",
     "POOL_DEPTH",
-    "observe_results",
     "observe_settled",
 ]
 
@@ -69,13 +68,10 @@ _GROUPS: dict[int, str] = {
 }
 
 
-def observe_results(results: list[tuple[int, int]]) -> None:
-    for mode, status in results:
+def observe_settled(settled: Settled) -> None:
+    for mode, status in settled.attempts_final:
         group = _GROUPS.get(status_group(status), "unknown")
         ATTEMPT_RESULTS.labels(MODE_NAMES.get(mode, "unknown"), group).inc()
-
-
-def observe_settled(settled: Settled) -> None:
     if settled.redials:
         REDIALS.inc(settled.redials)
     for done in settled.completed:

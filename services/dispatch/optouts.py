@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from smlog.store import Transaction
+from smlog.store import Transaction, fetch_in
 
 __all__ = ["opted_out_numbers"]
 
@@ -26,7 +26,7 @@ async def opted_out_numbers(
     if short_code:
         sql += " AND short_code = ?"
         params.append(short_code)
-    if phones is not None:
-        sql += f" AND phone IN ({','.join('?' * len(phones))})"
-        params += phones
-    return {str(r[0]) for r in await tx.fetch_all(sql, params)}
+    if phones is None:
+        return {str(r["phone"]) for r in await tx.fetch_all(sql, params)}
+    rows = await fetch_in(tx, sql + " AND phone IN ({marks})", phones, before=params)
+    return {str(r["phone"]) for r in rows}

@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from services.dispatch import vendor_metrics as vm
 from services.dispatch.breaker import CHANNELS, Admission, Breaker
 from services.dispatch.catalog import Catalog
-from services.dispatch.jobs import EmailJob, Job
 from services.dispatch.policy import EMAIL, TEXT, VOICE
-from services.dispatch.results import Answer
+from services.dispatch.pools import EmailJob, Job
+from services.dispatch.record import Answer
 from services.dispatch.retries import Held, Hold, RetrySchedule, due_holds, jobs_of
-from services.dispatch.senders import Failure
+from services.dispatch.send import Failure
 from smlog.config import Settings
 from smlog.store import Database
 from smlog.v1.common_pb2 import DeviceStatus

@@ -1,11 +1,13 @@
-"""Dispatch rules as data: modes, priorities, redial statuses, status deadlines."""
+"""Dispatch rules as data: priorities, redial statuses, status deadlines (the modes and their
+bit set are ``smlog.domain.modes``, re-exported here for the stages)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from smlog.config import Settings
-from smlog.v1.common_pb2 import DeliveryMode, DeviceStatus, MessageStatus, MessageType
+from smlog.domain.modes import EMAIL, INBOX, MODE_NAMES, MODES, TEXT, VOICE, mode_bits, modes_of
+from smlog.v1.common_pb2 import DeviceStatus, MessageStatus, MessageType
 
 __all__ = [
     "EMAIL",
@@ -22,12 +24,6 @@ __all__ = [
     "priority_of",
 ]
 
-INBOX = DeliveryMode.DELIVERY_MODE_INBOX
-EMAIL = DeliveryMode.DELIVERY_MODE_EMAIL
-VOICE = DeliveryMode.DELIVERY_MODE_VOICE
-TEXT = DeliveryMode.DELIVERY_MODE_TEXT
-MODES: tuple[int, ...] = (INBOX, EMAIL, VOICE, TEXT)
-MODE_NAMES: dict[int, str] = {INBOX: "inbox", EMAIL: "email", VOICE: "voice", TEXT: "text"}
 
 # 0 is sent first. Text Opt In / Opt Out entries are general traffic.
 _PRIORITIES: dict[int, int] = {
@@ -49,17 +45,6 @@ OPEN_MESSAGE = MessageStatus.MESSAGE_STATUS_IN_PROGRESS
 
 def priority_of(message_type: int) -> int:
     return _PRIORITIES.get(message_type, 2)
-
-
-def mode_bits(modes: list[int] | tuple[int, ...]) -> int:
-    bits = 0
-    for mode in modes:
-        bits |= 1 << mode
-    return bits
-
-
-def modes_of(bits: int) -> list[int]:
-    return [mode for mode in MODES if bits & (1 << mode)]
 
 
 @dataclass(frozen=True)

@@ -26,9 +26,9 @@ async def load_progress(db: Database, message_id: int, now_us: int) -> DispatchP
     )
     if message is None:
         raise NotFoundError(f"message {message_id} not found")
-    status, sent, end = int(message[0]), message[4], message[5]
+    status, sent, end = int(message["status"]), message["sent_time"], message["end_time"]
     stats = {
-        int(r[0]): r
+        int(r["mode"]): r
         for r in await db.fetch_all(
             "SELECT mode, total_devices, total_attempts, total_successful, total_error,"
             " total_canceled, first_attempt_end_time FROM message_mode_stats"
@@ -39,21 +39,22 @@ async def load_progress(db: Database, message_id: int, now_us: int) -> DispatchP
     progress = DispatchProgress(
         message_id=message_id,
         status=status,  # type: ignore[arg-type]
-        total_recipients=int(message[2]),
-        recipients_with_no_device=int(message[3]),
+        total_recipients=int(message["total_recipients"]),
+        recipients_with_no_device=int(message["recipients_no_device"]),
     )
-    for mode in modes_of(int(message[1])):
+    for mode in modes_of(int(message["delivery_modes"])):
         row = stats.get(mode)
         delivery = ModeDelivery(delivery_mode=mode)  # type: ignore[arg-type]
         if row is not None:
-            devices, attempts, ok, error, canceled = (int(row[i]) for i in range(1, 6))
+            devices, ok = int(row["total_devices"]), int(row["total_successful"])
+            error, canceled = int(row["total_error"]), int(row["total_canceled"])
             delivery.total_devices = devices
-            delivery.total_attempts = attempts
+            delivery.total_attempts = int(row["total_attempts"])
             delivery.total_successful = ok
             delivery.total_error = error
             delivery.total_canceled = canceled
             delivery.total_pending = max(devices - ok - error - canceled, 0)
-            first_end = row[6]
+            first_end = row["first_attempt_end_time"]
             delivery.first_attempt_complete = first_end is not None
             if sent is not None:
                 until = int(first_end) if first_end is not None else now_us
@@ -66,16 +67,16 @@ async def load_progress(db: Database, message_id: int, now_us: int) -> DispatchP
     if end is not None:
         progress.dispatch_end_time.FromMicroseconds(int(end))
     for row in await db.fetch_all(
-        "SELECT mode, SUM(attempt_count), MIN(due_time) FROM vendor_retries"
+        "SELECT mode, SUM(attempt_count) AS held, MIN(due_time) AS next_try FROM vendor_retries"
         " WHERE message_id = ? GROUP BY mode ORDER BY mode",
         (message_id,),
     ):
         wait = VendorWait(
-            vendor=CHANNELS[int(row[0])].vendor,
-            delivery_mode=int(row[0]),  # type: ignore[arg-type]
-            attempts_held=int(row[1]),
+            vendor=CHANNELS[int(row["mode"])].vendor,
+            delivery_mode=int(row["mode"]),  # type: ignore[arg-type]
+            attempts_held=int(row["held"]),
         )
-        wait.next_try_time.FromMicroseconds(int(row[2]))
+        wait.next_try_time.FromMicroseconds(int(row["next_try"]))
         progress.vendor_waits.append(wait)
     progress.update_time.FromMicroseconds(now_us)
     return progress

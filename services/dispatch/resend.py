@@ -1,8 +1,8 @@
 """ResendMessage: a finished message sent again to the devices it did not reach.
 
 The resend is an ordinary message made through the ordinary paths, so every rule of a send
-applies to it: ``drafts.create_message`` (idempotent by request id), ``drafts.add_recipients``
-and ``starting.start_dispatch`` (opt-outs, eligibility, priorities; the engine keeps the
+applies to it: ``accept.create_message`` (idempotent by request id), ``accept.add_recipients``
+and ``start.start_dispatch`` (opt-outs, eligibility, priorities; the engine keeps the
 dialing window). Each step is idempotent, so a retried call after a crash between steps
 finishes the same message (docs/dispatch.md "Resend"):
 
@@ -23,9 +23,9 @@ from typing import Any
 
 from google.protobuf import json_format
 
-from services.dispatch import drafts
+from services.dispatch import accept
 from services.dispatch.policy import modes_of
-from services.dispatch.starting import start_dispatch
+from services.dispatch.start import start_dispatch
 from smlog.auth import Caller
 from smlog.auth.visibility import may_see
 from smlog.errors import FailedPreconditionError, InvalidArgumentError
@@ -189,7 +189,7 @@ async def resend_message(
         raise InvalidArgumentError("request_id", "required: it makes a retried resend safe")
     chosen_statuses = check_statuses(statuses) or DEFAULT_STATUSES
     chosen_modes = check_modes(modes)
-    original = await drafts.load_message(db, caller, original_id, may_see)
+    original = await accept.load_message(db, caller, original_id, may_see)
     if int(original["status"]) not in _FINISHED:
         raise FailedPreconditionError(
             f"message {original_id} is still sending; resend it once it is finished or canceled"
@@ -202,10 +202,10 @@ async def resend_message(
             raise InvalidArgumentError("delivery_modes", f"message {original_id} has no {name}")
     send_modes = list(chosen_modes) or own_modes
     draft = await _draft_of(db, original_id, send_modes)
-    message_id, status, created = await drafts.create_message(db, caller, request_id, draft, now_us)
+    message_id, status, created = await accept.create_message(db, caller, request_id, draft, now_us)
     link = await db.fetch_one("SELECT resend_of FROM messages WHERE id = ?", (message_id,))
     linked = link[0] if link is not None else None
-    if linked is None and created is False and status != drafts.DRAFT:
+    if linked is None and created is False and status != accept.DRAFT:
         raise InvalidArgumentError("request_id", "already used for another message")
     if linked is not None and int(linked) != original_id:
         raise InvalidArgumentError("request_id", "already used to resend another message")
@@ -216,11 +216,11 @@ async def resend_message(
                 (original_id, message_id),
             )
     started = False
-    if status == drafts.DRAFT:
+    if status == accept.DRAFT:
         district_id = int(original["district_id"])
         people = await _recipients(db, district_id, original_id, chosen_statuses, send_modes)
         for start in range(0, len(people), _BATCH):
-            await drafts.add_recipients(db, message_id, people[start : start + _BATCH])
+            await accept.add_recipients(db, message_id, people[start : start + _BATCH])
         started = await start_dispatch(db, message_id, now_us)
     counts = await db.fetch_one(
         "SELECT m.total_recipients, (SELECT count(*) FROM targets t WHERE t.message_id = m.id"

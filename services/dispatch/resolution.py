@@ -1,6 +1,6 @@
 """Resolving recipients into device targets: one per device per selected mode.
 
-Rules (DESIGN.md "Statuses"):
+Rules (docs/statuses.md):
 - a device is used for a mode when its type fits the mode (a phone also when the mode is in
   its own modes, empty meaning both) and it is enabled for the message type;
 - a recipient with no such device for a mode gets a No Device placeholder for that mode (address

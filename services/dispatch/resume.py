@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from services.dispatch.jobs import EmailJob, Job, PhoneJob, Retry
 from services.dispatch.policy import EMAIL, TEXT, VOICE
-from smlog.store import Database, Row
+from services.dispatch.pools import EmailJob, Job, PhoneJob, Retry
+from smlog.store import Database, Row, fetch_in
 from smlog.v1.common_pb2 import DeviceStatus
 
 # Final statuses dispatch gives an attempt without the vendor having accepted it.
@@ -49,7 +49,14 @@ async def unsent_jobs(db: Database) -> list[Job]:
         " (SELECT idempotency_key FROM vendor_retries) ORDER BY b.id"
     )
     for b in batches:
-        job = await email_job(db, int(b[0]), str(b[1]), int(b[2]), int(b[3]), None)
+        job = await email_job(
+            db,
+            int(b["message_id"]),
+            str(b["idempotency_key"]),
+            int(b["first_attempt_id"]),
+            int(b["last_attempt_id"]),
+            None,
+        )
         if job is not None:
             jobs.append(job)
     return jobs
@@ -60,12 +67,13 @@ async def phone_jobs(db: Database, held: Sequence[tuple[int, Retry]]) -> list[Ph
     if not held:
         return []
     retries = dict(held)
-    marks = ",".join("?" * len(retries))
-    rows = await db.fetch_all(
-        _UNSENT_PHONE + f" AND a.id IN ({marks}) ORDER BY a.id",
-        (VOICE, TEXT, *ENDED_BY_US, *retries),
+    rows = await fetch_in(
+        db,
+        _UNSENT_PHONE + " AND a.id IN ({marks}) ORDER BY a.id",
+        list(retries),
+        before=(VOICE, TEXT, *ENDED_BY_US),
     )
-    return [_phone_job(r, retries[int(r[0])]) for r in rows]
+    return [_phone_job(r, retries[int(r["id"])]) for r in rows]
 
 
 async def email_job(
@@ -80,11 +88,18 @@ async def email_job(
     )
     if not members:
         return None
-    recipients = tuple((int(m[0]), str(m[1])) for m in members)
-    return EmailJob(message_id, int(members[0][2]), key, recipients, retry)
+    recipients = tuple((int(m["id"]), str(m["address"])) for m in members)
+    return EmailJob(message_id, int(members[0]["priority"]), key, recipients, retry)
 
 
 def _phone_job(r: Row, retry: Retry | None) -> PhoneJob:
     return PhoneJob(
-        int(r[2]), int(r[0]), int(r[1]), int(r[6]), str(r[4]), str(r[5]), str(r[3]), retry
+        int(r["mode"]),
+        int(r["id"]),
+        int(r["message_id"]),
+        int(r["priority"]),
+        str(r["address"]),
+        str(r["extension"]),
+        str(r["idempotency_key"]),
+        retry,
     )

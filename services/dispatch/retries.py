@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from services.dispatch.jobs import EmailJob, Job, PhoneJob, Retry
 from services.dispatch.policy import EMAIL
+from services.dispatch.pools import EmailJob, Job, PhoneJob, Retry
 from services.dispatch.resume import email_job, phone_jobs
 from smlog.config import Settings
 from smlog.store import Database, Transaction
@@ -138,15 +138,15 @@ async def due_holds(
     rows = await db.fetch_all(sql, (mode, until_us, limit))
     return [
         Held(
-            str(r[0]),
-            int(r[1]),
-            int(r[2]),
-            int(r[3]),
-            int(r[4]),
-            int(r[5]),
-            Retry(int(r[6]), int(r[7]), int(r[8])),
-            int(r[9]),
-            str(r[10]),
+            str(r["idempotency_key"]),
+            int(r["message_id"]),
+            int(r["mode"]),
+            int(r["priority"]),
+            int(r["first_attempt_id"]),
+            int(r["last_attempt_id"]),
+            Retry(int(r["tries"]), int(r["held_since"]), int(r["give_up_time"])),
+            int(r["due_time"]),
+            str(r["last_code"]),
         )
         for r in rows
     ]

@@ -1,12 +1,35 @@
-"""Assembles the dispatch service process."""
+"""The dispatch service: its stages, in the order a campaign goes through them, and the loops.
+
+RPCs (``servicer``), each a thin handler over one stage:
+
+1. ``accept``   CreateMessage, AddRecipients: a draft and its recipients (``validation``).
+2. ``start``    StartDispatch: recipients → device targets (``resolution``, pure) and the
+                suppressed contacts (``optouts``), the message opened in one transaction.
+3. ``claim``    (scheduler loop) due targets by priority and dialing window (``window``)
+                → stored attempts and jobs; inbox is completed here.
+4. ``send``     (vendor pools, ``pools``) one job → one vendor request.
+   ``outages``  breaker admission per vendor and channel (``breaker``); a failed request is
+                held for a later try until its horizon (``retries``).
+5. ``record``   (writer loop) vendor answers and held requests, written in batches.
+6. ``settle``   (outcome loop) the status service's final statuses → final or redial, the
+                counters, the message's completion; the rules are ``decisions`` (pure).
+7. ``cancel``   CancelMessage: what has not gone out yet closes.
+8. ``deadlines`` (deadline loop) attempts with no final status past their deadline close.
+9. ``progress``, ``watch``  GetProgress / WatchMessage from the stored counters.
+10. ``resume``  at start-up: attempts stored but not known sent are sent again, same key.
+
+``loops.Dispatcher`` runs the loops; ``attempt_state.AttemptState`` is the one owner of
+what is held in memory about attempts (sending, sent but not recorded).
+"""
 
 from __future__ import annotations
 
+from services.dispatch.catalog import Catalog
 from services.dispatch.clock import Clock, SystemClock
-from services.dispatch.engine import Dispatcher
+from services.dispatch.loops import Dispatcher
 from services.dispatch.retention import Purger
 from services.dispatch.servicer import DispatchServicer
-from services.dispatch.watching import ProgressWatch
+from services.dispatch.watch import ProgressWatch
 from smlog.config import Settings
 from smlog.runtime import ServiceParts, Servicer
 from smlog.store import open_database
@@ -16,19 +39,23 @@ from smlog.vendors import MailgunClient, VoxologyClient
 
 async def create(settings: Settings, *, clock: Clock | None = None) -> ServiceParts:
     db = await open_database(settings)
+    clock = clock or SystemClock()
+    catalog = Catalog(db)
     voxology = VoxologyClient(settings)
     engine = Dispatcher(
         settings,
         db,
-        clock or SystemClock(),
+        clock,
+        catalog,
         voice=voxology,
         text=voxology,
         email=MailgunClient(settings),
     )
-    watch = ProgressWatch(db, settings, engine.clock.now_us)
+    watch = ProgressWatch(db, settings, clock.now_us)
+    servicer = DispatchServicer(db=db, clock=clock, catalog=catalog, engine=engine, watch=watch)
     purger = Purger(
         db,
-        engine.clock.now_us,
+        clock.now_us,
         interval_seconds=settings.retention_interval_seconds,
         batch=settings.retention_batch_rows,
         max_messages=settings.retention_max_messages,
@@ -38,7 +65,7 @@ async def create(settings: Settings, *, clock: Clock | None = None) -> ServicePa
         servicers=[
             Servicer(
                 dispatch_pb2_grpc.add_DispatchServiceServicer_to_server,
-                DispatchServicer(engine, watch),
+                servicer,
                 "smlog.v1.DispatchService",
             )
         ],

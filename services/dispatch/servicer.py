@@ -7,13 +7,15 @@ from typing import Any
 
 from grpc import aio
 
-from services.dispatch import drafts
-from services.dispatch.engine import Dispatcher
+from services.dispatch import accept
+from services.dispatch.catalog import Catalog
+from services.dispatch.clock import Clock
+from services.dispatch.loops import Dispatcher
 from services.dispatch.progress import load_progress
 from services.dispatch.resend import resend_message
-from services.dispatch.starting import start_dispatch
+from services.dispatch.start import start_dispatch
 from services.dispatch.validation import check_draft, check_recipients, check_sender
-from services.dispatch.watching import ProgressWatch
+from services.dispatch.watch import ProgressWatch
 from smlog.auth import Caller, Right, current_caller
 from smlog.auth.visibility import (
     is_creator,
@@ -22,7 +24,9 @@ from smlog.auth.visibility import (
     require_log_access,
     require_user,
 )
+from smlog.domain.modes import DEFAULT_DIAL_WINDOW
 from smlog.errors import InvalidArgumentError, NotFoundError
+from smlog.store import Database
 from smlog.v1 import common_pb2, dispatch_pb2_grpc
 from smlog.v1 import dispatch_pb2 as pb
 
@@ -32,11 +36,20 @@ Context = aio.ServicerContext[Any, Any]
 
 
 class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
-    def __init__(self, engine: Dispatcher, watch: ProgressWatch) -> None:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        clock: Clock,
+        catalog: Catalog,
+        engine: Dispatcher,
+        watch: ProgressWatch,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._catalog = catalog
         self._engine = engine
         self._watch = watch
-        self._db = engine.db
-        self._clock = engine.clock
 
     async def CreateMessage(
         self, request: pb.CreateMessageRequest, context: Context
@@ -46,7 +59,7 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         caller.require(Right.SEND_MESSAGES, "send messages")
         check_draft(request.message)
         check_sender(caller, request.message.message_type)
-        message_id, status, created = await drafts.create_message(
+        message_id, status, created = await accept.create_message(
             self._db, caller, request.request_id.strip(), request.message, self._clock.now_us()
         )
         return pb.CreateMessageResponse(
@@ -76,13 +89,13 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
                         "message_id", f"request {batch} of the stream names another message"
                     )
                 check_recipients(request.recipients, batch)
-                new, total = await drafts.add_recipients(self._db, message_id, request.recipients)
+                new, total = await accept.add_recipients(self._db, message_id, request.recipients)
                 added += new
                 received += len(request.recipients)
                 batch += 1
         except InvalidArgumentError:
             if added:
-                await drafts.remove_recipients(self._db, message_id, added)
+                await accept.remove_recipients(self._db, message_id, added)
             raise
         if batch == 0:
             raise InvalidArgumentError("message_id", "the stream sent no request")
@@ -111,7 +124,7 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         caller = current_caller()
         require_user(caller, "cancel messages")
         caller.require(Right.CANCEL_MESSAGES, "cancel messages")
-        await drafts.load_message(self._db, caller, request.message_id, may_cancel)
+        await accept.load_message(self._db, caller, request.message_id, may_cancel)
         count = await self._engine.cancel(request.message_id)
         self._watch.hub.poke()
         progress = await load_progress(self._db, request.message_id, self._clock.now_us())
@@ -124,7 +137,7 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         # for a message the caller may not open there (drafts included).
         caller = current_caller()
         require_log_access(caller)
-        await drafts.load_message(self._db, caller, request.message_id, may_see)
+        await accept.load_message(self._db, caller, request.message_id, may_see)
         async for progress in self._watch.progress(caller, request.message_id):
             yield pb.WatchMessageResponse(progress=progress)
 
@@ -133,16 +146,17 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
     ) -> pb.UpsertDistrictResponse:
         caller = current_caller()
         caller.require(Right.DISTRICT_ADMIN, "manage districts")
-        short_code = await drafts.upsert_district(
+        short_code = await accept.upsert_district(
             self._db, caller, request.district, request.calendars
         )
-        self._engine.catalog.forget_district(request.district.district_id)
+        self._catalog.forget_district(request.district.district_id)
         district = pb.UpsertDistrictResponse(calendars=request.calendars)
         district.district.CopyFrom(request.district)
         district.district.sms_short_code = short_code
         if not district.district.dialing_window.end_minute:
-            district.district.dialing_window.start_minute = 480
-            district.district.dialing_window.end_minute = 1260
+            start, end = DEFAULT_DIAL_WINDOW
+            district.district.dialing_window.start_minute = start
+            district.district.dialing_window.end_minute = end
         return district
 
     async def GetDistrict(
@@ -153,16 +167,15 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         district_id = request.district_id or caller.district_id
         if district_id != caller.district_id:  # another district does not exist for them
             raise NotFoundError(f"district {district_id} is not set up")
-        district, calendars = await drafts.get_district(self._db, district_id)
+        district, calendars = await accept.get_district(self._db, district_id)
         return common_pb2.GetDistrictResponse(district=district, calendars=calendars)
 
     async def ReportAttemptOutcomes(
         self, request: pb.ReportAttemptOutcomesRequest, context: Context
     ) -> pb.ReportAttemptOutcomesResponse:
+        """A nudge: the outbox in the store is the source of truth (docs/dispatch.md,
+        "Outcomes"); the request's outcomes are not read."""
         current_caller().require_service("report attempt outcomes")
-        for i, outcome in enumerate(request.outcomes):
-            if outcome.attempt_id <= 0:
-                raise InvalidArgumentError(f"outcomes[{i}].attempt_id", "must be positive")
         self._engine.nudge()
         return pb.ReportAttemptOutcomesResponse(accepted_count=len(request.outcomes))
 
@@ -174,7 +187,7 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         caller = current_caller()
         require_user(caller, "resend messages")
         caller.require(Right.SEND_MESSAGES, "resend messages")
-        original = await drafts.load_message(self._db, caller, request.message_id, may_see)
+        original = await accept.load_message(self._db, caller, request.message_id, may_see)
         check_sender(caller, int(original["message_type"]))
         message_id, created, recipients, targets, started = await resend_message(
             self._db,
@@ -200,5 +213,5 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
     async def _sender_message(self, caller: Caller, message_id: int) -> None:
         """Recipients and the start belong to the message's creator (NOT_FOUND for others),
         who still needs the send right and the message type's right."""
-        row = await drafts.load_message(self._db, caller, message_id, is_creator)
+        row = await accept.load_message(self._db, caller, message_id, is_creator)
         check_sender(caller, int(row["message_type"]))

@@ -1,4 +1,4 @@
-"""The seed's device statuses as data: their group, their label and their forward order.
+"""Device statuses as data (docs/statuses.md): their group, their label and forward order.
 
 Statuses only move forward. Rank 0 and 1 are pending (Queued, In Progress); rank 2 is Sent,
 which is final for Inbox and Email (dispatch sets it once the portal or Mailgun accepted the
@@ -68,7 +68,7 @@ _LABELS: dict[int, str] = {
 
 
 def status_group(status: int) -> int:
-    """The seed's group of a device status (STATUS_GROUP_UNSPECIFIED for unknown values)."""
+    """The group of a device status (STATUS_GROUP_UNSPECIFIED for unknown values)."""
     return STATUS_GROUPS.get(status, _G.STATUS_GROUP_UNSPECIFIED)
 
 
@@ -91,5 +91,5 @@ def is_final(status: int, mode: int) -> bool:
 
 
 def status_label(status: int) -> str:
-    """The seed's name of a status, as the log and the reports print it."""
+    """The product's name of a status, as the log and the reports print it."""
     return _LABELS.get(status, "Unknown")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from smlog.domain.modes import mode_bits
 from smlog.store import Database
 
 END_US = int(datetime(2026, 3, 9, tzinfo=UTC).timestamp()) * 1_000_000
@@ -198,7 +199,7 @@ async def seed_store(
             s[1] += tries
             s[1 + group] += 1
         rid += people
-        bits = sum(1 << m for m in modes)
+        bits = mode_bits(modes)
         w.rows["messages"].append(
             (
                 mid,

@@ -20,9 +20,10 @@ from typing import Any
 from google.protobuf import json_format
 
 from smlog.clock import now_us, to_duration, to_timestamp
+from smlog.domain.modes import modes_of
 from smlog.readmodel.access import Viewer, load_visible_message
 from smlog.readmodel.districts import district_of, load_district_row
-from smlog.readmodel.listing import calendars_of, modes_of
+from smlog.readmodel.listing import calendars_of
 from smlog.readmodel.replies import load_reply
 from smlog.readmodel.resends import resend_links
 from smlog.store import ReadOnly, Row

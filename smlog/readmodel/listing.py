@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from smlog.clock import to_timestamp
+from smlog.domain.modes import modes_of
 from smlog.readmodel.access import ALL_TYPES
 from smlog.readmodel.filters import MessageFilter
 from smlog.readmodel.logsql import (
@@ -27,7 +28,7 @@ from smlog.readmodel.logsql import (
 )
 from smlog.store import ReadOnly, Row
 from smlog.store.search import has_lookup_index_hint, subject_index_query
-from smlog.v1.common_pb2 import Calendar, DeliveryMode, User
+from smlog.v1.common_pb2 import Calendar, User
 from smlog.v1.log_pb2 import MessageSummary
 
 _COLUMNS = (
@@ -39,7 +40,6 @@ TOTAL_SIZE_CAP = 10_000
 # A subject page first walks this many log rows in order; if they hold too few matches, the
 # page comes from the trigram index's matches instead.
 SUBJECT_WINDOW = 10_000
-_MODES: tuple[int, ...] = tuple(v for v in DeliveryMode.values() if v)
 
 Bound = tuple[str, list[Any]]
 
@@ -160,11 +160,6 @@ async def calendars_of(db: ReadOnly, message_ids: Sequence[int]) -> dict[int, li
             Calendar(calendar_id=int(r[1]), school_name=str(r[2]), school_year=str(r[3]))
         )
     return found
-
-
-def modes_of(bits: int) -> list[int]:
-    """The selected delivery modes of a ``messages.delivery_modes`` bit set, in enum order."""
-    return [m for m in _MODES if bits & (1 << m)]
 
 
 def _summary(row: Row, calendars: list[Calendar]) -> MessageSummary:

@@ -481,7 +481,9 @@ class ReportAttemptOutcomesRequest(_message.Message):
 
     OUTCOMES_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def outcomes(self) -> _containers.RepeatedCompositeFieldContainer[Global___AttemptOutcome]: ...
+    def outcomes(self) -> _containers.RepeatedCompositeFieldContainer[Global___AttemptOutcome]:
+        """Unused by dispatch (it reads attempt_outcomes); kept for compatibility. Send none."""
+
     def __init__(
         self,
         *,
@@ -501,6 +503,7 @@ class ReportAttemptOutcomesResponse(_message.Message):
 
     ACCEPTED_COUNT_FIELD_NUMBER: _builtins.int
     accepted_count: _builtins.int
+    """The number of outcomes in the request (kept for compatibility; nothing is read from them)."""
     def __init__(
         self,
         *,

@@ -141,8 +141,9 @@ class DispatchServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ReportAttemptOutcomes(self, request, context):
-        """Internal (status service identity): attempts reached a final status; dispatch drains its
-        outcome queue from the store, so a lost call is caught up later.
+        """Internal (status service identity): a nudge that attempts reached a final status. Dispatch
+        drains its outcome queue (attempt_outcomes) from the store, the source of truth, so a lost
+        call is caught up later; the request's outcomes are not read.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -55,8 +55,9 @@ class DispatchServiceStub:
     district; NOT_FOUND when it is not set up).
     """
     ReportAttemptOutcomes: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.ReportAttemptOutcomesRequest, _dispatch_pb2.ReportAttemptOutcomesResponse]
-    """Internal (status service identity): attempts reached a final status; dispatch drains its
-    outcome queue from the store, so a lost call is caught up later.
+    """Internal (status service identity): a nudge that attempts reached a final status. Dispatch
+    drains its outcome queue (attempt_outcomes) from the store, the source of truth, so a lost
+    call is caught up later; the request's outcomes are not read.
     """
     ResendMessage: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.ResendMessageRequest, _dispatch_pb2.ResendMessageResponse]
     """A new message with a finished (or canceled) message's content, type and calendars, sent to
@@ -90,8 +91,9 @@ class DispatchServiceAsyncStub(DispatchServiceStub):
     district; NOT_FOUND when it is not set up).
     """
     ReportAttemptOutcomes: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.ReportAttemptOutcomesRequest, _dispatch_pb2.ReportAttemptOutcomesResponse]  # type: ignore[assignment]
-    """Internal (status service identity): attempts reached a final status; dispatch drains its
-    outcome queue from the store, so a lost call is caught up later.
+    """Internal (status service identity): a nudge that attempts reached a final status. Dispatch
+    drains its outcome queue (attempt_outcomes) from the store, the source of truth, so a lost
+    call is caught up later; the request's outcomes are not read.
     """
     ResendMessage: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.ResendMessageRequest, _dispatch_pb2.ResendMessageResponse]  # type: ignore[assignment]
     """A new message with a finished (or canceled) message's content, type and calendars, sent to
@@ -170,8 +172,9 @@ class DispatchServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _dispatch_pb2.ReportAttemptOutcomesRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_dispatch_pb2.ReportAttemptOutcomesResponse, _abc.Awaitable[_dispatch_pb2.ReportAttemptOutcomesResponse]]:
-        """Internal (status service identity): attempts reached a final status; dispatch drains its
-        outcome queue from the store, so a lost call is caught up later.
+        """Internal (status service identity): a nudge that attempts reached a final status. Dispatch
+        drains its outcome queue (attempt_outcomes) from the store, the source of truth, so a lost
+        call is caught up later; the request's outcomes are not read.
         """
 
     @_abc_1.abstractmethod

@@ -3,10 +3,10 @@ service that applies vendor callbacks exactly as docs/data-ownership.md says sta
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import itertools
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,52 +14,26 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from grpc import aio
 
-from services.dispatch.drafts import upsert_district
+from services.dispatch.accept import upsert_district
+from services.dispatch.loops import Dispatcher
 from services.dispatch.service import create
+from services.status.applier import apply_events
+from services.status.events import StatusEvent
+from services.status.mapping import map_voxology_call, map_voxology_sms
 from simulators import mailgun as mailgun_sim
 from simulators import voxology as voxology_sim
 from smlog.auth import Caller, mint_service_token, mint_token
 from smlog.config import Settings
-from smlog.domain import is_final, status_group, status_rank
 from smlog.runtime import GrpcHost, open_channel
 from smlog.store import Database
 from smlog.v1 import common_pb2 as c
 from smlog.v1 import dispatch_pb2 as d
 from smlog.v1 import dispatch_pb2_grpc
+from tests.support.rights import ALL_RIGHTS
+from tests.support.waiting import wait_for
 
 S = c.DeviceStatus
-ALL_RIGHTS = [
-    "send_messages",
-    "cancel_messages",
-    "district_admin",
-    "type_general",
-    "type_priority",
-    "type_emergency",
-    "sent_message_log",
-    "all_messages",
-]
-CALL_STATUS = {
-    "busy": S.DEVICE_STATUS_BUSY,
-    "no-answer": S.DEVICE_STATUS_NO_ANSWER,
-    "failed": S.DEVICE_STATUS_FAILED,
-}
-SMS_STATUS = {
-    "sent": S.DEVICE_STATUS_SENT,
-    "delivered": S.DEVICE_STATUS_DELIVERED,
-    "undelivered": S.DEVICE_STATUS_UNDELIVERED,
-    "failed": S.DEVICE_STATUS_UNDELIVERED,
-}
-
-
-class ManualClock:
-    def __init__(self, now_us: int | None = None) -> None:
-        self.value = now_us if now_us is not None else time.time_ns() // 1000
-
-    def now_us(self) -> int:
-        return self.value
-
-    def advance(self, seconds: float) -> None:
-        self.value += int(seconds * 1_000_000)
+_EVENT_KEYS = itertools.count(1)
 
 
 async def store_district(db: Database, caller: Caller) -> None:
@@ -80,33 +54,14 @@ async def store_district(db: Database, caller: Caller) -> None:
 async def apply_status(
     db: Database, attempt_id: int, status: int, time_us: int | None = None
 ) -> bool:
-    """What the status service does with a mapped vendor event: forward-only attempt update,
-    target mirror, and the outcome row when the attempt turned final."""
+    """A mapped vendor event applied by the status service's own applier (forward-only
+    attempt update, target mirror, the outcome row when the attempt turned final); whether
+    the attempt turned final."""
     when = time_us if time_us is not None else time.time_ns() // 1000
+    event = StatusEvent(f"harness-{next(_EVENT_KEYS)}", attempt_id, status, when, "", "", "test")
     async with db.transaction() as tx:
-        row = await tx.fetch_one(
-            "SELECT target_id, number, mode, status, is_final FROM attempts WHERE id = ?",
-            (attempt_id,),
-        )
-        if row is None or row[4] or status_rank(status) <= status_rank(int(row[3])):
-            return False
-        final = is_final(status, int(row[2]))
-        await tx.execute(
-            "UPDATE attempts SET status = ?, status_time = ?, is_final = ? WHERE id = ?"
-            " AND is_final = 0",
-            (status, when, int(final), attempt_id),
-        )
-        await tx.execute(
-            "UPDATE targets SET status = ?, status_group = ?, status_time = ? WHERE id = ?"
-            " AND is_final = 0 AND attempt_count = ?",
-            (status, status_group(status), when, row[0], row[1]),
-        )
-        if final:
-            await tx.execute(
-                "INSERT INTO attempt_outcomes (attempt_id, status, status_time) VALUES (?, ?, ?)",
-                (attempt_id, status, when),
-            )
-    return final
+        result = await apply_events(tx, [event], when)
+    return bool(result.outcomes)
 
 
 @dataclass
@@ -150,19 +105,25 @@ class Harness:
         self.host = None
         self.service_stub = None
 
-    async def kill_dispatch(self) -> None:
-        """Stop as abruptly as an in-process test can: no flush of buffered answers."""
+    @property
+    def engine(self) -> Dispatcher:
+        """The running dispatch engine (its public hooks: ``wake``, ``faults``)."""
         assert self.host is not None
         engine = self.host.parts.components[0]
-        engine.writer.flush = _nothing  # type: ignore[attr-defined]
+        assert isinstance(engine, Dispatcher)
+        return engine
+
+    async def kill_dispatch(self) -> None:
+        """Stop as abruptly as an in-process test can: no flush of buffered answers (the
+        ``answers_unwritten`` fault hook, docs/dispatch.md)."""
+        self.engine.faults.answers_unwritten = True
         await self.stop_dispatch()
 
     async def scheduler_ran(self) -> None:
         """Wake the scheduler and wait until a whole claim pass ran after this call."""
-        assert self.host is not None
-        engine = self.host.parts.components[0]
-        before = engine.claim_passes  # type: ignore[attr-defined]
-        engine.wake()  # type: ignore[attr-defined]
+        engine = self.engine
+        before = engine.claim_passes
+        engine.wake()
         await wait_for(lambda: _at_least(engine, before + 2))
 
     # -- campaigns ---------------------------------------------------------------------
@@ -294,17 +255,12 @@ class Harness:
 
 
 def _map(kind: str, body: dict[str, Any]) -> int | None:
-    status = str(body.get("status", ""))
+    """The status service's own mapping of a Voxology callback."""
+    code = str(body.get("status", ""))
     if kind == "call":
-        if status == "completed":
-            return (
-                S.DEVICE_STATUS_COMPLETED
-                if body.get("digits") == "0"
-                else (S.DEVICE_STATUS_NOT_CONFIRMED)
-            )
-        return CALL_STATUS.get(status)
+        return map_voxology_call(code, str(body.get("digits") or "")).status
     if kind == "sms":
-        return SMS_STATUS.get(status)
+        return map_voxology_sms(code).status
     return None
 
 
@@ -313,22 +269,10 @@ async def _at_least(engine: Any, passes: int) -> bool:
     return int(engine.claim_passes) >= passes
 
 
-async def _nothing() -> None:
-    return None
-
-
 def _session() -> Any:
     import aiohttp
 
     return aiohttp.ClientSession()
-
-
-async def wait_for(check: Callable[[], Awaitable[bool]], timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.02)
 
 
 async def start_sims(harness: Harness) -> dict[str, str]:

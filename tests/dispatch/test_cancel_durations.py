@@ -5,20 +5,23 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from services.dispatch import drafts
+from services.dispatch import accept
+from services.dispatch.cancel import cancel_message
 from services.dispatch.catalog import Catalog
-from services.dispatch.claims import claim_due
-from services.dispatch.outcomes import cancel_message, drain_outcomes
+from services.dispatch.claim import claim_due
 from services.dispatch.policy import DispatchPolicy
-from services.dispatch.starting import start_dispatch
+from services.dispatch.settle import drain_outcomes
+from services.dispatch.start import start_dispatch
 from smlog.auth import Caller, Right
 from smlog.config import Settings
 from smlog.store import migrate
 from smlog.store.opening import connect
 from smlog.v1 import common_pb2 as c
 from smlog.v1 import dispatch_pb2 as d
-from tests.dispatch.harness import Harness, ManualClock, S, wait_for
+from tests.dispatch.harness import Harness, S
 from tests.dispatch.people import VOICE_BUSY, VOICE_SILENT, M, inbox, person, phone
+from tests.support.clock import ManualClock
+from tests.support.waiting import wait_for
 
 MS = c.MessageStatus
 V = M.DELIVERY_MODE_VOICE
@@ -158,15 +161,15 @@ async def test_cancel_of_a_stored_unsent_redial_keeps_the_last_status(settings: 
         caller = Caller(user_id="u", district_id=1, rights=frozenset(Right))
         window = c.DialingWindow(start_minute=0, end_minute=1440)
         district = c.District(district_id=1, name="D", time_zone="UTC", dialing_window=window)
-        await drafts.upsert_district(db, caller, district, [])
+        await accept.upsert_district(db, caller, district, [])
         draft = d.MessageDraft(
             message_type=c.MessageType.MESSAGE_TYPE_EMERGENCY,
             subject="s",
             delivery_modes=[V],
             content=c.MessageContent(voice_script="x"),
         )
-        message_id, _, _ = await drafts.create_message(db, caller, "r", draft, DAY)
-        await drafts.add_recipients(db, message_id, [person("p", phone("+15555560160"))])
+        message_id, _, _ = await accept.create_message(db, caller, "r", draft, DAY)
+        await accept.add_recipients(db, message_id, [person("p", phone("+15555560160"))])
         await start_dispatch(db, message_id, DAY)
         policy = DispatchPolicy.from_settings(settings)
         catalog = Catalog(db)

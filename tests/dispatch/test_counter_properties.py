@@ -22,14 +22,17 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from services.dispatch.accept import add_recipients, create_message
+from services.dispatch.attempt_state import AttemptState
+from services.dispatch.cancel import cancel_message
 from services.dispatch.catalog import Catalog
-from services.dispatch.claims import claim_due
-from services.dispatch.drafts import add_recipients, create_message
-from services.dispatch.jobs import EmailJob, Job, PhoneJob
-from services.dispatch.outcomes import cancel_message, drain_outcomes, expire_deadlines
+from services.dispatch.claim import claim_due
+from services.dispatch.deadlines import expire_deadlines
 from services.dispatch.policy import EMAIL, INBOX, MODES, TEXT, VOICE, DispatchPolicy
-from services.dispatch.results import Answer, ResultWriter
-from services.dispatch.starting import start_dispatch
+from services.dispatch.pools import EmailJob, Job, PhoneJob
+from services.dispatch.record import Answer, ResultWriter
+from services.dispatch.settle import drain_outcomes
+from services.dispatch.start import start_dispatch
 from services.status.applier import apply_events
 from services.status.events import StatusEvent
 from smlog.auth import Caller, Right
@@ -109,16 +112,15 @@ class Campaign:
         self.catalog = Catalog(db)
         self.jobs: list[Job] = []  # claimed, not answered yet
         self.accepted: list[int] = []  # phone attempts the vendor accepted, no callback yet
-        self.unanswered: set[int] = set()  # attempts whose vendor answer is not written
+        self.attempts = AttemptState()  # attempts whose vendor answer is not written
         self.events = 0
         self.numbers: list[str] = []  # the campaign's phone numbers
         self.writer = ResultWriter(
             db,
             POLICY,
-            in_flight=set(),
-            unrecorded=self.unanswered,
+            attempts=self.attempts,
             retrying=set(),
-            after=lambda settled, results: None,
+            after=lambda settled: None,
             flush_rows=10_000,
             flush_seconds=60,
         )
@@ -130,7 +132,7 @@ class Campaign:
         )
         for job in claim.jobs:
             self.jobs.append(job)
-            self.unanswered.update(job.attempt_ids)
+            self.attempts.queued(job.attempt_ids)
 
     async def answer(self) -> None:
         job = self.jobs.pop(self.data.draw(st.integers(0, len(self.jobs) - 1), "job"))
@@ -170,7 +172,7 @@ class Campaign:
 
     async def drain(self) -> None:
         # As the engine does: outcomes of attempts whose answer is not written wait.
-        await drain_outcomes(self.db, POLICY, 1000, set(self.unanswered))
+        await drain_outcomes(self.db, POLICY, 1000, set(self.attempts.unrecorded))
 
     async def step(self, message_id: int) -> None:
         choices = ["claim", "time"]
@@ -226,7 +228,7 @@ class Campaign:
             if open_rows:
                 kept.append(job)
             else:
-                self.unanswered.difference_update(job.attempt_ids)
+                self.attempts.settled(job.attempt_ids)
         self.jobs = kept
 
     async def stop_text(self, number: str = "") -> None:

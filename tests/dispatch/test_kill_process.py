@@ -19,8 +19,9 @@ from smlog.store.opening import connect
 from smlog.v1 import common_pb2 as c
 from smlog.v1 import dispatch_pb2 as d
 from smlog.v1 import dispatch_pb2_grpc
-from tests.dispatch.harness import ALL_RIGHTS, wait_for
 from tests.dispatch.people import M, email, person, phone
+from tests.support.rights import ALL_RIGHTS
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 N = 400

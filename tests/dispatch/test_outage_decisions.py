@@ -12,12 +12,12 @@ from hypothesis import strategies as st
 
 from services.dispatch.breaker import Admission, Breaker
 from services.dispatch.catalog import Catalog
-from services.dispatch.jobs import PhoneJob, Retry
 from services.dispatch.outages import Outages
 from services.dispatch.policy import TEXT, VOICE
-from services.dispatch.results import Answer
+from services.dispatch.pools import PhoneJob, Retry
+from services.dispatch.record import Answer
 from services.dispatch.retries import Hold, RetrySchedule
-from services.dispatch.senders import Failure
+from services.dispatch.send import Failure
 from smlog.config import Settings
 from smlog.v1.common_pb2 import DeviceStatus
 

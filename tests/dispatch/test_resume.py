@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from smlog.v1 import common_pb2 as c
-from tests.dispatch.harness import Harness, wait_for
+from tests.dispatch.harness import Harness
 from tests.dispatch.people import M, email, person, phone
+from tests.support.waiting import wait_for
 
 MS = c.MessageStatus
 V = M.DELIVERY_MODE_VOICE

@@ -1,4 +1,4 @@
-"""No Device, Not Eligible and Opt-Out targets: final at once, counted as the seed says."""
+"""No Device, Not Eligible and Opt-Out targets: final at once, counted as docs/statuses.md says."""
 
 from __future__ import annotations
 

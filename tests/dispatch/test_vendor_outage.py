@@ -10,8 +10,10 @@ from zoneinfo import ZoneInfo
 from cli.dispatch_cmd import vendor_waits
 from services.dispatch.policy import EMAIL as EMAIL_MODE
 from smlog.v1 import common_pb2 as c
-from tests.dispatch.harness import Harness, ManualClock, _session, wait_for
+from tests.dispatch.harness import Harness, _session
 from tests.dispatch.people import M, email, person, phone
+from tests.support.clock import ManualClock
+from tests.support.waiting import wait_for
 
 S = c.DeviceStatus
 MS = c.MessageStatus
@@ -65,7 +67,7 @@ def people(n: int, *, mail: bool = True) -> list[Any]:
 
 async def test_outage_then_recovery_delays_and_fails_nothing(make: object) -> None:
     h: Harness = await make(**OUTAGE)  # type: ignore[operator]
-    engine = h.host.parts.components[0]  # type: ignore[union-attr]
+    engine = h.engine
     await faults(h, "voxology", {"outage_s": 1.0})
     await faults(h, "mailgun", {"outage_s": 1.5})
     message_id = await h.send(people(30), [V, T, E])
@@ -88,7 +90,7 @@ async def _some_held(h: Harness) -> bool:
 
 async def test_a_vendor_down_does_not_stop_the_others(make: object) -> None:
     h: Harness = await make(**OUTAGE)  # type: ignore[operator]
-    engine = h.host.parts.components[0]  # type: ignore[union-attr]
+    engine = h.engine
     await faults(h, "mailgun", {"outage_s": 120})
     message_id = await h.send(people(10), [V, E])
 
@@ -185,7 +187,7 @@ async def test_an_open_breaker_sends_nothing_until_its_probe(make: object) -> No
         **{**OUTAGE, "vendor_breaker_failures": 2, "vendor_breaker_probe_seconds": 600},
         dispatch_email_batch_size=1,
     )
-    engine = h.host.parts.components[0]  # type: ignore[union-attr]
+    engine = h.engine
     await faults(h, "mailgun", {"outage_s": 600})
     message_id = await h.send([person(f"p{i}", email(f"p{i}@example.org")) for i in range(10)], [E])
     await wait_for(lambda: _breaker_open(engine, EMAIL_MODE))
@@ -226,7 +228,7 @@ async def test_a_held_general_call_waits_for_the_dialing_window(make: object) ->
     h: Harness = await make(  # type: ignore[operator]
         clock, **{**OUTAGE, "vendor_retry_horizon_general_seconds": 3600.0}
     )
-    engine = h.host.parts.components[0]  # type: ignore[union-attr]
+    engine = h.engine
     await faults(h, "voxology", {"outage_s": 600})
     message_id = await h.send([person("g", phone("+15555570001", modes=(V,)))], [V])
     await wait_for(lambda: _some_held(h))

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from services.dispatch import engine as engine_module
+from services.dispatch import loops as loops_module
 from smlog.v1 import common_pb2 as c
 from tests.dispatch.harness import Harness, S
 from tests.dispatch.people import (
@@ -67,7 +67,7 @@ async def test_redials_stop_at_the_configured_attempts(h: Harness) -> None:
     assert attempts[VOICE_NO_ANSWER] == [S.DEVICE_STATUS_NO_ANSWER] * 3
     assert attempts[VOICE_FAILED] == [S.DEVICE_STATUS_FAILED] * 3
     voice = progress.modes[0]
-    # Busy and No Answer are in the seed's successful group, Failed in the error group.
+    # Busy and No Answer are in the successful group (docs/statuses.md), Failed in the error group.
     assert (voice.total_attempts, voice.total_successful, voice.total_error) == (9, 2, 1)
     assert progress.status == MS.MESSAGE_STATUS_SENT
 
@@ -130,19 +130,16 @@ async def test_a_send_that_fails_before_the_vendor_is_retried_then_closed(
 ) -> None:
     """A store or bug failure before the request (not a vendor answer) must not leave an
     attempt waiting for a restart: it is retried under the same key, then Vendor Error."""
-    monkeypatch.setattr(engine_module, "SEND_RETRY_SECONDS", 0.01)
-    engine = h.host.parts.components[0]  # type: ignore[union-attr]
-    real_send = engine._senders.send  # type: ignore[attr-defined]
+    monkeypatch.setattr(loops_module, "SEND_RETRY_SECONDS", 0.01)
     calls: dict[str, int] = {}
 
-    async def flaky(job: Any) -> Any:
+    async def flaky(job: Any) -> None:
         to = job.address
         calls[to] = calls.get(to, 0) + 1
         if to == VOICE_BUSY or calls[to] == 1:  # one number always fails, the other once
             raise RuntimeError("catalog read failed")
-        return await real_send(job)
 
-    monkeypatch.setattr(engine._senders, "send", flaky)  # type: ignore[attr-defined]
+    h.engine.faults.before_send = flaky
     message_id = await h.send(
         [person("a", phone(VOICE_OK, modes=(V,))), person("b", phone(VOICE_BUSY, modes=(V,)))],
         [V],

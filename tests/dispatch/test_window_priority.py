@@ -5,20 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from services.dispatch import drafts
+from services.dispatch import accept
 from services.dispatch.catalog import Catalog
-from services.dispatch.claims import claim_due
-from services.dispatch.jobs import PhoneJob
+from services.dispatch.claim import claim_due
 from services.dispatch.policy import DispatchPolicy
-from services.dispatch.starting import start_dispatch
+from services.dispatch.pools import PhoneJob
+from services.dispatch.start import start_dispatch
 from smlog.auth import Caller, Right
 from smlog.config import Settings
 from smlog.store import migrate
 from smlog.store.opening import connect
 from smlog.v1 import common_pb2 as c
 from smlog.v1 import dispatch_pb2 as d
-from tests.dispatch.harness import Harness, ManualClock, store_district, wait_for
+from tests.dispatch.harness import Harness, store_district
 from tests.dispatch.people import VOICE_OK, M, person, phone
+from tests.support.clock import ManualClock
+from tests.support.waiting import wait_for
 
 MT = c.MessageType
 V = M.DELIVERY_MODE_VOICE
@@ -68,9 +70,9 @@ async def test_claims_take_emergency_then_priority_then_general(settings: Settin
             delivery_modes=[V],
             content=c.MessageContent(voice_script="x"),
         )
-        message_id, _, _ = await drafts.create_message(db, caller, f"r{n}", draft, 1_000)
+        message_id, _, _ = await accept.create_message(db, caller, f"r{n}", draft, 1_000)
         people = [person(f"p{i}", phone(f"+1555555{n}{i:03d}")) for i in range(5)]
-        await drafts.add_recipients(db, message_id, people)
+        await accept.add_recipients(db, message_id, people)
         await start_dispatch(db, message_id, 1_000 + n)
         ids[message_id] = message_type
     catalog = Catalog(db)
@@ -106,7 +108,7 @@ async def test_a_stop_while_a_text_waits_for_the_window_makes_it_opt_out(make: o
         ("+15555550131", "55555", clock.value),
     )
     clock.value = _us(datetime(2026, 1, 16, 8, 0, tzinfo=CHICAGO))
-    h.host.parts.components[0].wake()  # type: ignore[union-attr, attr-defined]
+    h.engine.wake()
     progress = await h.finished(general)
     assert await h.attempts(general) == []
     [target] = await h.targets(general)

@@ -22,8 +22,8 @@ from smlog.store import Database
 from smlog.store.opening import connect
 from smlog.v1 import common_pb2 as c
 from smlog.v1 import dispatch_pb2, dispatch_pb2_grpc
-from tests.dispatch.harness import wait_for
 from tests.pgserver import store_url_for_test
+from tests.support.waiting import wait_for
 
 S = c.DeviceStatus
 PROCESSES = ("voxology-sim", "mailgun-sim", "status", "dispatch")

@@ -12,7 +12,6 @@ import pytest
 
 from cli.stackrun import recipients
 from smlog.v1 import common_pb2 as c
-from tests.dispatch.harness import wait_for
 from tests.e2e.faults import (
     CALL_OUTCOMES,
     SMS_OUTCOMES,
@@ -23,6 +22,7 @@ from tests.e2e.faults import (
     fault_stack,
     no_status_applied_twice,
 )
+from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.store]
 ALL_MODES = [c.DELIVERY_MODE_INBOX, c.DELIVERY_MODE_EMAIL, c.DELIVERY_MODE_VOICE,

@@ -4,7 +4,7 @@ device; the detail and deliveries tests check the read side against hand-compute
 from __future__ import annotations
 
 from smlog.store import Database
-from tests.builders import (
+from tests.support.builders import (
     EMAIL,
     EMERGENCY,
     T0,

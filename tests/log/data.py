@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from smlog.store import Database
 from smlog.v1.common_pb2 import MessageStatus
-from tests.builders import (
+from tests.support.builders import (
     EMAIL,
     EMERGENCY,
     GENERAL,

@@ -8,9 +8,9 @@ import pytest
 
 from smlog.v1.common_pb2 import DeliveryMode, DeviceStatus, StatusGroup
 from smlog.v1.log_pb2 import ListDeliveriesRequest
-from tests.builders import EMAIL, SECOND, T0, TEXT, VOICE
 from tests.log.campaign import seed_campaign
 from tests.log.conftest import ALL, LogEnv, rpc_error
+from tests.support.builders import EMAIL, SECOND, T0, TEXT, VOICE
 
 S = DeviceStatus
 FULL = [*ALL, "view_device_details"]

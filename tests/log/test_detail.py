@@ -1,4 +1,4 @@
-"""GetMessage: every Message Detail field, counters per DESIGN.md's counting rules."""
+"""GetMessage: every Message Detail field, counters per the counting rules of docs/statuses.md."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import grpc
 
 from smlog.v1.common_pb2 import DeliveryMode, MessageStatus, MessageType
 from smlog.v1.log_pb2 import GetMessageRequest
-from tests.builders import (
+from tests.log.campaign import seed_campaign
+from tests.log.conftest import LogEnv, rpc_error
+from tests.support.builders import (
     EMAIL,
     INBOX,
     SECOND,
@@ -20,8 +22,6 @@ from tests.builders import (
     add_message,
     add_mode_stats,
 )
-from tests.log.campaign import seed_campaign
-from tests.log.conftest import LogEnv, rpc_error
 
 M = DeliveryMode
 

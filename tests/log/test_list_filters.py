@@ -1,4 +1,4 @@
-"""ListMessages: the seed's columns and each filter alone and combined."""
+"""ListMessages: the log's columns and each filter alone and combined."""
 
 from __future__ import annotations
 

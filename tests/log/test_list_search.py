@@ -11,8 +11,16 @@ from smlog.readmodel import listing
 from smlog.store import Database
 from smlog.v1.log_pb2 import ListMessagesRequest, ListMessagesResponse
 from smlog.v1.log_pb2_grpc import SentMessageLogServiceStub
-from tests.builders import EMERGENCY, GENERAL, MINUTE, T0, add_calendar, add_district, add_message
 from tests.log.conftest import LogEnv
+from tests.support.builders import (
+    EMERGENCY,
+    GENERAL,
+    MINUTE,
+    T0,
+    add_calendar,
+    add_district,
+    add_message,
+)
 
 SUBJECTS = [
     "Café Olé night",

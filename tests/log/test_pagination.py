@@ -8,8 +8,16 @@ import pytest
 from smlog.v1.common_pb2 import MessageType
 from smlog.v1.log_pb2 import ListMessagesRequest
 from smlog.v1.log_pb2_grpc import SentMessageLogServiceStub
-from tests.builders import EMERGENCY, GENERAL, MINUTE, PRIORITY, T0, add_district, add_message
 from tests.log.conftest import LogEnv, rpc_error
+from tests.support.builders import (
+    EMERGENCY,
+    GENERAL,
+    MINUTE,
+    PRIORITY,
+    T0,
+    add_district,
+    add_message,
+)
 
 T = MessageType
 

@@ -4,8 +4,8 @@ the other message."""
 from __future__ import annotations
 
 from smlog.v1.log_pb2 import MESSAGE_SCOPE_ALL, GetMessageRequest, ListMessagesRequest
-from tests.builders import DAY, EMERGENCY, GENERAL, T0, add_district, add_message
 from tests.log.conftest import ALL, LogEnv
+from tests.support.builders import DAY, EMERGENCY, GENERAL, T0, add_district, add_message
 
 NO_EMERGENCY = [r for r in ALL if r != "type_emergency"]
 

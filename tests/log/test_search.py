@@ -8,7 +8,8 @@ import pytest
 from smlog.readmodel.search import MAX_NAMES
 from smlog.v1.common_pb2 import Date, DeliveryMode, DeviceStatus, MessageStatus
 from smlog.v1.log_pb2 import DeliveryHit, SearchDeliveriesRequest
-from tests.builders import (
+from tests.log.conftest import ALL, MY, TYPES, LogEnv, rpc_error
+from tests.support.builders import (
     DAY,
     EMAIL,
     EMERGENCY,
@@ -22,7 +23,6 @@ from tests.builders import (
     add_campaign,
     add_district,
 )
-from tests.log.conftest import ALL, MY, TYPES, LogEnv, rpc_error
 
 S = DeviceStatus
 JANE_PHONE = "+15555550123"

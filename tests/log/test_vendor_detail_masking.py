@@ -7,7 +7,8 @@ import pytest
 
 from smlog.readmodel import mask_detail
 from smlog.v1.log_pb2 import ListDeliveriesRequest
-from tests.builders import (
+from tests.log.conftest import ALL, LogEnv
+from tests.support.builders import (
     EMAIL,
     GENERAL,
     T0,
@@ -18,7 +19,6 @@ from tests.builders import (
     add_campaign,
     add_district,
 )
-from tests.log.conftest import ALL, LogEnv
 
 FULL = [*ALL, "view_device_details"]
 BOUNCE = "550 5.1.1 <jane.doe@example.org>: Recipient address rejected: User unknown"

@@ -11,8 +11,17 @@ from smlog.config import Settings
 from smlog.errors import NotFoundError, PermissionDeniedError
 from smlog.readmodel import DeliveryQuery, build_detail, message_detail, viewer_of
 from smlog.store import Database, open_database
-from tests.builders import SECOND, T0, TEXT, VOICE, Device, Person, add_campaign, add_district
 from tests.log.campaign import seed_campaign
+from tests.support.builders import (
+    SECOND,
+    T0,
+    TEXT,
+    VOICE,
+    Device,
+    Person,
+    add_campaign,
+    add_district,
+)
 
 TYPES = frozenset(r for r in Right if r.value.startswith("type_"))
 

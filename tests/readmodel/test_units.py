@@ -7,12 +7,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from smlog.domain.modes import modes_of
 from smlog.errors import InvalidArgumentError
 from smlog.readmodel import PageTokens, page_size, show_device
 from smlog.readmodel.filters import _local_midnight_us
-from smlog.readmodel.listing import modes_of
 from smlog.readmodel.logsql import escape_like
-from tests.builders import EMAIL, INBOX, TEXT, VOICE
+from tests.support.builders import EMAIL, INBOX, TEXT, VOICE
 
 
 @pytest.mark.parametrize(

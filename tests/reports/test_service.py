@@ -15,7 +15,6 @@ from smlog.domain import status_label
 from smlog.domain.labels import format_duration, mode_label
 from smlog.v1 import log_pb2, reports_pb2
 from smlog.v1.common_pb2 import DeviceStatus
-from tests.builders import EMAIL, INBOX, TEXT, VOICE
 from tests.log.campaign import seed_campaign
 from tests.reports.service_env import (
     FULL,
@@ -26,6 +25,7 @@ from tests.reports.service_env import (
     read_pdf,
     running,
 )
+from tests.support.builders import EMAIL, INBOX, TEXT, VOICE
 
 S = DeviceStatus
 F = reports_pb2.ReportFormat

@@ -3,16 +3,16 @@ webhook requests built with smlog.signing."""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client import REGISTRY
 
+from smlog.domain.modes import mode_bits
 from smlog.signing import sign_mailgun, sign_voxology
 from smlog.store import Database
 from smlog.v1.common_pb2 import DeliveryMode, DeviceStatus, StatusGroup
@@ -59,7 +59,15 @@ async def add_attempts(
             " message_type, subject, subject_folded, delivery_modes, content_json, status,"
             " create_time, sent_time, total_recipients, pending_targets)"
             " VALUES (?, ?, 'u1', 'User One', 1, 'Snow day', 'snow day', ?, '{}', 1, ?, ?, ?, ?)",
-            (district_id, f"r{next(_events)}", 1 << mode, now, now, len(wanted), len(wanted)),
+            (
+                district_id,
+                f"r{next(_events)}",
+                mode_bits([mode]),
+                now,
+                now,
+                len(wanted),
+                len(wanted),
+            ),
         )
         made = []
         for i, attempt_id in enumerate(wanted):
@@ -118,16 +126,6 @@ async def count(db: Database, sql: str, params: Sequence[Any] = ()) -> int:
     row = await db.fetch_one(sql, params)
     assert row is not None
     return int(row[0])
-
-
-async def wait_until(
-    check: Callable[[], Awaitable[bool]], timeout: float = 10.0, interval: float = 0.02
-) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(interval)
 
 
 def metric(name: str, **labels: str) -> float:

@@ -17,7 +17,8 @@ from smlog.runtime import GrpcHost, ServiceParts, Servicer, open_channel
 from smlog.store import Database
 from smlog.v1 import dispatch_pb2, dispatch_pb2_grpc, status_pb2, status_pb2_grpc
 from smlog.v1.common_pb2 import DeviceStatus as S
-from tests.status.helpers import VOICE, add_attempts, add_district, attempt_row, count, wait_until
+from tests.status.helpers import VOICE, add_attempts, add_district, attempt_row, count
+from tests.support.waiting import wait_for
 
 
 class FakeDispatch(dispatch_pb2_grpc.DispatchServiceServicer):
@@ -111,7 +112,7 @@ async def test_ingest_applies_ignores_parks_and_rejects(
     async def told() -> bool:
         return len(dispatch.outcomes) == 2
 
-    await wait_until(told)
+    await wait_for(told)
     assert {(o.attempt_id, o.status) for o in dispatch.outcomes} == {
         (a, S.DEVICE_STATUS_BUSY),
         (b, S.DEVICE_STATUS_COMPLETED),

@@ -13,7 +13,8 @@ from smlog.config import Settings
 from smlog.store import Database
 from smlog.vendors import VoxologyClient
 from tests.conftest import free_port
-from tests.status.helpers import VOX_SECRET, add_district, wait_until
+from tests.status.helpers import VOX_SECRET, add_district
+from tests.support.waiting import wait_for
 
 HELP_NUMBER = "+15555550126"  # replies " Help " after every delivered text
 
@@ -56,7 +57,7 @@ async def test_a_number_that_answers_help_with_help_is_answered_once(
             async def answered_once_then_not_again() -> bool:
                 return _count("sent") > sent and _count("not_repeated") > repeated
 
-            await wait_until(answered_once_then_not_again)
+            await wait_for(answered_once_then_not_again)
             async with http.get(sim.make_url("/admin/stats")) as r:
                 stats = await r.json()
         assert (_count("sent"), _count("not_repeated")) == (sent + 1, repeated + 1)

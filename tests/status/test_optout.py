@@ -22,8 +22,8 @@ from tests.status.helpers import (
     count,
     inbound_payload,
     voxology_request,
-    wait_until,
 )
+from tests.support.waiting import wait_for
 
 PATH = "/webhooks/voxology/inbound"
 PHONE = "+15555550123"
@@ -71,7 +71,7 @@ async def applied(db: Database, n: int) -> None:
     async def check() -> bool:
         return await count(db, "SELECT count(*) FROM webhook_journal WHERE state = 1") == n
 
-    await wait_until(check)
+    await wait_for(check)
 
 
 @pytest.mark.parametrize("text", [" stop ", "Stop", "UNSUBSCRIBE", "quit"])
@@ -180,7 +180,7 @@ async def test_help_is_answered_from_the_short_code(
             async def answered() -> bool:
                 return len(sent) == 1
 
-            await wait_until(answered)
+            await wait_for(answered)
         assert sent[0]["to"] == PHONE
         assert sent[0]["from"] == "55555"
         assert sent[0]["body"].startswith("Springfield Public Schools: reply STOP")

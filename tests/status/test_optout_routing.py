@@ -17,9 +17,9 @@ from tests.status.helpers import (
     add_district,
     count,
     inbound_payload,
-    wait_until,
 )
 from tests.status.helpers import voxology_request as signed
+from tests.support.waiting import wait_for
 
 PATH = "/webhooks/voxology/inbound"
 PARENT = "+15555550177"
@@ -36,7 +36,7 @@ async def settled(db: Database, journaled: int) -> None:
         done = "SELECT count(*) FROM webhook_journal WHERE state <> 0"
         return await count(db, done) == journaled
 
-    await wait_until(check)
+    await wait_for(check)
 
 
 async def opt_out_districts(db: Database) -> list[int]:

@@ -26,8 +26,8 @@ from tests.status.helpers import (
     attempt_row,
     call_payload,
     count,
-    wait_until,
 )
+from tests.support.waiting import wait_for
 
 
 async def _start(parts: StatusParts) -> None:
@@ -120,7 +120,7 @@ async def test_mailgun_retries_deliver_everything_across_an_edge_restart(
                 stored = await count(db, "SELECT count(*) FROM attempt_events")
                 return len(events) == 2 * len(attempts) and stored == len(events)
 
-            await wait_until(everything_applied, timeout=30)
+            await wait_for(everything_applied, timeout=30)
 
             async def journal_matches_sent_posts() -> bool:
                 stats = await _stats(http, sim)
@@ -132,7 +132,7 @@ async def test_mailgun_retries_deliver_everything_across_an_edge_restart(
                 return bool(journal[0] == stats["callbacks"].get("sent") and not journal[1])
 
             # Every post the sim counts as sent was journaled once and applied.
-            await wait_until(journal_matches_sent_posts, timeout=30)
+            await wait_for(journal_matches_sent_posts, timeout=30)
             stats = await _stats(http, sim)
         keys = await db.fetch_all("SELECT event_key FROM attempt_events")
         sim_ids = {"mailgun:" + e["id"] for e in await _events_once(sim, auth)}

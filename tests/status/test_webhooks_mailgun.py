@@ -21,8 +21,8 @@ from tests.status.helpers import (
     count,
     mailgun_payload,
     target_of,
-    wait_until,
 )
+from tests.support.waiting import wait_for
 
 PATH = "/webhooks/mailgun"
 SENT = S.DEVICE_STATUS_SENT
@@ -60,7 +60,7 @@ async def test_failed_reason_becomes_vendor_detail_status_stays_sent(
     async def all_kept() -> bool:
         return await history(db, attempt) == 3
 
-    await wait_until(all_kept)
+    await wait_for(all_kept)
     row = await attempt_row(db, attempt)
     assert row["status"] == SENT
     assert row["vendor_detail"] == "failed (permanent): mailbox does not exist"
@@ -92,7 +92,7 @@ async def test_duplicate_event_id_with_a_fresh_token_is_ignored(
     async def both_applied() -> bool:
         return await count(db, "SELECT count(*) FROM webhook_journal WHERE state = 1") == 2
 
-    await wait_until(both_applied)
+    await wait_for(both_applied)
     assert await history(db, attempt) == 1
 
 
@@ -178,11 +178,11 @@ async def test_event_for_an_attempt_not_stored_yet_is_parked_then_applied(
     async def parked() -> bool:
         return await count(db, "SELECT count(*) FROM parked_events") == 1
 
-    await wait_until(parked)
+    await wait_for(parked)
     await add_attempts(db, EMAIL, ids=[700_001], status=SENT)
 
     async def applied() -> bool:
         return await history(db, 700_001) == 1
 
-    await wait_until(applied)
+    await wait_for(applied)
     assert (await attempt_row(db, 700_001))["vendor_detail"] == "delivered"

@@ -25,8 +25,8 @@ from tests.status.helpers import (
     sms_payload,
     target_of,
     voxology_request,
-    wait_until,
 )
+from tests.support.waiting import wait_for
 
 CALL = "/webhooks/voxology/call"
 SMS = "/webhooks/voxology/sms"
@@ -56,7 +56,7 @@ async def test_completed_call_with_zero_pressed_is_completed(
     async def final() -> bool:
         return bool((await attempt_row(db, attempt))["is_final"])
 
-    await wait_until(final)
+    await wait_for(final)
     row = await attempt_row(db, attempt)
     assert row["status"] == S.DEVICE_STATUS_COMPLETED
     assert row["vendor_code"] == "completed"
@@ -85,7 +85,7 @@ async def test_sms_undelivered_keeps_carrier_reason(
     async def done() -> bool:
         return (await attempt_row(db, attempt))["status"] == S.DEVICE_STATUS_UNDELIVERED
 
-    await wait_until(done)
+    await wait_for(done)
     assert (await attempt_row(db, attempt))["vendor_detail"] == "30006: landline"
 
 
@@ -104,7 +104,7 @@ async def test_duplicate_and_late_events_change_nothing(
             == 2
         )
 
-    await wait_until(both)
+    await wait_for(both)
     row = await attempt_row(db, attempt)
     assert row["status"] == S.DEVICE_STATUS_BUSY
     assert row["is_final"] == 1
@@ -180,7 +180,7 @@ async def test_replay_is_refused_but_an_honest_retry_is_applied_once(
         pending = await count(db, "SELECT count(*) FROM webhook_journal WHERE state = 0")
         return pending == 0
 
-    await wait_until(both_handled)
+    await wait_for(both_handled)
     events = "SELECT count(*) FROM attempt_events WHERE attempt_id = ?"
     assert await count(db, events, (attempt,)) == 1
 
@@ -251,7 +251,7 @@ async def test_event_before_its_attempt_is_parked_then_applied(
     async def parked() -> bool:
         return await count(db, "SELECT count(*) FROM parked_events") == 1
 
-    await wait_until(parked)
+    await wait_for(parked)
     state = await db.fetch_one("SELECT state FROM webhook_journal")
     assert state is not None
     assert state[0] == 2
@@ -260,7 +260,7 @@ async def test_event_before_its_attempt_is_parked_then_applied(
     async def applied() -> bool:
         return (await attempt_row(db, future_id))["status"] == S.DEVICE_STATUS_NO_ANSWER
 
-    await wait_until(applied)
+    await wait_for(applied)
     assert await count(db, "SELECT count(*) FROM parked_events") == 0
     assert (
         await count(db, "SELECT count(*) FROM attempt_outcomes WHERE attempt_id = ?", (future_id,))
@@ -279,7 +279,7 @@ async def test_call_event_for_a_text_attempt_is_rejected_when_applied(
         row = await db.fetch_one("SELECT state, reason FROM webhook_journal")
         return row is not None and row[0] == 3
 
-    await wait_until(rejected)
+    await wait_for(rejected)
     assert (await attempt_row(db, attempt))["status"] == S.DEVICE_STATUS_QUEUED
 
 
@@ -297,7 +297,7 @@ async def test_unknown_vendor_code_is_history_only_and_counted(
             == 1
         )
 
-    await wait_until(kept)
+    await wait_for(kept)
     row = await attempt_row(db, attempt)
     assert row["status"] == S.DEVICE_STATUS_QUEUED
     assert row["is_final"] == 0

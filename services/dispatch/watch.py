@@ -30,7 +30,7 @@ from smlog.config import Settings
 from smlog.errors import UnauthenticatedError
 from smlog.runtime.streams import StreamLimiter
 from smlog.runtime.tasks import cancel_task, wait_event
-from smlog.store import Database
+from smlog.store import Database, fetch_in
 from smlog.v1.common_pb2 import DispatchProgress
 
 __all__ = ["ChangeHub", "ProgressWatch"]
@@ -44,7 +44,6 @@ PROGRESS_READS = Counter(
 )
 # Even without a change seen, a watcher reads its progress this often (a safety net).
 _REFRESH_SECONDS = 30.0
-_CHUNK = 500
 _FINGERPRINT = (
     "SELECT m.id, m.status, m.total_recipients, m.recipients_no_device, m.sent_time,"
     " m.end_time, count(s.mode), sum(s.total_devices), sum(s.total_attempts),"
@@ -112,19 +111,13 @@ class ChangeHub:
                 await self._poke.wait()
 
     async def _look(self) -> None:
-        ids = list(self._watchers)
-        for i in range(0, len(ids), _CHUNK):
-            chunk = ids[i : i + _CHUNK]
-            rows = await self._db.fetch_all(
-                _FINGERPRINT.format(marks=",".join("?" * len(chunk))), chunk
-            )
-            for row in rows:
-                message_id = int(row[0])
-                fingerprint = tuple(row[i] for i in range(1, _FINGERPRINT_COLUMNS))
-                if self._seen.get(message_id) != fingerprint:
-                    self._seen[message_id] = fingerprint
-                    for event in self._watchers.get(message_id, ()):
-                        event.set()
+        for row in await fetch_in(self._db, _FINGERPRINT, list(self._watchers)):
+            message_id = int(row["id"])
+            fingerprint = tuple(row[i] for i in range(1, _FINGERPRINT_COLUMNS))
+            if self._seen.get(message_id) != fingerprint:
+                self._seen[message_id] = fingerprint
+                for event in self._watchers.get(message_id, ()):
+                    event.set()
 
 
 class ProgressWatch:

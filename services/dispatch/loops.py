@@ -1,15 +1,17 @@
-"""The dispatch engine: the scheduler, the vendor pools, and the loops that settle results.
+"""The loops that drive the stages (``service.py`` lists them in campaign order).
 
 - scheduler: puts held requests that are due back in the pools (``outages``), claims due
-  targets in batches (``claims``) while the pools have room, and puts the jobs in the vendor
-  pools; woken by StartDispatch, by pools with room, and on a poll;
+  targets in batches (``claim``) while the pools have room, and puts the jobs in the vendor
+  pools (``pools``, sending through ``send``); woken by StartDispatch, by pools with room,
+  and on a poll;
 - outages: a circuit breaker per vendor and channel; vendor failures are held in the store
   for a later try until the horizon of the message's type (``retries``);
-- pools: bounded concurrency per vendor (``voxology_concurrency``, ``mailgun_concurrency``);
-- writer: vendor answers written in batches (``results``);
-- outcomes: the status service's outbox drained on a nudge, on a poll and at start-up;
-- deadlines: a periodic sweep; gauges: a periodic refresh.
-At start-up, attempts stored but not known to be sent are re-sent with their keys (``resume``).
+- writer: vendor answers written in batches (``record``);
+- outcomes: the status service's outbox drained on a nudge, on a poll and at start-up
+  (``settle``);
+- deadlines: a periodic sweep (``deadlines``); gauges: a periodic refresh.
+CancelMessage runs ``cancel``. At start-up, attempts stored but not known to be sent are
+re-sent with their keys (``resume``). ``AttemptState`` holds what is in memory about attempts.
 """
 
 from __future__ import annotations
@@ -23,14 +25,15 @@ from typing import Any
 
 from services.dispatch import metrics
 from services.dispatch import vendor_metrics as vm
+from services.dispatch.attempt_state import AttemptState
 from services.dispatch.breaker import CHANNELS, Admission
+from services.dispatch.cancel import cancel_message
 from services.dispatch.catalog import Catalog
-from services.dispatch.claims import claim_due
+from services.dispatch.claim import claim_due
 from services.dispatch.clock import Clock
-from services.dispatch.finals import Settled
-from services.dispatch.jobs import EmailJob, Job, VendorPool
+from services.dispatch.deadlines import expire_deadlines
+from services.dispatch.faults import Faults
 from services.dispatch.outages import Outages
-from services.dispatch.outcomes import cancel_message, drain_outcomes, expire_deadlines
 from services.dispatch.policy import (
     EMAIL,
     INBOX,
@@ -40,10 +43,12 @@ from services.dispatch.policy import (
     VOICE,
     DispatchPolicy,
 )
-from services.dispatch.results import Answer, ResultWriter
+from services.dispatch.pools import EmailJob, Job, VendorPool
+from services.dispatch.record import Answer, ResultWriter
 from services.dispatch.resume import unsent_jobs
 from services.dispatch.retries import Hold
-from services.dispatch.senders import Failure, Senders
+from services.dispatch.send import Failure, Senders
+from services.dispatch.settle import Settled, drain_outcomes
 from smlog.config import Settings
 from smlog.runtime.tasks import wait_event
 from smlog.store import Database
@@ -63,6 +68,7 @@ class Dispatcher:
         settings: Settings,
         db: Database,
         clock: Clock,
+        catalog: Catalog,
         *,
         voice: VoiceClient,
         text: TextClient,
@@ -72,12 +78,8 @@ class Dispatcher:
         self.db = db
         self.clock = clock
         self.policy = DispatchPolicy.from_settings(settings)
-        self.catalog = Catalog(db)
-        self.in_flight: set[int] = set()  # attempts a worker is sending now
-        # Attempts handed to a pool whose vendor answer is not written yet: their outcomes
-        # wait in the outbox (``drain_outcomes``), so a message never closes before the
-        # answers of its attempts are stored.
-        self.unrecorded: set[int] = set()
+        self.catalog = catalog
+        self.attempts = AttemptState()
         self._outcomes_held = False
         self.claim_passes = 0  # scheduler passes completed (tests wait for one to have run)
         self.canceled: set[int] = set()
@@ -85,16 +87,17 @@ class Dispatcher:
         self._clients = (voice, text, email)
         self._senders = Senders(settings, self.catalog, clock, voice=voice, text=text, email=email)
         self.outages = Outages(settings, self.catalog)
+        self.faults = Faults()
         self.writer = ResultWriter(
             db,
             self.policy,
-            in_flight=self.in_flight,
-            unrecorded=self.unrecorded,
+            attempts=self.attempts,
             retrying=self.outages.retrying,
             after=self._recorded,
             flush_rows=settings.dispatch_flush_rows,
             flush_seconds=settings.dispatch_flush_seconds,
         )
+        self.writer.faults = self.faults
         claim = settings.dispatch_claim_batch
         self.voxology = VendorPool(
             "voxology",
@@ -154,10 +157,10 @@ class Dispatcher:
 
     async def cancel(self, message_id: int) -> int:
         self.canceled.add(message_id)
-        count, settled, results = await cancel_message(
-            self.db, message_id, self.policy, self.clock.now_us(), self.in_flight
+        count, settled = await cancel_message(
+            self.db, message_id, self.policy, self.clock.now_us(), self.attempts.sending
         )
-        self._after(settled, results)
+        self._after(settled)
         return count
 
     # -- sending ---------------------------------------------------------------------------
@@ -166,12 +169,12 @@ class Dispatcher:
         return self.mailgun if isinstance(job, EmailJob) else self.voxology
 
     def _put(self, job: Job) -> None:
-        self.unrecorded.update(job.attempt_ids)
+        self.attempts.queued(job.attempt_ids)
         self._pool(job).put(job)
 
     async def _handle(self, job: Job) -> None:
         if job.message_id in self.canceled:
-            self.unrecorded.difference_update(job.attempt_ids)
+            self.attempts.settled(job.attempt_ids)
             self.outages.retrying.discard(job.idempotency_key)  # its row: stale, dropped later
             return  # the cancel's transaction made these attempts Canceled
         breaker = self.outages.breaker(job)
@@ -179,19 +182,21 @@ class Dispatcher:
         if admission is Admission.REFUSED:
             self.writer.hold(self.outages.paused(job, self.clock.now_us()))
             return
-        self.in_flight.update(job.attempt_ids)
+        self.attempts.started(job.attempt_ids)
         try:
+            if self.faults.before_send is not None:
+                await self.faults.before_send(job)
             sent = await self._senders.send(job)
         except asyncio.CancelledError:
             breaker.abandoned(admission)
-            self.in_flight.difference_update(job.attempt_ids)
+            self.attempts.stopped(job.attempt_ids)
             raise
         except Exception:
             breaker.abandoned(admission)
             # Not a vendor answer (those are Answers): a store read or a bug before the request
             # went out. Retry a few times with the same key, then close the attempts as Vendor
             # Error, so that no attempt waits for a restart that may never come.
-            self.in_flight.difference_update(job.attempt_ids)
+            self.attempts.stopped(job.attempt_ids)
             tries = self._failures[job.idempotency_key] = (
                 self._failures.get(job.idempotency_key, 0) + 1
             )
@@ -304,33 +309,32 @@ class Dispatcher:
             self._put(job)
         for mode, count in claim.created.items():
             metrics.ATTEMPTS_CREATED.labels(MODE_NAMES[mode]).inc(count)
-        self._after(claim.settled, claim.results)
-        metrics.observe_settled(claim.opted_out)  # texts closed by a STOP since the start
+        self._after(claim.settled)
+        self._after(claim.opted_out)  # texts closed by a STOP since the start
         self.claim_passes += 1
         return retried or claim.full or claim.deferred > 0
 
     # -- settling --------------------------------------------------------------------------
 
-    def _after(self, settled: Settled, results: list[tuple[int, int]]) -> None:
+    def _after(self, settled: Settled) -> None:
         metrics.observe_settled(settled)
-        metrics.observe_results(results)
         if settled.redials:
             self.wake()
 
-    def _recorded(self, settled: Settled, results: list[tuple[int, int]]) -> None:
+    def _recorded(self, settled: Settled) -> None:
         """After the writer's flush: outcomes held for its attempts may be drained now."""
-        self._after(settled, results)
+        self._after(settled)
         if self._outcomes_held:
             self.nudge()
 
     async def _drain(self) -> tuple[int, Settled]:
         if self.writer.pending:
             await self.writer.flush()  # answers first: fewer outcomes held back below
-        count, settled, results, held = await drain_outcomes(
-            self.db, self.policy, self.settings.dispatch_outcome_batch, self.unrecorded
+        count, settled, held = await drain_outcomes(
+            self.db, self.policy, self.settings.dispatch_outcome_batch, self.attempts.unrecorded
         )
         self._outcomes_held = held > 0
-        self._after(settled, results)
+        self._after(settled)
         return count, settled
 
     async def _outcome_loop(self) -> None:
@@ -351,10 +355,10 @@ class Dispatcher:
         limit = self.settings.dispatch_outcome_batch
         while True:
             try:
-                count, settled, results = await expire_deadlines(
+                count, settled = await expire_deadlines(
                     self.db, self.policy, self.clock.now_us(), limit
                 )
-                self._after(settled, results)
+                self._after(settled)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -371,23 +375,23 @@ class Dispatcher:
 
     async def _refresh_gauges(self) -> None:
         rows = await self.db.fetch_all(
-            "SELECT priority, COUNT(*) FROM targets WHERE next_attempt_time IS NOT NULL"
+            "SELECT priority, COUNT(*) AS due FROM targets WHERE next_attempt_time IS NOT NULL"
             " AND next_attempt_time <= ? GROUP BY priority",
             (self.clock.now_us(),),
         )
-        due = {int(r[0]): int(r[1]) for r in rows}
+        due = {int(r["priority"]): int(r["due"]) for r in rows}
         for priority, name in PRIORITY_NAMES.items():
             metrics.DUE_TARGETS.labels(name).set(due.get(priority, 0))
             for pool in (self.voxology, self.mailgun):
                 depth = pool.depth_by_priority().get(priority, 0)
                 metrics.POOL_DEPTH.labels(pool.name, name).set(depth)
         held = {
-            int(r[0]): int(r[1])
+            int(r["mode"]): int(r["held"])
             for r in await self.db.fetch_all(
-                "SELECT mode, SUM(attempt_count) FROM vendor_retries GROUP BY mode"
+                "SELECT mode, SUM(attempt_count) AS held FROM vendor_retries GROUP BY mode"
             )
         }
         for mode, channel in CHANNELS.items():
             vm.ATTEMPTS_HELD.labels(channel.vendor, channel.name).set(held.get(mode, 0))
-        row = await self.db.fetch_one("SELECT COUNT(*) FROM messages WHERE status = 1")
-        metrics.CAMPAIGNS_IN_FLIGHT.set(int(row[0]) if row is not None else 0)
+        row = await self.db.fetch_one("SELECT COUNT(*) AS campaigns FROM messages WHERE status = 1")
+        metrics.CAMPAIGNS_IN_FLIGHT.set(int(row["campaigns"]) if row is not None else 0)

@@ -7,7 +7,7 @@ all final at once ends at its start.
 
 from __future__ import annotations
 
-from services.dispatch.finals import message_outcome
+from services.dispatch.decisions import message_outcome
 from services.dispatch.optouts import opted_out_numbers
 from services.dispatch.policy import modes_of, priority_of
 from services.dispatch.resolution import Resolution, resolve
@@ -23,7 +23,7 @@ _M = MessageStatus
 
 async def _opted_out(tx: Transaction, district_id: int) -> set[str]:
     row = await tx.fetch_one("SELECT sms_short_code FROM districts WHERE id = ?", (district_id,))
-    return await opted_out_numbers(tx, str(row[0] or "") if row is not None else "")
+    return await opted_out_numbers(tx, str(row["sms_short_code"] or "") if row is not None else "")
 
 
 async def start_dispatch(db: Database, message_id: int, now_us: int) -> bool:
@@ -35,10 +35,10 @@ async def start_dispatch(db: Database, message_id: int, now_us: int) -> bool:
         )
         if message is None:
             raise FailedPreconditionError(f"message {message_id} is gone")
-        if int(message[0]) != _M.MESSAGE_STATUS_DRAFT:
+        if int(message["status"]) != _M.MESSAGE_STATUS_DRAFT:
             return False
-        district_id, message_type = int(message[1]), int(message[2])
-        modes = modes_of(int(message[3]))
+        district_id, message_type = int(message["district_id"]), int(message["message_type"])
+        modes = modes_of(int(message["delivery_modes"]))
         rows = await tx.fetch_all(
             "SELECT id, devices_json FROM recipients WHERE message_id = ? ORDER BY id",
             (message_id,),
@@ -50,7 +50,9 @@ async def start_dispatch(db: Database, message_id: int, now_us: int) -> bool:
             )
             return True
         opted_out = await _opted_out(tx, district_id)
-        resolution = resolve(((int(r[0]), str(r[1])) for r in rows), modes, message_type, opted_out)
+        resolution = resolve(
+            ((int(r["id"]), str(r["devices_json"])) for r in rows), modes, message_type, opted_out
+        )
         await _insert(tx, message_id, priority_of(message_type), modes, resolution, now_us)
     return True
 

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.dispatch.catalog import Catalog
-from services.dispatch.finals import Final, Settled, settle
-from services.dispatch.jobs import EmailJob, Job, PhoneJob
+from services.dispatch.decisions import Final
 from services.dispatch.optouts import opted_out_numbers
 from services.dispatch.policy import EMAIL, INBOX, MODES, TEXT, VOICE, DispatchPolicy
+from services.dispatch.pools import EmailJob, Job, PhoneJob
+from services.dispatch.settle import Settled, settle
 from smlog.domain import status_group
 from smlog.store import Database, Transaction
 from smlog.v1.common_pb2 import DeviceStatus
@@ -34,7 +35,6 @@ class Claim:
     deferred: int = 0  # moved to the next dialing window
     full: bool = False  # a mode got all it wanted: more may be due
     settled: Settled = field(default_factory=Settled)
-    results: list[tuple[int, int]] = field(default_factory=list)  # (mode, status) finals
     opted_out: Settled = field(default_factory=Settled)  # texts closed: STOP after the start
 
 
@@ -67,12 +67,23 @@ async def _due(tx: Transaction, wants: dict[int, int], now_us: int) -> dict[int,
         return found
     sql = " UNION ALL ".join([_DUE] * len(parts))
     params = [value for mode, p, want in parts for value in (mode, p, now_us, want)]
-    rows = sorted(await tx.fetch_all(sql, params), key=lambda r: (int(r[6]), int(r[7]), int(r[0])))
+    rows = sorted(
+        await tx.fetch_all(sql, params),
+        key=lambda r: (int(r["priority"]), int(r["next_attempt_time"]), int(r["id"])),
+    )
     for r in rows:
-        mode = int(r[5])
+        mode = int(r["mode"])
         if len(found[mode]) < wants[mode]:
             found[mode].append(
-                _Due(int(r[0]), int(r[1]), mode, str(r[2]), str(r[3]), int(r[4]) + 1, int(r[6]))
+                _Due(
+                    target_id=int(r["id"]),
+                    message_id=int(r["message_id"]),
+                    mode=mode,
+                    address=str(r["address"]),
+                    extension=str(r["extension"]),
+                    number=int(r["attempt_count"]) + 1,
+                    priority=int(r["priority"]),
+                )
             )
     return found
 
@@ -100,7 +111,8 @@ async def claim_due(
             due[TEXT], opted_out = await _drop_opted_out(tx, catalog, due[TEXT])
             if opted_out:
                 claim.opted_out = await _close_opted_out(tx, opted_out, policy, now_us)
-                claim.results += [(TEXT, _S.DEVICE_STATUS_OPT_OUT)] * claim.opted_out.finalized
+                opt_out: tuple[int, int] = (TEXT, _S.DEVICE_STATUS_OPT_OUT)
+                claim.opted_out.attempts_final = [opt_out] * claim.opted_out.finalized
                 claim.full = True  # the slots freed may be taken by more due texts
         if any(due.values()):
             await _create(tx, catalog, policy, due, now_us, email_batch, claim)
@@ -189,8 +201,8 @@ async def _create(
     email_batch: int,
     claim: Claim,
 ) -> None:
-    row = await tx.fetch_one("SELECT COALESCE(MAX(id), 0) FROM attempts")
-    next_id = int(row[0]) + 1 if row is not None else 1
+    row = await tx.fetch_one("SELECT COALESCE(MAX(id), 0) AS last_id FROM attempts")
+    next_id = int(row["last_id"]) + 1 if row is not None else 1
     attempts: list[tuple[Any, ...]] = []
     targets: list[tuple[int, int, int, int, int]] = []
     totals: Counter[tuple[int, int]] = Counter()
@@ -236,7 +248,6 @@ async def _create(
             )
         )
         inbox_finals.append(Final(d.target_id, d.number, _S.DEVICE_STATUS_SENT, now_us))
-        claim.results.append((INBOX, _S.DEVICE_STATUS_SENT))
     for batch in _email_batches(due.get(EMAIL, []), email_batch):
         ids = [add(d, _S.DEVICE_STATUS_IN_PROGRESS) for d in batch]
         key = f"smlog-e{ids[0]}-{len(ids)}"
@@ -290,3 +301,5 @@ async def _create(
         inbox_items,
     )
     claim.settled = await settle(tx, inbox_finals, policy)
+    inbox_sent: tuple[int, int] = (INBOX, _S.DEVICE_STATUS_SENT)
+    claim.settled.attempts_final = [inbox_sent] * len(inbox_finals)

@@ -14,11 +14,14 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from services.dispatch.finals import Final, Settled, settle
+from services.dispatch.attempt_state import AttemptState
+from services.dispatch.decisions import Final
+from services.dispatch.faults import Faults
 from services.dispatch.policy import DispatchPolicy
 from services.dispatch.retries import Hold, write_holds
+from services.dispatch.settle import Settled, settle
 from smlog.runtime.tasks import wait_event
-from smlog.store import Database
+from smlog.store import Database, fetch_in
 
 __all__ = ["Answer", "ResultWriter"]
 
@@ -45,17 +48,16 @@ class ResultWriter:
         db: Database,
         policy: DispatchPolicy,
         *,
-        in_flight: set[int],
-        unrecorded: set[int],
+        attempts: AttemptState,
         retrying: set[str],
-        after: Callable[[Settled, list[tuple[int, int]]], None],
+        after: Callable[[Settled], None],
         flush_rows: int,
         flush_seconds: float,
     ) -> None:
         self._db = db
         self._policy = policy
-        self._in_flight = in_flight
-        self._unrecorded = unrecorded
+        self._attempts = attempts
+        self.faults = Faults()
         self._retrying = retrying
         self._after = after
         self._flush_rows = flush_rows
@@ -108,6 +110,8 @@ class ResultWriter:
                 await asyncio.sleep(self._flush_seconds)
 
     async def flush(self) -> None:
+        if self.faults.answers_unwritten:
+            return
         if not self._pending and not self._holds:
             self._idle.set()
             return
@@ -115,7 +119,7 @@ class ResultWriter:
         holds, self._holds = self._holds, []
         self._writing_holds = bool(holds)
         try:
-            settled, results = await self._write(batch, holds)
+            settled = await self._write(batch, holds)
         except BaseException:
             self._writing_holds = False
             self._pending[:0] = batch
@@ -123,22 +127,18 @@ class ResultWriter:
             self._rows += sum(len(a.attempt_ids) for a in batch) + len(holds)
             raise
         for answer in batch:
-            self._in_flight.difference_update(answer.attempt_ids)
-            self._unrecorded.difference_update(answer.attempt_ids)
+            self._attempts.settled(answer.attempt_ids)
             if answer.retry_key is not None:
                 self._retrying.discard(answer.retry_key)
         self._writing_holds = False
         for hold in holds:
-            self._in_flight.difference_update(hold.job.attempt_ids)
-            self._unrecorded.difference_update(hold.job.attempt_ids)
+            self._attempts.settled(hold.job.attempt_ids)
             self._retrying.discard(hold.job.idempotency_key)
         if not self._pending and not self._holds:
             self._idle.set()
-        self._after(settled, results)
+        self._after(settled)
 
-    async def _write(
-        self, batch: list[Answer], holds: list[Hold]
-    ) -> tuple[Settled, list[tuple[int, int]]]:
+    async def _write(self, batch: list[Answer], holds: list[Hold]) -> Settled:
         accepted = [a for a in batch if a.final_status is None and a.reference is not None]
         finals = [a for a in batch if a.final_status is not None]
         async with self._db.transaction() as tx:
@@ -153,18 +153,18 @@ class ResultWriter:
                 [(a.time_us, a.reference or "", a.batch_key) for a in batch if a.batch_key],
             )
             by_attempt = {i: a for a in finals for i in a.attempt_ids}
-            open_rows = []
-            ids = sorted(by_attempt)
-            for start in range(0, len(ids), 500):
-                chunk = ids[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                sql = f"SELECT id, target_id, number, mode FROM attempts WHERE id IN ({marks})"  # noqa: S608
-                open_rows += await tx.fetch_all(sql + " AND is_final = 0", chunk)
+            open_rows = await fetch_in(
+                tx,
+                "SELECT id, target_id, number, mode FROM attempts"
+                " WHERE id IN ({marks}) AND is_final = 0",
+                sorted(by_attempt),
+            )
             updates = []
             target_finals = []
             results = []
             for row in open_rows:
-                answer = by_attempt[int(row[0])]
+                attempt_id = int(row["id"])
+                answer = by_attempt[attempt_id]
                 status = int(answer.final_status or 0)
                 updates.append(
                     (
@@ -174,11 +174,12 @@ class ResultWriter:
                         answer.detail,
                         answer.reference,
                         answer.time_us if answer.reference else None,
-                        int(row[0]),
+                        attempt_id,
                     )
                 )
-                target_finals.append(Final(int(row[1]), int(row[2]), status, answer.time_us))
-                results.append((int(row[3]), status))
+                target = int(row["target_id"])
+                target_finals.append(Final(target, int(row["number"]), status, answer.time_us))
+                results.append((int(row["mode"]), status))
             tx.queue(
                 "UPDATE attempts SET status = ?, status_time = ?, is_final = 1, vendor_code = ?,"
                 " vendor_detail = ?, vendor_reference = COALESCE(?, vendor_reference),"
@@ -186,4 +187,5 @@ class ResultWriter:
                 updates,
             )
             settled = await settle(tx, target_finals, self._policy)
-        return settled, results
+        settled.attempts_final = results
+        return settled

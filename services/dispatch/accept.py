@@ -8,11 +8,11 @@ from collections.abc import Callable, Sequence
 
 from google.protobuf import json_format
 
-from services.dispatch.policy import mode_bits
 from services.dispatch.resolution import devices_json
 from smlog.auth import Caller
 from smlog.auth.visibility import MessageFacts
 from smlog.config import check_time_zone
+from smlog.domain.modes import DEFAULT_DIAL_WINDOW, mode_bits
 from smlog.errors import (
     AlreadyExistsError,
     ConfigError,
@@ -22,7 +22,7 @@ from smlog.errors import (
     PermissionDeniedError,
 )
 from smlog.readmodel.districts import load_district
-from smlog.store import Database, Row, Transaction
+from smlog.store import Database, Row, Transaction, chunked, fetch_in, in_marks
 from smlog.v1.common_pb2 import Calendar, District, MessageStatus
 from smlog.v1.dispatch_pb2 import MessageDraft, Recipient
 
@@ -69,19 +69,20 @@ async def create_message(
             (district, caller.user_id, request_id),
         )
         if existing is not None:
-            return int(existing[0]), int(existing[1]), False
+            return int(existing["id"]), int(existing["status"]), False
         if await tx.fetch_one("SELECT 1 FROM districts WHERE id = ?", (district,)) is None:
             raise FailedPreconditionError(
                 f"district {district} is not set up; a district administrator calls UpsertDistrict"
             )
         calendars = list(draft.calendar_ids)
         if calendars:
-            marks = ",".join("?" * len(calendars))
-            rows = await tx.fetch_all(
-                f"SELECT id FROM calendars WHERE district_id = ? AND id IN ({marks})",  # noqa: S608
-                [district, *calendars],
+            rows = await fetch_in(
+                tx,
+                "SELECT id FROM calendars WHERE district_id = ? AND id IN ({marks})",
+                calendars,
+                before=(district,),
             )
-            known = {int(r[0]) for r in rows}
+            known = {int(r["id"]) for r in rows}
             for i, calendar_id in enumerate(calendars):
                 if calendar_id not in known:
                     raise InvalidArgumentError(
@@ -129,15 +130,15 @@ async def add_recipients(
     people = [r.person_id.strip() for r in recipients]
     async with db.transaction() as tx:
         row = await tx.fetch_one("SELECT status FROM messages WHERE id = ?", (message_id,))
-        if row is None or int(row[0]) != DRAFT:
+        if row is None or int(row["status"]) != DRAFT:
             raise FailedPreconditionError(f"message {message_id}: dispatch has already started")
-        known: set[str] = set()
-        for start in range(0, len(people), 500):
-            chunk = people[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            sql = f"SELECT person_id FROM recipients WHERE person_id IN ({marks})"  # noqa: S608
-            rows = await tx.fetch_all(sql + " AND message_id = ?", [*chunk, message_id])
-            known.update(str(r[0]) for r in rows)
+        rows = await fetch_in(
+            tx,
+            "SELECT person_id FROM recipients WHERE person_id IN ({marks}) AND message_id = ?",
+            people,
+            after=(message_id,),
+        )
+        known = {str(r["person_id"]) for r in rows}
         new = [(p, r) for p, r in zip(people, recipients, strict=True) if p not in known]
         await tx.executemany(
             "INSERT INTO recipients (message_id, person_id, name, student_name,"
@@ -161,21 +162,20 @@ async def add_recipients(
         total = await tx.fetch_one(
             "SELECT total_recipients FROM messages WHERE id = ?", (message_id,)
         )
-    return [p for p, _ in new], int(total[0]) if total else 0
+    return [p for p, _ in new], int(total["total_recipients"]) if total else 0
 
 
 async def remove_recipients(db: Database, message_id: int, people: Sequence[str]) -> None:
     """Undo ``add_recipients`` of a stream that failed (its later request was invalid)."""
     async with db.transaction() as tx:
         row = await tx.fetch_one("SELECT status FROM messages WHERE id = ?", (message_id,))
-        if row is None or int(row[0]) != DRAFT:
+        if row is None or int(row["status"]) != DRAFT:
             return
         removed = 0
-        for start in range(0, len(people), 500):
-            chunk = list(people[start : start + 500])
-            marks = ",".join("?" * len(chunk))
+        for chunk in chunked(people):
+            marks = in_marks(len(chunk))
             removed += await tx.execute(
-                f"DELETE FROM recipients WHERE message_id = ? AND person_id IN ({marks})",  # noqa: S608
+                f"DELETE FROM recipients WHERE message_id = ? AND person_id IN ({marks})",  # noqa: S608 - marks only
                 [message_id, *chunk],
             )
         await tx.execute(
@@ -197,14 +197,16 @@ async def upsert_district(
         raise PermissionDeniedError("district_admin", f"manage district {district.district_id}")
     _check_district(district, calendars)
     window = district.dialing_window
-    start, end = (window.start_minute, window.end_minute) if window.end_minute else (480, 1260)
+    start, end = (
+        (window.start_minute, window.end_minute) if window.end_minute else DEFAULT_DIAL_WINDOW
+    )
     async with db.transaction() as tx:
         short_code = await _short_code(tx, caller, district)
         for i, calendar in enumerate(calendars):
             owner = await tx.fetch_one(
                 "SELECT district_id FROM calendars WHERE id = ?", (calendar.calendar_id,)
             )
-            if owner is not None and int(owner[0]) != district.district_id:
+            if owner is not None and int(owner["district_id"]) != district.district_id:
                 raise InvalidArgumentError(
                     f"calendars[{i}].calendar_id", "belongs to another district"
                 )
@@ -241,7 +243,7 @@ async def _short_code(tx: Transaction, caller: Caller, district: District) -> st
     row = await tx.fetch_one(
         "SELECT sms_short_code FROM districts WHERE id = ?", (district.district_id,)
     )
-    stored = str(row[0]) if row is not None else ""
+    stored = str(row["sms_short_code"]) if row is not None else ""
     wanted = district.sms_short_code
     if not caller.is_service:
         if wanted and wanted != stored:

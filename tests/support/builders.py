@@ -3,7 +3,7 @@
 Plain async functions over ``smlog.store.Database``; each returns the new row's id. Times are
 UTC microseconds. ``add_campaign`` writes a whole message with its recipients, device targets
 and attempts, and fills the counters dispatch maintains (``message_mode_stats`` and the
-``messages`` counters) from them by DESIGN.md's counting rules, so the read side can be
+``messages`` counters) from them by the counting rules of docs/statuses.md, so the read side can be
 checked against hand-computed figures.
 
     db = await open_database(settings)
@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from smlog.domain import is_final, status_group
+from smlog.domain.modes import mode_bits
 from smlog.store import Database
 from smlog.v1.common_pb2 import DeliveryMode, DeviceStatus, MessageStatus, MessageType
 
@@ -106,7 +107,7 @@ async def add_message(
     message_id: int | None = None,
 ) -> int:
     """One messages row (and its calendars); counters as given."""
-    bits = sum(1 << m for m in set(modes))
+    bits = mode_bits(modes)
     row: dict[str, Any] = {
         "district_id": district_id,
         "request_id": f"req-{next(_ids)}",

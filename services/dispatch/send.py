@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from services.dispatch.catalog import Catalog
 from services.dispatch.clock import Clock
-from services.dispatch.jobs import EmailJob, Job, PhoneJob
 from services.dispatch.policy import VOICE
-from services.dispatch.results import Answer
+from services.dispatch.pools import EmailJob, Job, PhoneJob
+from services.dispatch.record import Answer
 from smlog.config import Settings
 from smlog.v1.common_pb2 import DeviceStatus
 from smlog.vendors import (
