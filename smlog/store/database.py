@@ -40,6 +40,9 @@ class Row(Protocol):
 
 
 class Transaction(Protocol):
+    # The backend's dialect, as on ``Database``: pass it to ``smlog.store.dialect.row_lock``.
+    dialect: str
+
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one statement; returns the affected row count."""
         ...
@@ -123,6 +126,8 @@ class _SqliteReader:
 
 
 class _SqliteTransaction:
+    dialect = SQLITE
+
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
         self._queued: list[asyncio.Task[Any]] = []

@@ -78,6 +78,8 @@ class _PgTransaction(_PgReader):
     """Statements on one connection inside one transaction; queued writes run in order
     before the next statement and before the commit."""
 
+    dialect = POSTGRES
+
     def __init__(self, conn: _Conn) -> None:
         super().__init__(conn)
         self._queued: list[tuple[str, list[Params]]] = []
