@@ -55,8 +55,10 @@ def _extra() -> dict[str, str]:
     }
 
 
-async def bench_dispatch(count: int = 20_000, say: Any = print) -> dict[str, Any]:
-    async with private_stack(extra=_extra(), prefix="smlog-dispatch-bench-") as stack:
+async def bench_dispatch(count: int = 20_000, say: Any = print, db_url: str = "") -> dict[str, Any]:
+    """The figures on a temp SQLite file, or on the empty database at ``db_url``."""
+    extra = {**_extra(), **({"db_url": db_url} if db_url else {})}
+    async with private_stack(extra=extra, prefix="smlog-dispatch-bench-") as stack:
         return await _run(stack, count, say)
 
 

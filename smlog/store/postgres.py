@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import zlib
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 import asyncpg
@@ -25,7 +25,7 @@ import asyncpg.transaction
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_delay, wait_exponential
 
 from smlog.errors import StoreError
-from smlog.store.database import Params, ReadOnly, Row, Transaction
+from smlog.store.database import Params, ReadOnly, Row, Transaction, identifier
 from smlog.store.dialect import POSTGRES, numbered_placeholders
 
 __all__ = ["PostgresDatabase"]
@@ -169,13 +169,15 @@ class _PgTransaction(_PgReader):
         await self.flush()
         return await super().fetch_one(sql, params)
 
-    async def copy_rows(self, table: str, columns: list[str], rows: Iterable[Params]) -> int:
-        """Bulk insert with COPY (PostgreSQL only; a fast path for large fan-outs)."""
+    async def copy_rows(self, table: str, columns: Sequence[str], rows: Iterable[Params]) -> int:
+        """Bulk insert with COPY (binary): several times faster than ``executemany``."""
         await self.flush()
         records = [tuple(r) for r in rows]
         if records:
             async with self._turn:
-                await self._conn.copy_records_to_table(table, records=records, columns=columns)
+                await self._conn.copy_records_to_table(
+                    identifier(table), records=records, columns=[identifier(c) for c in columns]
+                )
         return len(records)
 
 
