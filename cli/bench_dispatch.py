@@ -67,8 +67,8 @@ async def sending_seconds(settings: Settings, message_id: int) -> float:
     db = await connect(settings.store_url(), readers=1, read_only=True)
     try:
         row = await db.fetch_one(
-            "SELECT MAX(a.request_time) - m.sent_time FROM attempts a"
-            " JOIN messages m ON m.id = a.message_id WHERE a.message_id = ?",
+            "SELECT (SELECT MAX(request_time) FROM attempts WHERE message_id = m.id)"
+            " - m.sent_time FROM messages m WHERE m.id = ?",
             (message_id,),
         )
     finally:
