@@ -55,8 +55,10 @@ def _extra() -> dict[str, str]:
     }
 
 
-async def bench_dispatch(count: int = 20_000, say: Any = print) -> dict[str, Any]:
-    async with private_stack(extra=_extra(), prefix="smlog-dispatch-bench-") as stack:
+async def bench_dispatch(count: int = 20_000, say: Any = print, db_url: str = "") -> dict[str, Any]:
+    """The figures on a temp SQLite file, or on the empty database at ``db_url``."""
+    extra = {**_extra(), **({"db_url": db_url} if db_url else {})}
+    async with private_stack(extra=extra, prefix="smlog-dispatch-bench-") as stack:
         return await _run(stack, count, say)
 
 
@@ -65,8 +67,8 @@ async def sending_seconds(settings: Settings, message_id: int) -> float:
     db = await connect(settings.store_url(), readers=1, read_only=True)
     try:
         row = await db.fetch_one(
-            "SELECT MAX(a.request_time) - m.sent_time FROM attempts a"
-            " JOIN messages m ON m.id = a.message_id WHERE a.message_id = ?",
+            "SELECT (SELECT MAX(request_time) FROM attempts WHERE message_id = m.id)"
+            " - m.sent_time FROM messages m WHERE m.id = ?",
             (message_id,),
         )
     finally:

@@ -10,13 +10,13 @@ says so at its end; in CI (``CI=true``) a missing variable is an error instead.
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import asyncpg
 import pytest
+
+from smlog.store.throwaway import throwaway_database as store_throwaway
 
 PG_URL_VARIABLE = "SMLOG_TEST_PG_URL"
 # Which store the service tests run on: "sqlite" (default) or "postgres" (the second pass).
@@ -34,31 +34,14 @@ def admin_url() -> str | None:
     return url or None
 
 
-def _with_database(url: str, name: str) -> str:
-    base, _, _ = url.rpartition("/")
-    return f"{base}/{name}"
-
-
 @asynccontextmanager
 async def throwaway_database() -> AsyncIterator[str]:
     """The URL of a new, empty database, dropped afterwards (skips without a server)."""
     admin = admin_url()
     if admin is None:
         pytest.skip(SKIP_REASON)
-    name = f"smlog_test_{secrets.token_hex(6)}"
-    conn = await asyncpg.connect(admin)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    try:
-        yield _with_database(admin, name)
-    finally:
-        conn = await asyncpg.connect(admin)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
+    async with store_throwaway(admin, "smlog_test") as url:
+        yield url
 
 
 def postgres_pass() -> bool:

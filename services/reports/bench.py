@@ -33,7 +33,9 @@ from services.reports.benchseed import DISTRICT_ID, USER_ID, seed_district, seed
 from smlog.auth import mint_token
 from smlog.runtime import open_channel
 from smlog.runtime.tasks import free_port
-from smlog.store import SqliteDatabase, migrate
+from smlog.store import migrate
+from smlog.store.opening import connect
+from smlog.store.statistics import refresh_statistics
 from smlog.v1 import reports_pb2, reports_pb2_grpc
 
 Progress = Callable[[str], None]
@@ -51,14 +53,15 @@ def peak_rss_mb(pid: int) -> float:
     raise RuntimeError(f"no VmHWM for process {pid}")
 
 
-async def _seed(path: str, devices: int, big: bool) -> None:
-    db = await SqliteDatabase.open(path)
+async def _seed(url: str, devices: int, big: bool) -> None:
+    db = await connect(url)
     try:
         await migrate(db)
         await seed_district(db)
         await seed_message(db, 1, devices)
         if big:
             await seed_message(db, 2, BIG_ROWS, seed=2)
+        await refresh_statistics(db)
     finally:
         await db.close()
 
@@ -82,11 +85,11 @@ async def _wait_serving(target: str, proc: asyncio.subprocess.Process, timeout: 
 
 
 @asynccontextmanager
-async def reports_process(db_path: str, secret: str) -> AsyncIterator[tuple[int, str]]:
+async def reports_process(db_url: str, secret: str) -> AsyncIterator[tuple[int, str]]:
     """``smlog serve reports`` on free ports; yields its pid and gRPC target."""
     port, metrics_port = free_port(), free_port()
     command = [
-        sys.executable, "-m", "cli.main", "serve", "reports", "--db", db_path,
+        sys.executable, "-m", "cli.main", "serve", "reports", "--db-url", db_url,
         "--set", f"reports_port={port}", "--set", f"reports_metrics_port={metrics_port}",
     ]  # fmt: skip
     env = {**os.environ, "SMLOG_JWT_SECRET": secret, "SMLOG_LOG_LEVEL": "WARNING"}
@@ -123,20 +126,24 @@ async def download_seconds(target: str, token: str, message_id: int, fmt: int) -
 
 
 async def bench_report(
-    devices: int = 100_000, csv_1m: bool = True, progress: Progress | None = None
+    devices: int = 100_000,
+    csv_1m: bool = True,
+    progress: Progress | None = None,
+    db_url: str = "",
 ) -> dict[str, float]:
     """``{"devices", "csv_s", "docx_s", "pdf_s", "peak_rss_mb"}``, and with ``csv_1m``
-    ``"csv_1m_s"`` and ``"csv_1m_peak_rss_mb"``."""
+    ``"csv_1m_s"`` and ``"csv_1m_peak_rss_mb"``; on a temp SQLite file, or on the empty
+    database at ``db_url``."""
     say = progress or (lambda _text: None)
     secret = secrets.token_urlsafe(32)
     token = mint_token(secret, user_id=USER_ID, district_id=DISTRICT_ID, rights=_RIGHTS)
     result: dict[str, float] = {"devices": float(devices)}
     with tempfile.TemporaryDirectory(prefix="smlog-report-bench-") as tmp:
-        db_path = str(Path(tmp) / "bench.db")
+        db_url = db_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
         big = f" and {BIG_ROWS:,}" if csv_1m else ""
         say(f"seeding a message of {devices:,}{big} devices")
-        await _seed(db_path, devices, csv_1m)
-        async with reports_process(db_path, secret) as (pid, target):
+        await _seed(db_url, devices, csv_1m)
+        async with reports_process(db_url, secret) as (pid, target):
             for name, fmt in (("csv", _F.REPORT_FORMAT_CSV), ("docx", _F.REPORT_FORMAT_DOCX)):
                 result[f"{name}_s"] = await download_seconds(target, token, 1, fmt)
                 say(f"{name}: {result[f'{name}_s']:.2f} s")
@@ -144,7 +151,7 @@ async def bench_report(
             say(f"pdf: {result['pdf_s']:.2f} s")
             result["peak_rss_mb"] = peak_rss_mb(pid)
         if csv_1m:
-            async with reports_process(db_path, secret) as (pid, target):
+            async with reports_process(db_url, secret) as (pid, target):
                 result["csv_1m_s"] = await download_seconds(target, token, 2, _F.REPORT_FORMAT_CSV)
                 result["csv_1m_peak_rss_mb"] = peak_rss_mb(pid)
             say(f"csv 1,000,000 rows: {result['csv_1m_s']:.2f} s")

@@ -1,4 +1,4 @@
-"""One big finished campaign for the report benchmark, written fast with executemany.
+"""One big finished campaign for the report benchmark, written fast in bulk (``copy_rows``).
 
 ``seed_message(db, message_id, devices)`` writes a four-mode message of ``devices`` device
 targets (two thirds as many recipients, so some have several devices), a realistic status
@@ -56,10 +56,12 @@ def _address(mode: int, i: int) -> str:
     return f"+1555{i % 10_000_000:07d}"
 
 
-async def _flush(db: Database, sql: str, rows: list[tuple[Any, ...]]) -> None:
+async def _flush(
+    db: Database, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
     if rows:
         async with db.transaction() as tx:
-            await tx.executemany(sql, rows)
+            await tx.copy_rows(table, columns, rows)
         rows.clear()
 
 
@@ -83,23 +85,20 @@ async def seed_message(db: Database, message_id: int, devices: int, *, seed: int
     people = max(1, devices * 2 // 3)
     await _message_row(db, message_id, people)
     base = message_id * 10_000_000
-    recipient_sql = (
-        "INSERT INTO recipients (id, message_id, person_id, name, student_name)"
-        " VALUES (?, ?, ?, ?, ?)"
-    )
+    recipient_columns = ("id", "message_id", "person_id", "name", "student_name")
     rows: list[tuple[Any, ...]] = []
     for p in range(people):
         name = f"{rng.choice(_FIRST)} {rng.choice(_LAST)} {p}"
         student = f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"
         rows.append((base + p, message_id, f"p{p}", name, student))
         if len(rows) >= _FLUSH:
-            await _flush(db, recipient_sql, rows)
-    await _flush(db, recipient_sql, rows)
-    target_sql = (
-        "INSERT INTO targets (id, message_id, recipient_id, mode, address, is_first_device,"
-        " priority, status, status_group, status_time, is_final, attempt_count, vendor_detail)"
-        " VALUES (?, ?, ?, ?, ?, 1, 2, ?, ?, ?, 1, ?, ?)"
-    )
+            await _flush(db, "recipients", recipient_columns, rows)
+    await _flush(db, "recipients", recipient_columns, rows)
+    target_columns = (
+        "id", "message_id", "recipient_id", "mode", "address", "status", "status_group",
+        "status_time", "attempt_count", "vendor_detail", "is_first_device", "priority",
+        "is_final",
+    )  # fmt: skip
     stats = {m: [0, 0, 0, 0, 0] for m in MODES}  # devices, attempts, ok, error, canceled
     end = SENT_US
     for i in range(devices):
@@ -122,6 +121,9 @@ async def seed_message(db: Database, message_id: int, devices: int, *, seed: int
                 at,
                 tries,
                 detail,
+                1,  # is_first_device
+                2,  # priority
+                1,  # is_final
             )
         )
         if address:
@@ -130,8 +132,8 @@ async def seed_message(db: Database, message_id: int, devices: int, *, seed: int
             s[1] += tries
             s[1 + group] += 1
         if len(rows) >= _FLUSH:
-            await _flush(db, target_sql, rows)
-    await _flush(db, target_sql, rows)
+            await _flush(db, "targets", target_columns, rows)
+    await _flush(db, "targets", target_columns, rows)
     async with db.transaction() as tx:
         await tx.execute("UPDATE messages SET end_time = ? WHERE id = ?", (end, message_id))
         await tx.executemany(

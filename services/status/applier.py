@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from services.status.events import Disposition, StatusEvent
 from services.status.machine import AttemptState, step
 from smlog.domain import STATUS_GROUPS
-from smlog.store import Transaction
+from smlog.store import Transaction, row_lock
 
 __all__ = ["ApplyResult", "Outcome", "apply_events"]
 
@@ -58,11 +58,18 @@ async def _existing_keys(tx: Transaction, table: str, keys: Sequence[str]) -> se
 
 
 async def _load_attempts(tx: Transaction, ids: Sequence[int]) -> dict[int, AttemptState]:
+    """The attempts' states, their rows locked until the commit (``row_lock``): another status
+    instance applying events of the same attempt waits, then reads what this one wrote. Locks
+    are taken in id order, so two instances never wait on each other in a cycle."""
     states: dict[int, AttemptState] = {}
-    for chunk in _chunks(ids):
+    lock = row_lock(tx.dialect)
+    for chunk in _chunks(sorted(ids)):
         marks = ",".join("?" * len(chunk))
         columns = "id, target_id, number, mode, status, status_time, is_final, vendor_code"
-        sql = f"SELECT {columns}, vendor_detail FROM attempts WHERE id IN ({marks})"  # noqa: S608
+        sql = (
+            f"SELECT {columns}, vendor_detail FROM attempts WHERE id IN ({marks})"  # noqa: S608
+            f" ORDER BY id{lock}"
+        )
         rows = await tx.fetch_all(sql, tuple(chunk))
         for r in rows:
             states[int(r[0])] = AttemptState(
@@ -85,11 +92,13 @@ async def apply_events(
     """Apply ``events`` in order. ``from_parked``: they come from ``parked_events`` (their keys
     are there already) and those applied are removed from it."""
     result = ApplyResult()
+    # The attempts first: once their rows are locked, the event keys read next include those
+    # another instance committed for them meanwhile (each statement sees the latest commit).
+    states = await _load_attempts(tx, list(dict.fromkeys(e.attempt_id for e in events)))
     keys = list(dict.fromkeys(e.event_key for e in events))
     seen = await _existing_keys(tx, "attempt_events", keys)
     if not from_parked:
         seen |= await _existing_keys(tx, "parked_events", keys)
-    states = await _load_attempts(tx, list(dict.fromkeys(e.attempt_id for e in events)))
     history: list[tuple[object, ...]] = []
     parked: list[tuple[object, ...]] = []
     unparked: list[tuple[object, ...]] = []

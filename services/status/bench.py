@@ -28,6 +28,7 @@ from smlog.runtime import GrpcHost, open_channel
 from smlog.runtime.tasks import free_port
 from smlog.signing import sign_voxology
 from smlog.store import Database
+from smlog.store.statistics import refresh_statistics
 from smlog.v1 import status_pb2, status_pb2_grpc
 from smlog.v1.common_pb2 import DeliveryMode, DeviceStatus
 
@@ -49,20 +50,23 @@ async def seed(db: Database, attempts: int) -> None:
             (now,),
         )
         ids = range(1, attempts + 1)
-        await tx.executemany(
-            "INSERT INTO recipients (id, message_id, person_id, name) VALUES (?, 1, ?, 'R')",
-            [(i, f"p{i}") for i in ids],
+        await tx.copy_rows(
+            "recipients",
+            ("id", "message_id", "person_id", "name"),
+            [(i, 1, f"p{i}", "R") for i in ids],
         )
-        await tx.executemany(
-            "INSERT INTO targets (id, message_id, recipient_id, mode, address, priority, status,"
-            " status_group, attempt_count) VALUES (?, 1, ?, 3, '+15555550100', 2, 1, 4, 1)",
-            [(i, i) for i in ids],
-        )
-        await tx.executemany(
-            "INSERT INTO attempts (id, target_id, message_id, mode, number, idempotency_key,"
-            " status, status_time, create_time) VALUES (?, ?, 1, 3, 1, ?, 1, ?, ?)",
-            [(i, i, f"k{i}", now, now) for i in ids],
-        )
+        await tx.copy_rows(
+            "targets",
+            ("id", "message_id", "recipient_id", "mode", "address", "priority", "status",
+             "status_group", "attempt_count"),
+            [(i, 1, i, 3, "+15555550100", 2, 1, 4, 1) for i in ids],
+        )  # fmt: skip
+        await tx.copy_rows(
+            "attempts",
+            ("id", "target_id", "message_id", "mode", "number", "idempotency_key", "status",
+             "status_time", "create_time"),
+            [(i, i, 1, 3, 1, f"k{i}", 1, now, now) for i in ids],
+        )  # fmt: skip
 
 
 def grpc_load(
@@ -152,16 +156,23 @@ def http_load(
 
 
 async def bench_ingest(
-    attempts: int = 100_000, webhooks: int = 20_000, say: Callable[[str], object] = print
+    attempts: int = 100_000,
+    webhooks: int = 20_000,
+    say: Callable[[str], object] = print,
+    db_url: str = "",
 ) -> dict[str, float]:
+    """The figures on a temp SQLite file, or on the empty database at ``db_url``."""
     with tempfile.TemporaryDirectory(prefix="smlog-ingest-bench-") as tmp:
-        settings = Settings(db_path=str(Path(tmp) / "bench.db"), dispatch_port=free_port())
+        settings = Settings(
+            db_path=str(Path(tmp) / "bench.db"), db_url=db_url, dispatch_port=free_port()
+        )
         built = await create_parts(settings, http_port=0)
         host = GrpcHost(built.parts, settings, port=0)
         await host.start()
         try:
             db = built.worker._db
             await seed(db, attempts)
+            await refresh_statistics(db)
             ctx = multiprocessing.get_context("spawn")
             out: multiprocessing.Queue[float] = ctx.Queue()
             proc = ctx.Process(

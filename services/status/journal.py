@@ -85,24 +85,25 @@ class CommitQueue:
                 self._on_commit()
 
     async def _commit(self, batch: list[JournalEntry]) -> list[bool]:
-        keys = list(dict.fromkeys(e.replay_key for e in batch))
+        # Sorted: two instances inserting overlapping keys wait on each other in one order.
+        keys = sorted({e.replay_key for e in batch})
+        first_seen = {e.replay_key: e.received_time for e in reversed(batch)}
         async with self._db.transaction() as tx:
-            marks = ",".join("?" * len(keys))
+            # The insert is the check: a key another status instance recorded (or is recording,
+            # uncommitted: the insert waits for its commit) conflicts and is not returned.
+            marks = ",".join(["(?, ?)"] * len(keys))
             rows = await tx.fetch_all(
-                f"SELECT token FROM webhook_tokens WHERE token IN ({marks})",  # noqa: S608
-                keys,
+                f"INSERT INTO webhook_tokens (token, seen_time) VALUES {marks}"  # noqa: S608
+                " ON CONFLICT (token) DO NOTHING RETURNING token",
+                [value for key in keys for value in (key, first_seen[key])],
             )
-            seen = {str(r[0]) for r in rows}
+            fresh_keys = {str(r[0]) for r in rows}
             accepted: list[bool] = []
             for entry in batch:
-                accepted.append(entry.replay_key not in seen)
-                seen.add(entry.replay_key)
+                accepted.append(entry.replay_key in fresh_keys)
+                fresh_keys.discard(entry.replay_key)  # the same key twice: the second is a replay
             fresh = [e for e, ok in zip(batch, accepted, strict=True) if ok]
             if fresh:
-                tx.queue(
-                    "INSERT INTO webhook_tokens (token, seen_time) VALUES (?, ?)",
-                    [(e.replay_key, e.received_time) for e in fresh],
-                )
                 tx.queue(
                     "INSERT INTO webhook_journal (vendor, kind, body, attempt_id, received_time)"
                     " VALUES (?, ?, ?, ?, ?)",

@@ -20,7 +20,7 @@ from services.status.payloads import (
     voxology_call_event,
     voxology_sms_event,
 )
-from smlog.store import Database
+from smlog.store import Database, row_lock
 
 __all__ = ["JOURNAL_APPLIED", "JOURNAL_NEW", "JOURNAL_PARKED", "JOURNAL_REJECTED", "JournalBatch"]
 
@@ -34,7 +34,10 @@ JOURNAL_REJECTED = 3
 class JournalBatch:
     """What one journal batch did, for metrics and the follow-ups after its commit."""
 
-    rows: int = 0
+    rows: int = 0  # rows this batch applied, parked or rejected
+    # Rows read as new that another status instance was applying meanwhile (or had applied):
+    # that instance is draining the journal, so this one stops until its next wake.
+    skipped: int = 0
     result: ApplyResult = field(default_factory=ApplyResult)
     events: list[StatusEvent] = field(default_factory=list)
     unknown_codes: list[str] = field(default_factory=list)  # vendor of each unknown code
@@ -60,16 +63,16 @@ async def apply_journal_batch(
     db: Database, limit: int, now: int, default_sender: str = ""
 ) -> JournalBatch:
     """The oldest ``limit`` new journal rows, applied in one transaction. The rows are read and
-    decoded before the transaction (the worker is their only applier; a row another applier
-    took meanwhile is skipped), so the write lock is held for the state machine and the writes
-    only, not for parsing thousands of bodies."""
+    decoded before the transaction, so the write lock is held for the state machine and the
+    writes only, not for parsing thousands of bodies; the transaction then claims those still
+    new (on PostgreSQL with row locks that skip rows another status instance holds), so each
+    row is applied by exactly one instance, once."""
     batch = JournalBatch()
     rows = await db.fetch_all(
         "SELECT id, vendor, kind, body, attempt_id FROM webhook_journal WHERE state = ?"
         " ORDER BY id LIMIT ?",
         (JOURNAL_NEW, limit),
     )
-    batch.rows = len(rows)
     if not rows:
         return batch
     decoded_rows: list[tuple[int, str, ParsedEvent | InboundText | PayloadError]] = []
@@ -87,10 +90,13 @@ async def apply_journal_batch(
         still_new = {
             int(r[0])
             for r in await tx.fetch_all(
-                "SELECT id FROM webhook_journal WHERE id BETWEEN ? AND ? AND state = ?",
+                "SELECT id FROM webhook_journal WHERE id BETWEEN ? AND ? AND state = ?"  # noqa: S608
+                + row_lock(tx.dialect, skip_locked=True),
                 (first, last, JOURNAL_NEW),
             )
         }
+        batch.rows = sum(1 for row_id, _, _ in decoded_rows if row_id in still_new)
+        batch.skipped = len(decoded_rows) - batch.rows
         updates: list[tuple[int, str, int]] = []
         event_rows: list[int] = []
         inbound: list[tuple[int, InboundText]] = []

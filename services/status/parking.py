@@ -7,7 +7,7 @@ from services.status.applier import ApplyResult, apply_events
 from services.status.events import StatusEvent
 from services.status.mapping import mailgun_detail_rank
 from services.status.payloads import SOURCE_MAILGUN, SOURCE_MODES
-from smlog.store import Database, Row
+from smlog.store import Database, Row, row_lock
 
 __all__ = ["expire_parked", "prune", "retry_parked"]
 
@@ -40,7 +40,9 @@ async def retry_parked(db: Database, limit: int, now: int) -> ApplyResult | None
     if probe is None:
         return None
     async with db.transaction() as tx:
-        rows = await tx.fetch_all(_READY, (limit,))
+        # Claimed: a parked event another status instance is applying is skipped, not waited
+        # for and applied twice.
+        rows = await tx.fetch_all(_READY + row_lock(tx.dialect, skip_locked=True), (limit,))
         if not rows:
             return None
         return await apply_events(tx, [_event(r) for r in rows], now, from_parked=True)

@@ -81,7 +81,7 @@ class StatusWorker:
             )
             total += batch.rows
             self._after_commit(batch, now)
-            if batch.rows < limit:
+            if batch.skipped or batch.rows < limit:
                 return total
 
     async def retry_parked(self) -> int:

@@ -5,7 +5,7 @@ Shape (deterministic for a given ``seed``): ``districts`` districts, the first h
 and 20 calendars per district; a year of messages, ids in time order; types mostly General;
 message sizes skewed (most a few dozen devices, a few thousand-device campaigns) so the total
 reaches ``attempts`` attempts; voice devices redialed now and then; mode stats and message
-counters consistent with the targets. Rows go in with ``executemany`` in large transactions.
+counters consistent with the targets. Rows go in bulk (``copy_rows``) in large transactions.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 
 from smlog.domain.modes import mode_bits
 from smlog.store import Database
+from smlog.store.statistics import refresh_statistics
 
 END_US = int(datetime(2026, 3, 9, tzinfo=UTC).timestamp()) * 1_000_000
 YEAR_US = 365 * 24 * 3600 * 1_000_000
@@ -67,32 +68,41 @@ class SeedSummary:
 
 
 class _Writer:
-    """Buffers rows per table and flushes them with executemany."""
+    """Buffers rows per table and flushes them in bulk (``copy_rows``: COPY on PostgreSQL).
+    Each row holds the table's columns in ``_COLUMNS`` order; ``_FIXED`` columns have one
+    value for every row and are appended at the flush."""
 
-    _SQL = {
-        "messages": "INSERT INTO messages (id, district_id, request_id, created_by_user_id,"
-        " created_by_name, message_type, subject, subject_folded, delivery_modes, content_json,"
-        " has_attachment, attachment_name, status, create_time, sent_time, end_time,"
-        " total_recipients, recipients_no_device) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-        " ?, ?, ?, ?, ?, ?)",
-        "message_calendars": "INSERT INTO message_calendars (message_id, calendar_id)"
-        " VALUES (?, ?)",
-        "message_mode_stats": "INSERT INTO message_mode_stats (message_id, mode, total_devices,"
-        " total_attempts, total_successful, total_error, total_canceled, first_attempt_pending,"
-        " first_attempt_end_time) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)",
-        "recipients": "INSERT INTO recipients (id, message_id, person_id, name, student_name)"
-        " VALUES (?, ?, ?, ?, ?)",
-        "targets": "INSERT INTO targets (id, message_id, recipient_id, mode, address,"
-        " is_first_device, priority, status, status_group, status_time, is_final,"
-        " attempt_count) VALUES (?, ?, ?, ?, ?, 1, 2, ?, ?, ?, 1, ?)",
-        "attempts": "INSERT INTO attempts (id, target_id, message_id, mode, number,"
-        " idempotency_key, vendor_reference, status, status_time, create_time, is_final)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+    _COLUMNS: dict[str, tuple[str, ...]] = {
+        "messages": (
+            "id", "district_id", "request_id", "created_by_user_id", "created_by_name",
+            "message_type", "subject", "subject_folded", "delivery_modes", "content_json",
+            "has_attachment", "attachment_name", "status", "create_time", "sent_time",
+            "end_time", "total_recipients", "recipients_no_device",
+        ),
+        "message_calendars": ("message_id", "calendar_id"),
+        "message_mode_stats": (
+            "message_id", "mode", "total_devices", "total_attempts", "total_successful",
+            "total_error", "total_canceled", "first_attempt_end_time",
+        ),
+        "recipients": ("id", "message_id", "person_id", "name", "student_name"),
+        "targets": (
+            "id", "message_id", "recipient_id", "mode", "address", "status", "status_group",
+            "status_time", "attempt_count",
+        ),
+        "attempts": (
+            "id", "target_id", "message_id", "mode", "number", "idempotency_key",
+            "vendor_reference", "status", "status_time", "create_time",
+        ),
+    }  # fmt: skip
+    _FIXED: dict[str, dict[str, int]] = {
+        "message_mode_stats": {"first_attempt_pending": 0},
+        "targets": {"is_first_device": 1, "priority": 2, "is_final": 1},
+        "attempts": {"is_final": 1},
     }
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self.rows: dict[str, list[tuple[Any, ...]]] = {t: [] for t in self._SQL}
+        self.rows: dict[str, list[tuple[Any, ...]]] = {t: [] for t in self._COLUMNS}
 
     def pending(self) -> int:
         return sum(len(r) for r in self.rows.values())
@@ -101,7 +111,10 @@ class _Writer:
         async with self.db.transaction() as tx:
             for table, rows in self.rows.items():
                 if rows:
-                    await tx.executemany(self._SQL[table], rows)
+                    fixed = self._FIXED.get(table, {})
+                    extra = tuple(fixed.values())
+                    columns = [*self._COLUMNS[table], *fixed]
+                    await tx.copy_rows(table, columns, (row + extra for row in rows))
                     rows.clear()
 
 
@@ -229,4 +242,5 @@ async def seed_store(
         if w.pending() >= _FLUSH_ROWS:
             await w.flush()
     await w.flush()
+    await refresh_statistics(db)
     return SeedSummary(messages, rid, tid, aid, 1)

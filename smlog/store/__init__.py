@@ -1,6 +1,7 @@
 """The store: one storage interface (``Database``), SQLite by default, versioned migrations."""
 
 from smlog.store.database import Database, ReadOnly, Row, SqliteDatabase, Transaction
+from smlog.store.dialect import row_lock
 from smlog.store.lists import IN_CHUNK, chunked, fetch_in, in_marks
 from smlog.store.migrations import migrate
 from smlog.store.opening import open_database
@@ -17,4 +18,5 @@ __all__ = [
     "in_marks",
     "migrate",
     "open_database",
+    "row_lock",
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from pathlib import Path
@@ -22,6 +23,7 @@ from smlog.errors import StoreError
 from smlog.store.dialect import SQLITE
 
 Params = Sequence[Any]
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 
 # How long a connection waits for a lock held by another process before it gives up.
 BUSY_TIMEOUT_SECONDS = 30.0
@@ -42,6 +44,9 @@ class Row(Protocol):
 
 
 class Transaction(Protocol):
+    # The backend's dialect, as on ``Database``: pass it to ``smlog.store.dialect.row_lock``.
+    dialect: str
+
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one statement; returns the affected row count."""
         ...
@@ -62,6 +67,11 @@ class Transaction(Protocol):
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]: ...
 
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None: ...
+
+    async def copy_rows(self, table: str, columns: Sequence[str], rows: Iterable[Params]) -> int:
+        """Bulk insert of whole rows into ``table`` (names from code, never from a user):
+        PostgreSQL's COPY, SQLite's ``executemany``. Returns the row count."""
+        ...
 
 
 class Database(Protocol):
@@ -134,6 +144,8 @@ class _SqliteReader:
 
 
 class _SqliteTransaction:
+    dialect = SQLITE
+
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
         self._queued: list[asyncio.Task[Any]] = []
@@ -185,6 +197,23 @@ class _SqliteTransaction:
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
         rows = await self.fetch_all(sql, params)
         return rows[0] if rows else None
+
+    async def copy_rows(self, table: str, columns: Sequence[str], rows: Iterable[Params]) -> int:
+        names = ", ".join(identifier(name) for name in columns)
+        marks = ", ".join("?" * len(columns))
+        batch = list(rows)
+        await self.executemany(
+            f"INSERT INTO {identifier(table)} ({names}) VALUES ({marks})",  # noqa: S608
+            batch,
+        )
+        return len(batch)
+
+
+def identifier(name: str) -> str:
+    """``name`` if it is a plain SQL identifier; StoreError otherwise."""
+    if not _IDENTIFIER.fullmatch(name):
+        raise StoreError(f"not a plain SQL identifier: {name!r}")
+    return name
 
 
 class SqliteDatabase:

@@ -18,10 +18,24 @@ __all__ = [
     "folded",
     "numbered_placeholders",
     "postgres_ddl",
+    "row_lock",
 ]
 
 SQLITE = "sqlite"
 POSTGRES = "postgres"
+
+
+def row_lock(dialect: str, *, skip_locked: bool = False) -> str:
+    """The clause a ``SELECT`` ends with to lock the rows it reads until the commit.
+
+    On PostgreSQL several processes write at once, so a transaction that reads rows to change
+    them locks them (``FOR UPDATE``); ``skip_locked`` passes over rows another transaction
+    holds, for claiming work that any one process may take. SQLite needs none: its write
+    transactions (``BEGIN IMMEDIATE``) run one at a time, so the clause is empty there.
+    """
+    if dialect != POSTGRES:
+        return ""
+    return " FOR UPDATE SKIP LOCKED" if skip_locked else " FOR UPDATE"
 
 
 @functools.lru_cache(maxsize=4096)

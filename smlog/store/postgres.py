@@ -5,6 +5,11 @@ Statements are the services' portable SQL with ``?`` placeholders, numbered here
 prepares and caches each statement per connection. Writes run in ``transaction()`` at READ
 COMMITTED; ``read_snapshot()`` and ``stream()`` run in a REPEATABLE READ, read-only transaction,
 so every read of a long report sees the store at one moment.
+
+The pool outlives a restart of the server: what is safe to run again is retried on a dropped
+or refused connection for up to ``RECONNECT_SECONDS`` (a read outside a transaction, and the
+start of a transaction or snapshot, before any of the caller's statements ran); a statement
+inside a transaction, or its commit, is not (see ``docs/storage.md``).
 """
 
 from __future__ import annotations
@@ -16,15 +21,55 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 import asyncpg
+import asyncpg.transaction
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_delay, wait_exponential
 
 from smlog.errors import StoreError
-from smlog.store.database import Params, ReadOnly, Row, Transaction
+from smlog.store.database import Params, ReadOnly, Row, Transaction, identifier
 from smlog.store.dialect import POSTGRES, numbered_placeholders
 
 __all__ = ["PostgresDatabase"]
 
 # The key of the advisory lock that lets exactly one process migrate at a time.
 MIGRATION_LOCK_KEY = zlib.crc32(b"smlog schema migrations")
+# How long a retried operation waits for the server to come back (a restart, a fail-over)
+# before the error reaches the caller.
+RECONNECT_SECONDS = 30.0
+_RECONNECT_WAIT_MAX_SECONDS = 1.0
+
+# A connection that dropped or could not be opened: the server went away, or is restarting.
+_CONNECTION_LOST: tuple[type[BaseException], ...] = (
+    OSError,  # refused, reset
+    asyncpg.PostgresConnectionError,  # the connection does not exist (any more)
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.CannotConnectNowError,  # starting up or shutting down
+    # The server's "terminating connection" notice came while the connection was idle: its
+    # protocol state is broken, and the pool replaces it when it comes back.
+    asyncpg.InternalClientError,
+)
+
+
+# asyncpg's words when a statement meets a connection that closed under it: the pool detaches
+# a closed connection from the proxy the caller holds, or the connection itself is closed.
+_CLOSED_UNDER_IT = ("connection has been released back to the pool", "connection is closed")
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """Whether ``exc`` says the connection to the server was lost or refused."""
+    if isinstance(exc, asyncpg.InterfaceError):
+        return any(words in str(exc) for words in _CLOSED_UNDER_IT)
+    return isinstance(exc, _CONNECTION_LOST)
+
+
+def _reconnecting() -> AsyncRetrying:
+    """Retries of an operation that had no effect when its connection was lost."""
+    return AsyncRetrying(
+        retry=retry_if_exception(connection_lost),
+        stop=stop_after_delay(RECONNECT_SECONDS),
+        wait=wait_exponential(multiplier=0.05, max=_RECONNECT_WAIT_MAX_SECONDS),
+        reraise=True,
+    )
 
 
 # asyncpg's Record reads by index and by column name, as the Row protocol asks.
@@ -80,6 +125,8 @@ class _PgTransaction(_PgReader):
     """Statements on one connection inside one transaction; queued writes run in order
     before the next statement and before the commit."""
 
+    dialect = POSTGRES
+
     def __init__(self, conn: _Conn) -> None:
         super().__init__(conn)
         self._queued: list[tuple[str, list[Params]]] = []
@@ -124,13 +171,15 @@ class _PgTransaction(_PgReader):
         await self.flush()
         return await super().fetch_one(sql, params)
 
-    async def copy_rows(self, table: str, columns: list[str], rows: Iterable[Params]) -> int:
-        """Bulk insert with COPY (PostgreSQL only; a fast path for large fan-outs)."""
+    async def copy_rows(self, table: str, columns: Sequence[str], rows: Iterable[Params]) -> int:
+        """Bulk insert with COPY (binary): several times faster than ``executemany``."""
         await self.flush()
         records = [tuple(r) for r in rows]
         if records:
             async with self._turn:
-                await self._conn.copy_records_to_table(table, records=records, columns=columns)
+                await self._conn.copy_records_to_table(
+                    identifier(table), records=records, columns=[identifier(c) for c in columns]
+                )
         return len(records)
 
 
@@ -154,12 +203,18 @@ class PostgresDatabase:
         return cls(url, pool)
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
-        async with self._pool.acquire() as conn:
-            return await _PgReader(conn).fetch_all(sql, params)
+        async for attempt in _reconnecting():
+            with attempt:
+                async with self._pool.acquire() as conn:
+                    return await _PgReader(conn).fetch_all(sql, params)
+        raise AssertionError("unreachable: the last try raises")
 
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
-        async with self._pool.acquire() as conn:
-            return await _PgReader(conn).fetch_one(sql, params)
+        async for attempt in _reconnecting():
+            with attempt:
+                async with self._pool.acquire() as conn:
+                    return await _PgReader(conn).fetch_one(sql, params)
+        raise AssertionError("unreachable: the last try raises")
 
     async def stream(
         self, sql: str, params: Params = (), batch: int = 2000
@@ -170,18 +225,49 @@ class PostgresDatabase:
 
     @contextlib.asynccontextmanager
     async def read_snapshot(self) -> AsyncIterator[ReadOnly]:
-        async with (
-            self._pool.acquire() as conn,
-            conn.transaction(isolation="repeatable_read", readonly=True),
-        ):
+        async with self._begun(isolation="repeatable_read", readonly=True) as conn:
             yield _PgReader(conn)
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with self._begun() as conn:
             tx = _PgTransaction(conn)
             yield tx
             await tx.flush()
+
+    @contextlib.asynccontextmanager
+    async def _begun(self, **options: Any) -> AsyncIterator[_Conn]:
+        """A pooled connection inside a transaction, committed when the block ends and rolled
+        back when it raises. Taking the connection and ``BEGIN`` are retried while the server
+        is away: a pooled connection that a restart closed fails there, before the caller ran
+        anything on it."""
+        conn, transaction = await self._start(options)
+        try:
+            try:
+                yield conn
+            except BaseException:
+                # A dropped connection's transaction is rolled back by the server already.
+                with contextlib.suppress(*_CONNECTION_LOST, asyncpg.InterfaceError):
+                    await transaction.rollback()
+                raise
+            await transaction.commit()
+        finally:
+            await self._pool.release(conn)
+
+    async def _start(
+        self, options: dict[str, Any]
+    ) -> tuple[_Conn, asyncpg.transaction.Transaction]:
+        async for attempt in _reconnecting():
+            with attempt:
+                conn = await self._pool.acquire()
+                try:
+                    transaction = conn.transaction(**options)
+                    await transaction.start()
+                except BaseException:
+                    await self._pool.release(conn)
+                    raise
+                return conn, transaction
+        raise AssertionError("unreachable: the last try raises")
 
     @contextlib.asynccontextmanager
     async def migration_lock(self) -> AsyncIterator[None]:

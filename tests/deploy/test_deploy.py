@@ -35,6 +35,10 @@ DEFAULTS = Settings()
 SCRAPE_JOB = "smlog"
 # Series Prometheus makes itself for every target; not exported by our code.
 PROMETHEUS_BUILTINS = frozenset({"up", "scrape_duration_seconds", "scrape_samples_scraped"})
+# More instances of a process, by compose service name -> the process they run.
+EXTRA_INSTANCES = {"status-2": "status"}
+# Every container that runs the smlog image with the shared settings.
+SMLOG_CONTAINERS = [*SERVICE_NAMES, *EXTRA_INSTANCES, "migrate"]
 
 
 def load_yaml(path: Path) -> Any:
@@ -118,13 +122,17 @@ def interpolated(env: dict[str, str]) -> dict[str, str]:
 
 def test_compose_runs_every_process_with_serve_and_one_image(services: dict[str, Any]) -> None:
     assert set(SERVICE_NAMES) <= set(services)
-    assert set(services) - set(SERVICE_NAMES) == {"certs", "prometheus", "grafana"}
+    assert set(services) - set(SERVICE_NAMES) == {
+        "certs", "prometheus", "grafana", "postgres", "migrate", *EXTRA_INSTANCES,
+    }  # fmt: skip
     assert services["certs"]["command"] == ["certs", "/certs"]  # the one-shot TLS set-up
-    images = {services[name]["image"] for name in SERVICE_NAMES}
+    assert services["migrate"]["command"] == ["migrate"]  # the one-shot schema step
+    assert services["migrate"]["restart"] == "no"
+    images = {services[name]["image"] for name in SMLOG_CONTAINERS}
     assert len(images) == 1, images
-    for name in SERVICE_NAMES:
+    for name in [*SERVICE_NAMES, *EXTRA_INSTANCES]:
         service = services[name]
-        assert service["command"] == ["serve", name], name
+        assert service["command"] == ["serve", EXTRA_INSTANCES.get(name, name)], name
         assert service["build"] == {"context": "..", "dockerfile": "deploy/Dockerfile"}, name
         assert (ROOT / service["build"]["dockerfile"]).is_file()
 
@@ -140,10 +148,11 @@ def test_compose_ports_match_settings_defaults(services: dict[str, Any]) -> None
 
 
 def test_compose_health_checks_use_the_grpc_health_command(services: dict[str, Any]) -> None:
-    for name in SERVICE_NAMES:
+    for name in [*SERVICE_NAMES, *EXTRA_INSTANCES]:
+        process = EXTRA_INSTANCES.get(name, name)
         check = services[name]["healthcheck"]
-        assert check["test"] == ["CMD", "smlog", "health", name], name
-        assert environment(services[name])["SMLOG_SERVICE"] == name
+        assert check["test"] == ["CMD", "smlog", "health", process], name
+        assert environment(services[name])["SMLOG_SERVICE"] == process
         for key in ("interval", "timeout", "retries", "start_period"):
             assert key in check, (name, key)
     assert services["prometheus"]["healthcheck"]["test"]
@@ -151,14 +160,16 @@ def test_compose_health_checks_use_the_grpc_health_command(services: dict[str, A
 
 def test_compose_environment_names_real_settings(services: dict[str, Any]) -> None:
     fields = {f"SMLOG_{name.upper()}" for name in Settings.__dataclass_fields__}
-    for name in SERVICE_NAMES:
+    for name in SMLOG_CONTAINERS:
         env = environment(services[name])
         Settings.load(env=interpolated(env))  # every value parses and validates
         unknown = {key for key in env if key.startswith("SMLOG_")} - fields - {"SMLOG_SERVICE"}
         assert not unknown, (name, unknown)
         assert env["SMLOG_HOST"] == "0.0.0.0"  # a container listens on all
-        assert env["SMLOG_DB_PATH"].startswith("/data/")
-        assert "smlog-data:/data" in services[name]["volumes"]
+        # Every process on the one PostgreSQL database, its password from deploy/.env.
+        store = urlsplit(interpolated(env)["SMLOG_DB_URL"])
+        assert (store.scheme, store.hostname, store.port) == ("postgresql", "postgres", 5432)
+        assert ":${POSTGRES_PASSWORD:?" in env["SMLOG_DB_URL"]
         # Secrets come from the environment or deploy/.env, with no default here.
         for setting, _ in SECRET_SETTINGS:
             var = f"SMLOG_{setting.upper()}"
@@ -175,13 +186,24 @@ def test_compose_cross_service_urls_use_service_names_and_default_ports(
     }
     for name in SERVICE_NAMES:
         env = environment(services[name])
-        for var, (host, port) in expected.items():
+        for var, (process, port) in expected.items():
             url = urlsplit(env[var])
-            assert (url.hostname, url.port) == (host, port), (name, var)
-            assert port in listen_ports(host)
+            # The host is the process's compose name, or an alias every instance of it holds.
+            instances = [n for n in services if EXTRA_INSTANCES.get(n, n) == process]
+            assert url.hostname in {process, *shared_aliases(services, instances)}, (name, var)
+            assert url.port == port, (name, var)
+            assert port in listen_ports(process)
         # Status dials dispatch; 0.0.0.0 (the bind address) is not an address to dial.
         dialed = Settings.load(env=interpolated(env)).target("dispatch")
         assert dialed == f"dispatch:{DEFAULTS.dispatch_port}", name
+
+
+def shared_aliases(services: dict[str, Any], names: list[str]) -> set[str]:
+    """The network aliases every one of ``names`` holds."""
+    held = [
+        set(services[n].get("networks", {}).get("default", {}).get("aliases", [])) for n in names
+    ]
+    return set.intersection(*held) if held else set()
 
 
 def test_compose_start_order_waits_for_health_and_has_no_cycle(services: dict[str, Any]) -> None:
@@ -191,7 +213,7 @@ def test_compose_start_order_waits_for_health_and_has_no_cycle(services: dict[st
         assert isinstance(deps, dict), name
         for dep, spec in deps.items():
             assert dep in services, (name, dep)
-            if dep == "certs":  # a one-shot job: wait until it wrote the certificates
+            if dep in ("certs", "migrate"):  # one-shot jobs: wait until they succeeded
                 assert spec == {"condition": "service_completed_successfully"}, name
                 continue
             assert spec == {"condition": "service_healthy"}, (name, dep)
@@ -202,6 +224,15 @@ def test_compose_start_order_waits_for_health_and_has_no_cycle(services: dict[st
         ready = {n for n, deps in graph.items() if n not in done and deps <= done}
         assert ready, f"depends_on cycle among {set(graph) - done}"
         done |= ready
+    # Every process that opens the database starts after the migration step.
+    for name in [*GRPC_SERVICES, *EXTRA_INSTANCES]:
+        reached, frontier = set(), {name}
+        while frontier:
+            frontier = {d for n in frontier for d in graph[n]} - reached
+            reached |= frontier
+        assert "migrate" in reached, name
+    assert services["migrate"]["depends_on"] == {"postgres": {"condition": "service_healthy"}}
+    assert services["postgres"]["healthcheck"]["test"][:2] == ["CMD", "pg_isready"]
 
 
 def test_compose_mounts_exist(services: dict[str, Any], compose: dict[str, Any]) -> None:
@@ -212,7 +243,8 @@ def test_compose_mounts_exist(services: dict[str, Any], compose: dict[str, Any])
                 assert (DEPLOY / source).exists(), (name, source)
             else:
                 assert source in compose["volumes"], (name, source)
-    assert "smlog-data" in compose["volumes"]
+    assert "postgres-data:/var/lib/postgresql/data" in services["postgres"]["volumes"]
+    assert "postgres-data" in compose["volumes"]
 
 
 # -- Prometheus ----------------------------------------------------------------------------
@@ -233,11 +265,20 @@ def test_scrape_config_has_one_target_per_process_on_its_metrics_port(
 ) -> None:
     targets = scrape_targets(prometheus)
     assert sorted((h, p) for h, p, _ in targets) == sorted(
-        (name, DEFAULTS.metrics_port(name)) for name in SERVICE_NAMES
+        (name, DEFAULTS.metrics_port(EXTRA_INSTANCES.get(name, name)))
+        for name in [*SERVICE_NAMES, *EXTRA_INSTANCES]
     )
     for host, port, labels in targets:
-        assert labels == {"service": host}
+        assert labels == {"service": EXTRA_INSTANCES.get(host, host)}
         assert port in {int(p) for p in services[host]["expose"]}
+    # Each instance keeps a label of its own: its compose name, without the port.
+    (job,) = [j for j in prometheus["scrape_configs"] if j["job_name"] == SCRAPE_JOB]
+    (relabel,) = job["relabel_configs"]
+    assert relabel["source_labels"] == ["__address__"]
+    assert relabel["target_label"] == "instance"
+    assert re.sub(
+        relabel["regex"], relabel["replacement"].replace("$1", r"\1"), "status-2:9102"
+    ) == ("status-2")
 
 
 def test_scrape_config_loads_the_mounted_alert_rules(
@@ -466,7 +507,7 @@ def test_the_scrape_config_covers_every_process_that_exports_metrics(
     prometheus: dict[str, Any],
 ) -> None:
     hosts = {host for host, _, _ in scrape_targets(prometheus)}
-    assert hosts == set(SERVICE_NAMES)
+    assert hosts == {*SERVICE_NAMES, *EXTRA_INSTANCES}
 
 
 # -- the image -----------------------------------------------------------------------------

@@ -178,3 +178,27 @@ async def no_status_applied_twice(run: Run) -> None:
         (c.DELIVERY_MODE_VOICE, c.DELIVERY_MODE_TEXT),
     )
     assert [(int(r[0]), int(r[1])) for r in twice] == []
+
+
+async def sims_agree(run: Run, message_id: int) -> None:
+    """Per mode, the store's attempts match the simulators' accepted sends and outcomes."""
+    voxology, mailgun = await run.sim("voxology"), await run.sim("mailgun")
+    calls, texts = (
+        await run.attempt_statuses(c.DELIVERY_MODE_VOICE),
+        await run.attempt_statuses(c.DELIVERY_MODE_TEXT),
+    )
+    assert voxology["accepted"].get("call", 0) == sum(calls.values())
+    assert voxology["accepted"].get("sms", 0) == sum(texts.values())
+    assert by_outcome(calls, CALL_OUTCOMES) == {
+        k: n for k, n in voxology["outcomes"].get("call", {}).items() if n
+    }
+    assert by_outcome(texts, SMS_OUTCOMES) == {
+        k: n for k, n in voxology["outcomes"].get("sms", {}).items() if n
+    }
+    emails = await run.attempt_statuses(c.DELIVERY_MODE_EMAIL)
+    assert (
+        mailgun["accepted"].get("email", 0) == emails[S.DEVICE_STATUS_SENT] == sum(emails.values())
+    )
+    await counters_match_rows(run, message_id)
+    books = await run.books()
+    assert (books.duplicates, books.lost) == (0, 0), books

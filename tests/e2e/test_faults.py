@@ -14,13 +14,12 @@ from cli.stackrun import recipients
 from smlog.v1 import common_pb2 as c
 from tests.e2e.faults import (
     CALL_OUTCOMES,
-    SMS_OUTCOMES,
-    Run,
     S,
     by_outcome,
     counters_match_rows,
     fault_stack,
     no_status_applied_twice,
+    sims_agree,
 )
 from tests.support.waiting import wait_for
 
@@ -28,27 +27,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.store]
 ALL_MODES = [c.DELIVERY_MODE_INBOX, c.DELIVERY_MODE_EMAIL, c.DELIVERY_MODE_VOICE,
              c.DELIVERY_MODE_TEXT]  # fmt: skip
 VOICE, TEXT, EMAIL = c.DELIVERY_MODE_VOICE, c.DELIVERY_MODE_TEXT, c.DELIVERY_MODE_EMAIL
-
-
-async def _sims_agree(run: Run, message_id: int) -> None:
-    """Per mode, the store's attempts match the simulators' accepted sends and outcomes."""
-    voxology, mailgun = await run.sim("voxology"), await run.sim("mailgun")
-    calls, texts = await run.attempt_statuses(VOICE), await run.attempt_statuses(TEXT)
-    assert voxology["accepted"].get("call", 0) == sum(calls.values())
-    assert voxology["accepted"].get("sms", 0) == sum(texts.values())
-    assert by_outcome(calls, CALL_OUTCOMES) == {
-        k: n for k, n in voxology["outcomes"].get("call", {}).items() if n
-    }
-    assert by_outcome(texts, SMS_OUTCOMES) == {
-        k: n for k, n in voxology["outcomes"].get("sms", {}).items() if n
-    }
-    emails = await run.attempt_statuses(EMAIL)
-    assert (
-        mailgun["accepted"].get("email", 0) == emails[S.DEVICE_STATUS_SENT] == sum(emails.values())
-    )
-    await counters_match_rows(run, message_id)
-    books = await run.books()
-    assert (books.duplicates, books.lost) == (0, 0), books
 
 
 async def test_dispatch_killed_mid_campaign_restarts_and_finishes(tmp_path: Path) -> None:
@@ -71,7 +49,7 @@ async def test_dispatch_killed_mid_campaign_restarts_and_finishes(tmp_path: Path
         assert first_calls < n, "the campaign was fully dialed before the kill"
         await run.stack.restart("dispatch")
         await run.finished(message_id)
-        await _sims_agree(run, message_id)
+        await sims_agree(run, message_id)
         await no_status_applied_twice(run)
 
 
@@ -115,7 +93,7 @@ async def test_status_down_while_the_simulators_call_back(tmp_path: Path) -> Non
             )
             == 0
         )
-        await _sims_agree(run, message_id)
+        await sims_agree(run, message_id)
         await no_status_applied_twice(run)
         journal_left = await run.count("SELECT count(*) FROM webhook_journal WHERE state = 0")
         assert journal_left == 0
@@ -193,5 +171,5 @@ async def test_dispatch_killed_during_a_vendor_outage_keeps_its_retries(tmp_path
         assert await run.count("SELECT count(*) FROM vendor_retries") == 0
         vendor_errors = "SELECT count(*) FROM attempts WHERE status = ?"
         assert await run.count(vendor_errors, (S.DEVICE_STATUS_VENDOR_ERROR,)) == 0
-        await _sims_agree(run, message_id)
+        await sims_agree(run, message_id)
         await no_status_applied_twice(run)

@@ -8,10 +8,11 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from services.status.service import StatusParts, create_parts
+from services.status.service import StatusParts
 from smlog.config import Settings
 from smlog.store import Database, open_database
 from tests.conftest import free_port
+from tests.status.helpers import started_status
 
 
 @pytest.fixture
@@ -32,14 +33,8 @@ async def db(status_settings: Settings) -> AsyncIterator[Database]:
 
 @pytest.fixture
 async def status(status_settings: Settings, db: Database) -> AsyncIterator[StatusParts]:
-    parts = await create_parts(status_settings, http_port=0)
-    for component in parts.parts.components:
-        await component.start()
-    yield parts
-    for component in reversed(parts.parts.components):
-        await component.stop()
-    for close in reversed(parts.parts.on_close):
-        await close()
+    async with started_status(status_settings) as parts:
+        yield parts
 
 
 @pytest.fixture

@@ -6,12 +6,15 @@ from __future__ import annotations
 import itertools
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client import REGISTRY
 
+from services.status.service import StatusParts, create_parts
+from smlog.config import Settings
 from smlog.domain.modes import mode_bits
 from smlog.signing import sign_mailgun, sign_voxology
 from smlog.store import Database
@@ -26,6 +29,21 @@ VOX_SECRET = "voxology-dev-webhook-secret"
 MG_KEY = "mailgun-dev-signing-key"
 
 _events = itertools.count(1)
+
+
+@asynccontextmanager
+async def started_status(settings: Settings) -> AsyncIterator[StatusParts]:
+    """A status service's parts started without the gRPC host (webhook edge on port 0)."""
+    parts = await create_parts(settings, http_port=0)
+    for component in parts.parts.components:
+        await component.start()
+    try:
+        yield parts
+    finally:
+        for component in reversed(parts.parts.components):
+            await component.stop()
+        for close in reversed(parts.parts.on_close):
+            await close()
 
 
 async def add_district(

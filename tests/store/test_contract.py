@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from smlog.errors import StoreError
 from smlog.store import migrate
 from smlog.store.migrations import load_migrations
 from smlog.store.opening import connect
@@ -187,3 +188,18 @@ async def test_binary_bodies_round_trip(db: Any) -> None:
     row = await db.fetch_one("SELECT body FROM webhook_journal WHERE id = ?", (journal_id,))
     assert row is not None
     assert bytes(row["body"]) == body
+
+
+async def test_copy_rows_inserts_every_row_and_refuses_odd_names(db: Any) -> None:
+    await migrate(db)
+    rows = [(i, f"D{i}", "UTC") for i in range(1, 1001)]
+    async with db.transaction() as tx:
+        assert await tx.copy_rows("districts", ["id", "name", "time_zone"], rows) == 1000
+    got = await db.fetch_all("SELECT id, name FROM districts ORDER BY id")
+    assert [(r["id"], r["name"]) for r in got] == [(i, n) for i, n, _ in rows]
+    with pytest.raises(StoreError):
+        async with db.transaction() as tx:
+            await tx.copy_rows("districts; DROP TABLE districts", ["id"], [(5000,)])
+    row = await db.fetch_one("SELECT count(*) AS n FROM districts")
+    assert row is not None
+    assert row["n"] == 1000

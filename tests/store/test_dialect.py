@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from smlog.store.dialect import POSTGRES, SQLITE, numbered_placeholders, postgres_ddl
+from smlog.store.dialect import POSTGRES, SQLITE, numbered_placeholders, postgres_ddl, row_lock
 from smlog.store.migrations import Migration, load_migrations
 
 
@@ -60,3 +60,10 @@ def test_every_shipped_step_has_text_for_both_dialects() -> None:
     for step in load_migrations():
         assert step.statements(SQLITE), step.name
         assert step.statements(POSTGRES), step.name
+
+
+def test_row_locks_only_where_writers_run_at_once() -> None:
+    assert row_lock(SQLITE) == ""
+    assert row_lock(SQLITE, skip_locked=True) == ""
+    assert row_lock(POSTGRES) == " FOR UPDATE"
+    assert row_lock(POSTGRES, skip_locked=True) == " FOR UPDATE SKIP LOCKED"
