@@ -32,8 +32,8 @@ from tests.status.helpers import (
     sms_payload,
     started_status,
     voxology_request,
-    wait_until,
 )
+from tests.support.waiting import wait_for
 
 VOICE_ATTEMPTS = 90
 TEXT_ATTEMPTS = 60
@@ -104,7 +104,7 @@ async def test_two_instances_apply_every_event_exactly_once(shared_settings: Set
                 sql = "SELECT count(*) FROM webhook_journal WHERE state = 0"
                 return await count(db, sql) == 0
 
-            await wait_until(journal_applied, timeout=60.0)
+            await wait_for(journal_applied, timeout=60.0)
             # Each late event parked once, whichever instance read it (its retry is a duplicate).
             late_events = len(late) * 3
             assert await count(db, "SELECT count(*) FROM parked_events") == late_events
@@ -116,7 +116,7 @@ async def test_two_instances_apply_every_event_exactly_once(shared_settings: Set
                 parked = await count(db, "SELECT count(*) FROM parked_events")
                 return finals == every and parked == 0
 
-            await wait_until(settled, timeout=60.0)
+            await wait_for(settled, timeout=60.0)
         # Each signed request: journaled once, refused as a replay by the other instance.
         assert answers["pairs"] == [(200, 403)] * len(callbacks)
         # Each honest retry (the same event, signed again) is a new request: journaled too.
