@@ -16,6 +16,7 @@ from services.console import (
     log_page,
     message_pages,
     report_page,
+    resend_page,
     search_page,
     signin,
 )
@@ -82,6 +83,8 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get(r"/messages/{message_id}/progress", message_pages.progress_events)
     app.router.add_get(r"/messages/{message_id}/cancel", message_pages.cancel_page)
     app.router.add_post(r"/messages/{message_id}/cancel", message_pages.cancel)
+    app.router.add_get(r"/messages/{message_id}/resend", resend_page.resend_page)
+    app.router.add_post(r"/messages/{message_id}/resend", resend_page.resend)
     app.router.add_get(r"/messages/{message_id}/recipients", message_pages.recipients_page)
     app.router.add_get(r"/messages/{message_id}/report", report_page.report)
     app.router.add_get("/healthz", health)
