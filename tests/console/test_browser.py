@@ -13,7 +13,7 @@ import pytest_asyncio
 from playwright.async_api import async_playwright, expect
 
 from cli.browser import launch_chromium
-from cli.console_seed import seed_console, send_waiting_call
+from cli.console_seed import PEOPLE, seed_console, send_waiting_call
 from cli.demo.people import build_district, phones
 from cli.stackrun import private_stack
 from smlog.config import SERVICES
@@ -235,7 +235,7 @@ async def test_reads_and_build_report_work_without_javascript(site: Site):
 
 async def test_find_a_recipient_and_resend_to_those_not_reached(site: Site):
     page = await site.signed_in("Principal Skinner")
-    number = phones(build_district(80))[2]  # the seed's audience; the first two opted out
+    number = phones(build_district(PEOPLE))[2]  # the first two opted out
     await page.get_by_label("Search for").fill(number.removeprefix("+1"))
     await page.get_by_role("button", name="Search", exact=True).click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Find a recipient")
