@@ -32,7 +32,8 @@ async def screenshots(out: Path) -> list[Path]:
     from playwright.async_api import async_playwright
 
     from cli.browser import launch_chromium
-    from cli.console_seed import seed_console
+    from cli.console_seed import PEOPLE, seed_console
+    from cli.demo.people import build_district, phones
     from cli.stackrun import private_stack
 
     written: list[Path] = []
@@ -62,6 +63,9 @@ async def screenshots(out: Path) -> list[Path]:
             await shot("in-progress", f"/messages/{seed.reminder}")
             await shot("cancel", f"/messages/{seed.reminder}/cancel")
             await shot("recipients", f"/messages/{seed.snow_day}/recipients")
+            number = phones(build_district(PEOPLE))[2]  # the first two opted out
+            await shot("search", f"/search?by=phone&q={number.removeprefix('+1')}", full=True)
+            await shot("resend", f"/messages/{seed.bus_route}/resend")
             await context.clear_cookies()
             await page.goto("/sign-in")
             await page.get_by_role("button", name="Sign in as Groundskeeper Willie").click()

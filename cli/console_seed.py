@@ -26,6 +26,9 @@ SENDER = ("principal.skinner", "Principal Skinner")
 OTHER_SENDER = ("superintendent.chalmers", "Superintendent Chalmers")
 
 
+PEOPLE = 80  # the seed's audience: build_district(PEOPLE)
+
+
 @dataclass(frozen=True)
 class ConsoleSeed:
     snow_day: int  # Emergency voice + text, Principal Skinner, every calendar
@@ -61,7 +64,8 @@ def _draft(
     )
 
 
-async def seed_console(settings: Settings, *, people: int = 80, filler: int = 52) -> ConsoleSeed:
+async def seed_console(settings: Settings, *, people: int = PEOPLE,
+                       filler: int = 52) -> ConsoleSeed:  # fmt: skip
     """Sends everything through the dispatch service, as the senders themselves."""
     district = build_district(people)
     audience = [p.recipient() for p in district]

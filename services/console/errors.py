@@ -62,6 +62,12 @@ def rpc_message(exc: grpc.aio.AioRpcError, status: int) -> str:
     return exc.details() or TITLES.get(status, "Error")
 
 
+def invalid_field(exc: grpc.aio.AioRpcError) -> tuple[str, str]:
+    """An INVALID_ARGUMENT's details ("field: reason") as the field and the reason."""
+    name, _, reason = (exc.details() or "").partition(": ")
+    return name, reason
+
+
 def error_page(request: web.Request, status: int, message: str) -> web.Response:
     title = TITLES.get(status, "Sorry, there is a problem")
     return render(request, "error.html", status=status, title=title, message=message)

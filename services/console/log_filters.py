@@ -69,6 +69,20 @@ def _date(day: dt.date) -> common_pb2.Date:
     return common_pb2.Date(year=day.year, month=day.month, day=day.day)
 
 
+def read_dates(
+    values: Mapping[str, str], errors: dict[str, str]
+) -> tuple[common_pb2.Date | None, common_pb2.Date | None]:
+    """The ``start`` and ``end`` days of a form (either may be empty), checked in order."""
+    start = _day(values["start"], "start", errors)
+    end = _day(values["end"], "end", errors)
+    if start is not None and end is not None and end < start:
+        errors["end"] = "End date must be the same as or after the start date"
+    return (
+        None if start is None else _date(start),
+        None if end is None else _date(end),
+    )
+
+
 def read_filters(query: Mapping[str, str], page_size: int = 50) -> LogFilters:
     """The filters of a log URL; ``errors`` maps a field to the message shown beside it."""
     values = {name: query.get(name, "").strip() for name in FIELDS}
@@ -88,14 +102,11 @@ def read_filters(query: Mapping[str, str], page_size: int = 50) -> LogFilters:
             request.message_id = int(text)
         else:
             errors["message_id"] = "Message ID must be a number, like 1042"
-    start = _day(values["start"], "start", errors)
-    end = _day(values["end"], "end", errors)
+    start, end = read_dates(values, errors)
     if start is not None:
-        request.start_date.CopyFrom(_date(start))
+        request.start_date.CopyFrom(start)
     if end is not None:
-        request.end_date.CopyFrom(_date(end))
-    if start is not None and end is not None and end < start:
-        errors["end"] = "End date must be the same as or after the start date"
+        request.end_date.CopyFrom(end)
     if values["calendar"]:
         text = values["calendar"]
         if text.isascii() and text.isdigit() and 0 < int(text) < 2**63:

@@ -8,6 +8,7 @@ import grpc
 from aiohttp import web
 
 from services.console.context import backends, require_person
+from services.console.errors import invalid_field
 from services.console.identity import SignedIn
 from services.console.log_filters import (
     SCOPE_NAMES,
@@ -18,6 +19,7 @@ from services.console.log_filters import (
     read_filters,
 )
 from services.console.rendering import render
+from services.console.search_page import KINDS
 from smlog.auth import Right
 from smlog.v1 import common_pb2, log_pb2
 
@@ -41,7 +43,7 @@ async def district_and_calendars(
 
 def _service_error(filters: LogFilters, exc: grpc.aio.AioRpcError) -> None:
     """An INVALID_ARGUMENT from the log service ("field: reason") beside its form field."""
-    name, _, reason = (exc.details() or "").partition(": ")
+    name, reason = invalid_field(exc)
     field = SERVICE_FIELDS.get(name, "page")
     if field == "page":
         filters.errors[field] = "This page link has expired. Start again from the first page."
@@ -96,5 +98,6 @@ async def log_page(request: web.Request) -> web.StreamResponse:
         scope=SCOPE_NAMES.get(reply.scope, "all"),
         may_my=person.caller.has(Right.MY_MESSAGES),
         may_all=person.caller.has(Right.ALL_MESSAGES),
+        search_kinds=KINDS,
         types=[(TYPE_NAMES[t], t) for t in reply.filterable_message_types if t in TYPE_NAMES],
     )

@@ -18,6 +18,7 @@ from services.console.context import (
 )
 from services.console.rendering import render
 from services.console.report_page import MODES, STATUSES
+from services.console.resend_page import may_resend
 from smlog.auth import Right
 from smlog.domain.labels import format_duration, message_status_label
 from smlog.runtime import LONG_STREAM_SECONDS
@@ -40,6 +41,7 @@ async def detail_page(request: web.Request) -> web.StreamResponse:
         zone=m.general_criteria.district.time_zone,
         in_progress=m.status == IN_PROGRESS,
         may_cancel=person.caller.has(Right.CANCEL_MESSAGES),
+        may_resend=may_resend(person, m),
         canceled=int(canceled) if canceled.isdigit() else None,
         modes=MODES,
         statuses=STATUSES,

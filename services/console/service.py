@@ -12,7 +12,14 @@ from pathlib import Path
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
 
-from services.console import log_page, message_pages, report_page, signin
+from services.console import (
+    log_page,
+    message_pages,
+    report_page,
+    resend_page,
+    search_page,
+    signin,
+)
 from services.console.backends import Backends
 from services.console.context import BACKENDS_KEY, IDENTITY_KEY
 from services.console.errors import Handler, error_pages
@@ -68,6 +75,7 @@ def create_app(settings: Settings) -> web.Application:
 
     app.cleanup_ctx.append(backends_context)
     app.router.add_get("/", log_page.log_page, name="log")
+    app.router.add_get("/search", search_page.search_page)
     app.router.add_get("/sign-in", signin.sign_in_page)
     app.router.add_post("/sign-in", signin.sign_in)
     app.router.add_post("/sign-out", signin.sign_out)
@@ -75,6 +83,8 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get(r"/messages/{message_id}/progress", message_pages.progress_events)
     app.router.add_get(r"/messages/{message_id}/cancel", message_pages.cancel_page)
     app.router.add_post(r"/messages/{message_id}/cancel", message_pages.cancel)
+    app.router.add_get(r"/messages/{message_id}/resend", resend_page.resend_page)
+    app.router.add_post(r"/messages/{message_id}/resend", resend_page.resend)
     app.router.add_get(r"/messages/{message_id}/recipients", message_pages.recipients_page)
     app.router.add_get(r"/messages/{message_id}/report", report_page.report)
     app.router.add_get("/healthz", health)

@@ -16,7 +16,7 @@ from smlog.auth import mint_token
 from smlog.config import Settings
 from smlog.runtime import GrpcHost
 from smlog.runtime.tasks import free_port
-from smlog.store import open_database
+from smlog.store import Database, open_database
 from tests.log.conftest import ALL
 from tests.log.data import LogData, seed_log
 
@@ -29,6 +29,7 @@ class ConsoleEnv:
     url: str
     data: LogData
     http: aiohttp.ClientSession
+    db: Database
 
     def token(self, user: str = "alice", district: int = 1, rights: Sequence[str] = ALL) -> str:
         return mint_token(
@@ -57,7 +58,7 @@ async def start_console(settings: Settings, sign_in: str) -> AsyncIterator[Conso
     jar = aiohttp.CookieJar(unsafe=True)  # cookies from 127.0.0.1
     try:
         async with aiohttp.ClientSession(cookie_jar=jar) as http:
-            yield ConsoleEnv(console_settings, str(server.make_url("")), data, http)
+            yield ConsoleEnv(console_settings, str(server.make_url("")), data, http, db)
     finally:
         await server.close()
         await host.stop(0)

@@ -4,6 +4,7 @@ critical accessibility problem on any page."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 
@@ -12,7 +13,8 @@ import pytest_asyncio
 from playwright.async_api import async_playwright, expect
 
 from cli.browser import launch_chromium
-from cli.console_seed import seed_console, send_waiting_call
+from cli.console_seed import PEOPLE, seed_console, send_waiting_call
+from cli.demo.people import build_district, phones
 from cli.stackrun import private_stack
 from smlog.config import SERVICES
 from tests.console.browser import Site, accessible, generate, require_chromium
@@ -229,3 +231,44 @@ async def test_reads_and_build_report_work_without_javascript(site: Site):
     assert "Bus route 12 changes" in body.decode("utf-8-sig")
     await page.get_by_role("link", name="Recipient Details").click()
     await expect(page.locator("tbody tr").first).to_be_visible()
+
+
+async def test_find_a_recipient_and_resend_to_those_not_reached(site: Site):
+    page = await site.signed_in("Principal Skinner")
+    number = phones(build_district(PEOPLE))[2]  # the first two opted out
+    await page.get_by_label("Search for").fill(number.removeprefix("+1"))
+    await page.get_by_role("button", name="Search", exact=True).click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Find a recipient")
+    rows = page.locator("table.search-results tbody tr")
+    await expect(rows.first).to_be_visible()
+    assert "by=phone" in page.url
+    assert number[2:] in page.url
+    await expect(page.get_by_role("radio", name="Phone number")).to_be_checked()
+    await expect(rows.filter(has_text="Snow day: schools closed").first).to_be_visible()
+    await accessible(page)
+
+    picture = f"/messages/{site.seed.picture_day}"
+    resend = page.get_by_role("link", name="Resend to those not reached")
+    for _ in range(60):  # email and inbox finish in moments; the button shows once it has
+        await page.goto(picture)
+        if await resend.count():
+            break
+        await asyncio.sleep(1)
+    await resend.click()
+    await expect(page.get_by_role("heading", level=1)).to_contain_text("to those not reached")
+    await expect(page.get_by_role("checkbox", name="No Answer")).to_be_checked()
+    await expect(page.get_by_role("checkbox", name="Email", exact=True)).to_be_checked()
+    await accessible(page)
+    form = {name: await page.locator(f'main input[name="{name}"]').input_value()
+            for name in ("csrf", "request_id")}  # fmt: skip
+    await page.get_by_role("button", name="Resend to those not reached").click()
+    await expect(page.get_by_text(f"Resend of #{site.seed.picture_day}")).to_be_visible()
+    made = page.url
+    assert made.rstrip("/") != (site.url + picture)
+    # The same form again (a double click, a reload): the same resend, not a second one.
+    again = await page.request.post(f"{picture}/resend", form={**form, "status": "failed",
+                                    "mode": "email"}, max_redirects=0)  # fmt: skip
+    assert again.status == 303
+    assert again.headers["location"] == made.removeprefix(site.url)
+    await page.goto(picture)
+    await expect(page.get_by_text(f"Resent as #{made.rsplit('/', 1)[1]}")).to_be_visible()
