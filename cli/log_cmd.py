@@ -113,7 +113,7 @@ def print_messages(reply: log_pb2.ListMessagesResponse, console: Console | None 
         table.add_row(
             fmt.when(m.sent_time, reply.time_zone, seconds=False),
             ", ".join(c.school_name for c in m.calendars),
-            m.subject,
+            m.subject + (f" (resend of #{m.resend_of})" if m.resend_of else ""),
             m.created_by.display_name,
             fmt.message_type(m.message_type),
             fmt.modes(list(m.delivery_modes)),

@@ -272,3 +272,5 @@ async def test_find_a_recipient_and_resend_to_those_not_reached(site: Site):
     assert again.headers["location"] == made.removeprefix(site.url)
     await page.goto(picture)
     await expect(page.get_by_text(f"Resent as #{made.rsplit('/', 1)[1]}")).to_be_visible()
+    await page.goto("/?scope=all")  # the log marks the resend beside its subject
+    await expect(page.get_by_text(f"resend of #{site.seed.picture_day}").first).to_be_visible()

@@ -9,7 +9,7 @@ from rich.console import Console
 from cli.log_cmd import print_messages
 from smlog.readmodel import listing
 from smlog.store import Database
-from smlog.v1.log_pb2 import ListMessagesRequest, ListMessagesResponse
+from smlog.v1.log_pb2 import ListMessagesRequest, ListMessagesResponse, MessageSummary
 from smlog.v1.log_pb2_grpc import SentMessageLogServiceStub
 from tests.log.conftest import LogEnv
 from tests.support.builders import (
@@ -211,6 +211,20 @@ def test_cli_shows_a_capped_total_with_a_plus() -> None:
 
     assert "(10,000+ messages)" in title(10_000, True)
     assert "(9,999 messages)" in title(9_999, False)
+
+
+def test_cli_marks_a_resend_in_the_log_list() -> None:
+    console = Console(record=True, width=200)
+    reply = ListMessagesResponse(
+        messages=[
+            MessageSummary(message_id=8, subject="Snow day", resend_of=5),
+            MessageSummary(message_id=5, subject="Snow day"),
+        ]
+    )
+    print_messages(reply, console)
+    lines = [line for line in console.export_text().splitlines() if "Snow day" in line]
+    assert "Snow day (resend of #5)" in lines[0]
+    assert "resend of" not in lines[1]
 
 
 async def test_calendar_follows_dispatch_start_and_type(env: LogEnv) -> None:
