@@ -9,10 +9,10 @@ from html import unescape
 import pytest
 
 from services.console import search_page
-from tests.builders import EMAIL, GENERAL, PRIORITY, T0, VOICE, Device, Person, add_campaign
 from tests.console.conftest import ConsoleEnv
 from tests.console.test_pages import page, text_of
 from tests.log.conftest import ALL
+from tests.support.builders import EMAIL, GENERAL, PRIORITY, T0, VOICE, Device, Person, add_campaign
 
 PHONE = "+15555550123"
 FULL = [*ALL, "view_device_details"]
