@@ -16,14 +16,14 @@ import time
 import aiohttp
 from aiohttp import web
 
-from services.console.log_filters import TYPE_NAMES
-from services.console.service import create_app
-from services.log.bench import LIST_FILTERS, load_sampler, percentile
-from services.log.service import create
 from smlog.auth import Right, mint_token
 from smlog.config import Settings
 from smlog.runtime import GrpcHost
 from smlog.runtime.tasks import free_port
+from smlog.services.console.log_filters import TYPE_NAMES
+from smlog.services.console.service import create_app
+from smlog.services.log.bench import LIST_FILTERS, load_sampler, percentile
+from smlog.services.log.service import create
 from smlog.v1 import common_pb2, log_pb2
 
 HEADER = "X-Smlog-Identity"

@@ -1,7 +1,7 @@
 """The dispatch benchmark: one four-mode campaign through the real processes and simulators.
 
 Starts every service and both simulators (time scale 0, no redial wait, vendor rate limits
-lifted: ``cli.stackrun``) on a temp store and free ports, with status deadlines of
+lifted: ``smlog.cli.stackrun``) on a temp store and free ports, with status deadlines of
 ``DEADLINE_SECONDS`` (a silent call is No Call Status only that long after its request, so a
 callback that is merely late under load still counts, and ``lost`` is honest), sends a campaign
 of N recipients each with an inbox, an email and a phone for voice and text, follows it to the
@@ -24,9 +24,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from cli.accounting import account, sim_stats
-from cli.campaigns import send_campaign
-from cli.stackrun import (
+from smlog.cli.accounting import account, sim_stats
+from smlog.cli.campaigns import send_campaign
+from smlog.cli.stackrun import (
     cpu_seconds,
     draft,
     first_attempt_s,
@@ -37,7 +37,7 @@ from cli.stackrun import (
     sender_token,
     upsert_district,
 )
-from cli.up import Stack
+from smlog.cli.up import Stack
 from smlog.config import Settings
 from smlog.runtime import open_channel
 from smlog.store.opening import connect

@@ -12,8 +12,8 @@ from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
 from grpc import aio
 
-from cli.settings import settings_from_args
 from smlog.auth import Right, mint_token
+from smlog.cli.settings import settings_from_args
 from smlog.config import Settings
 from smlog.errors import ConfigError
 from smlog.runtime import open_channel

@@ -31,10 +31,10 @@ def run_screenshots(args: argparse.Namespace) -> int:
 async def screenshots(out: Path) -> list[Path]:
     from playwright.async_api import async_playwright
 
-    from cli.browser import launch_chromium
-    from cli.console_seed import PEOPLE, seed_console
-    from cli.demo.people import build_district, phones
-    from cli.stackrun import private_stack
+    from smlog.cli.browser import launch_chromium
+    from smlog.cli.console_seed import PEOPLE, seed_console
+    from smlog.cli.demo.people import build_district, phones
+    from smlog.cli.stackrun import private_stack
 
     written: list[Path] = []
     async with private_stack(names=(*SERVICES, "console"), prefix="smlog-shots-") as stack:

@@ -10,11 +10,11 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from cli.campaigns import send_campaign
-from cli.demo.campaigns import demo_draft
-from cli.demo.people import SCHOOL_YEAR, SCHOOLS, build_district, phones
-from cli.demo.run import opt_out_numbers
-from cli.stackrun import DISTRICT_ID, operator_metadata, sender_token
+from smlog.cli.campaigns import send_campaign
+from smlog.cli.demo.campaigns import demo_draft
+from smlog.cli.demo.people import SCHOOL_YEAR, SCHOOLS, build_district, phones
+from smlog.cli.demo.run import opt_out_numbers
+from smlog.cli.stackrun import DISTRICT_ID, operator_metadata, sender_token
 from smlog.config import Settings
 from smlog.runtime import open_channel
 from smlog.v1 import common_pb2, dispatch_pb2, dispatch_pb2_grpc

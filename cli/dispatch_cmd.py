@@ -10,10 +10,10 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from cli import format as fmt
-from cli.campaigns import load_campaign_file, send_campaign
-from cli.connect import add_client_flags, client_channel, print_json, to_dict
-from cli.follow import progress_updates
+from smlog.cli import format as fmt
+from smlog.cli.campaigns import load_campaign_file, send_campaign
+from smlog.cli.connect import add_client_flags, client_channel, print_json, to_dict
+from smlog.cli.follow import progress_updates
 from smlog.v1 import common_pb2, dispatch_pb2, dispatch_pb2_grpc
 
 

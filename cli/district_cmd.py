@@ -13,8 +13,8 @@ import re
 from rich.console import Console
 from rich.table import Table
 
-from cli import format as fmt
-from cli.connect import add_client_flags, client_channel, print_json, to_dict
+from smlog.cli import format as fmt
+from smlog.cli.connect import add_client_flags, client_channel, print_json, to_dict
 from smlog.errors import ConfigError
 from smlog.v1 import common_pb2, dispatch_pb2, dispatch_pb2_grpc
 

@@ -9,7 +9,7 @@ import aiohttp
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from cli.serve import GRPC_SERVICES
+from smlog.cli.serve import GRPC_SERVICES
 from smlog.config import Settings
 from smlog.errors import ConfigError
 from smlog.runtime import open_channel

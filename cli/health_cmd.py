@@ -16,9 +16,9 @@ import asyncio
 import os
 import sys
 
-from cli.health import wait_healthy
-from cli.serve import PROCESS_NAMES
-from cli.settings import settings_from_args
+from smlog.cli.health import wait_healthy
+from smlog.cli.serve import PROCESS_NAMES
+from smlog.cli.settings import settings_from_args
 from smlog.config import Settings
 from smlog.errors import ConfigError
 

@@ -1,7 +1,7 @@
 """``smlog loadtest``: several campaigns at once through the real processes and simulators.
 
 Starts a private stack (dispatch, status and both simulators on free ports and a temp store,
-vendor time at scale 0: ``cli.stackrun``), uploads N campaigns of M recipients (each with an
+vendor time at scale 0: ``smlog.cli.stackrun``), uploads N campaigns of M recipients (each with an
 inbox, an email and a phone for voice and text), then starts them with at most C in flight:
 in each wave of C the last is Emergency and starts once the others are attempting, so its
 preemption of the General work shows. A live table follows every campaign; the final report
@@ -23,12 +23,12 @@ from typing import Any
 from rich.console import Console
 from rich.live import Live
 
-from cli import format as fmt
-from cli.campaigns import send_campaign
-from cli.loadtest_figures import Campaign, campaign_types
-from cli.loadtest_report import collect
-from cli.loadtest_view import campaign_table, report
-from cli.stackrun import (
+from smlog.cli import format as fmt
+from smlog.cli.campaigns import send_campaign
+from smlog.cli.loadtest_figures import Campaign, campaign_types
+from smlog.cli.loadtest_report import collect
+from smlog.cli.loadtest_view import campaign_table, report
+from smlog.cli.stackrun import (
     cpu_seconds,
     draft,
     follow,
@@ -37,7 +37,7 @@ from cli.stackrun import (
     sender_token,
     upsert_district,
 )
-from cli.up import Stack
+from smlog.cli.up import Stack
 from smlog.errors import ConfigError
 from smlog.runtime import open_channel
 from smlog.v1 import common_pb2, dispatch_pb2, dispatch_pb2_grpc

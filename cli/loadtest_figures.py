@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cli.stackrun import first_attempt_s, seconds
+from smlog.cli.stackrun import first_attempt_s, seconds
 from smlog.domain.labels import type_label
 from smlog.v1 import common_pb2
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from cli import format as fmt
-from cli.accounting import account, sim_stats
-from cli.loadtest_figures import Campaign, by_type, percentile, preemption, spread
-from cli.promtext import counter_sums, histogram_quantiles, scrape
-from cli.stackrun import seconds
-from cli.up import Stack
+from smlog.cli import format as fmt
+from smlog.cli.accounting import account, sim_stats
+from smlog.cli.loadtest_figures import Campaign, by_type, percentile, preemption, spread
+from smlog.cli.promtext import counter_sums, histogram_quantiles, scrape
+from smlog.cli.stackrun import seconds
+from smlog.cli.up import Stack
 from smlog.config import Settings
 from smlog.domain import status_group
 from smlog.store.opening import connect

@@ -10,9 +10,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from cli import format as fmt
-from cli.connect import add_client_flags, client_channel, print_json, to_dict
-from cli.log_search import add_search_parser
+from smlog.cli import format as fmt
+from smlog.cli.connect import add_client_flags, client_channel, print_json, to_dict
+from smlog.cli.log_search import add_search_parser
 from smlog.errors import ConfigError
 from smlog.v1 import common_pb2, log_pb2, log_pb2_grpc
 

@@ -8,8 +8,8 @@ from datetime import date
 
 from rich.console import Console
 
-from cli import format as fmt
-from cli.connect import add_client_flags, client_channel, print_json, to_dict
+from smlog.cli import format as fmt
+from smlog.cli.connect import add_client_flags, client_channel, print_json, to_dict
 from smlog.v1 import common_pb2, log_pb2, log_pb2_grpc
 
 
@@ -31,7 +31,7 @@ def add_search_parser(log_sub: argparse._SubParsersAction[argparse.ArgumentParse
 
 
 def search_request(args: argparse.Namespace) -> log_pb2.SearchDeliveriesRequest:
-    from cli.log_cmd import _date, parse_enums
+    from smlog.cli.log_cmd import _date, parse_enums
 
     request = log_pb2.SearchDeliveriesRequest(
         start_date=_date(args.start),

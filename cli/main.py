@@ -35,7 +35,7 @@ def add_config_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from cli import (
+    from smlog.cli import (
         bench,
         certs,
         console_cmd,
@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         token,
         up,
     )
-    from cli.demo import run as demo_run
+    from smlog.cli.demo import run as demo_run
 
     parser = argparse.ArgumentParser(prog="smlog", description="Sent Message Log 2.0")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -101,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     run: Command = args.run
-    from cli.report_file import ReportFileError
+    from smlog.cli.report_file import ReportFileError
 
     try:
         return run(args)

@@ -10,14 +10,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from cli.settings import settings_from_args
+from smlog.cli.settings import settings_from_args
 from smlog.store import migrate
 from smlog.store.opening import connect
 from smlog.store.postgres import redact_url
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from cli.main import add_config_flags
+    from smlog.cli.main import add_config_flags
 
     p = sub.add_parser("migrate", help="apply the store's schema migrations and exit")
     add_config_flags(p)

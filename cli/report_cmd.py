@@ -8,9 +8,9 @@ from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from cli.connect import add_client_flags, client_channel
-from cli.log_cmd import parse_enums
-from cli.report_file import discard, open_part, publish
+from smlog.cli.connect import add_client_flags, client_channel
+from smlog.cli.log_cmd import parse_enums
+from smlog.cli.report_file import discard, open_part, publish
 from smlog.runtime import LONG_STREAM_SECONDS
 from smlog.v1 import common_pb2, reports_pb2, reports_pb2_grpc
 

@@ -6,9 +6,9 @@ import argparse
 import asyncio
 import uuid
 
-from cli.connect import add_client_flags, client_channel, print_json, to_dict
-from cli.dispatch_cmd import watch
-from cli.log_cmd import parse_enums
+from smlog.cli.connect import add_client_flags, client_channel, print_json, to_dict
+from smlog.cli.dispatch_cmd import watch
+from smlog.cli.log_cmd import parse_enums
 from smlog.v1 import common_pb2, dispatch_pb2, dispatch_pb2_grpc
 
 

@@ -8,24 +8,24 @@ import importlib
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-from cli.settings import settings_from_args
+from smlog.cli.settings import settings_from_args
 from smlog.config import Settings, check_console_sign_in, check_secrets
 from smlog.runtime import GrpcHost, ServiceParts, serve
 from smlog.runtime.logging import configure_logging
 
 GRPC_SERVICES: dict[str, str] = {
-    "dispatch": "services.dispatch.service",
-    "status": "services.status.service",
-    "log": "services.log.service",
-    "reports": "services.reports.service",
+    "dispatch": "smlog.services.dispatch.service",
+    "status": "smlog.services.status.service",
+    "log": "smlog.services.log.service",
+    "reports": "smlog.services.reports.service",
 }
 SIMULATORS: dict[str, str] = {
-    "voxology-sim": "simulators.voxology.process",
-    "mailgun-sim": "simulators.mailgun.process",
+    "voxology-sim": "smlog.simulators.voxology.process",
+    "mailgun-sim": "smlog.simulators.mailgun.process",
 }
 SERVICE_NAMES = (*GRPC_SERVICES, *SIMULATORS)
 # Web applications (HTTP only), run by ``smlog up`` and the demo after the services they call.
-WEB_APPS: dict[str, str] = {"console": "services.console.service"}
+WEB_APPS: dict[str, str] = {"console": "smlog.services.console.service"}
 PROCESS_NAMES = (*SERVICE_NAMES, *WEB_APPS)
 
 

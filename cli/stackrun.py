@@ -15,10 +15,10 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from cli.connect import DEV_RIGHTS
-from cli.follow import progress_updates
-from cli.up import Stack
 from smlog.auth import mint_service_token, mint_token
+from smlog.cli.connect import DEV_RIGHTS
+from smlog.cli.follow import progress_updates
+from smlog.cli.up import Stack
 from smlog.config import SERVICES, Settings
 from smlog.runtime.tasks import free_port
 from smlog.v1 import common_pb2, dispatch_pb2, dispatch_pb2_grpc

@@ -6,8 +6,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cli.settings import settings_from_args
 from smlog.auth import mint_service_token, mint_token
+from smlog.cli.settings import settings_from_args
 from smlog.config import Settings
 from smlog.errors import ConfigError
 

@@ -15,9 +15,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from cli.health import wait_healthy
-from cli.serve import GRPC_SERVICES, PROCESS_NAMES, SERVICE_NAMES
-from cli.settings import settings_from_args
+from smlog.cli.health import wait_healthy
+from smlog.cli.serve import GRPC_SERVICES, PROCESS_NAMES, SERVICE_NAMES
+from smlog.cli.settings import settings_from_args
 from smlog.config import Settings
 from smlog.errors import ConfigError
 
@@ -50,7 +50,7 @@ class Stack:
         env = dict(os.environ if self.env is None else self.env)
         env.setdefault("PYTHONUNBUFFERED", "1")
         proc = await asyncio.create_subprocess_exec(
-            *(sys.executable, "-m", "cli.main", "serve", name, *self.extra_args),
+            *(sys.executable, "-m", "smlog.cli.main", "serve", name, *self.extra_args),
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
             env=env,

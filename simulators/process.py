@@ -13,11 +13,11 @@ import signal
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
-from simulators.common.faults import FaultSpec
-from simulators.common.http import run_app
 from smlog.config import Settings
 from smlog.errors import ConfigError
 from smlog.runtime.metrics import MetricsServer
+from smlog.simulators.common.faults import FaultSpec
+from smlog.simulators.common.http import run_app
 
 
 def fault_spec(text: str) -> FaultSpec:

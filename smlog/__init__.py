@@ -1,4 +1,9 @@
-"""smlog's shared core: the generated API, config, runtime, auth, store and domain rules.
+"""smlog: the shared core, and the services, simulators and CLI mapped under it.
 
-Nothing in this package imports from ``services``, ``simulators`` or ``cli``.
+The shared core is every module of this package except three subpackages: the generated API
+(``smlog.v1``), config, runtime, auth, store, vendors and domain rules. ``smlog.services``,
+``smlog.simulators`` and ``smlog.cli`` are the repository's top-level ``services/``,
+``simulators/`` and ``cli/`` folders (links in the source tree, copied into the wheel), so
+that installing the project puts only ``smlog`` on the import path. The shared core never
+imports from them (``tests/foundation/test_packaging.py``).
 """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cli.demo.people import SCHOOL_YEAR, Person
+from smlog.cli.demo.people import SCHOOL_YEAR, Person
 from smlog.v1 import common_pb2, dispatch_pb2
 
 M = common_pb2

@@ -24,17 +24,17 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from cli import format as fmt
-from cli.campaigns import send_campaign
-from cli.demo.campaigns import DemoCampaign, demo_campaigns
-from cli.demo.people import SCHOOL_YEAR, SCHOOLS, build_district, phones
-from cli.follow import FINAL_MESSAGE_STATUSES, progress_updates
-from cli.log_cmd import print_detail, print_messages
-from cli.report_cmd import build_request, download_report
-from cli.settings import settings_from_args
-from cli.stackrun import sender_token, upsert_district
-from cli.up import Stack, console_url, describe, forwarded_args
 from smlog.auth.demo_staff import DEMO_STAFF
+from smlog.cli import format as fmt
+from smlog.cli.campaigns import send_campaign
+from smlog.cli.demo.campaigns import DemoCampaign, demo_campaigns
+from smlog.cli.demo.people import SCHOOL_YEAR, SCHOOLS, build_district, phones
+from smlog.cli.follow import FINAL_MESSAGE_STATUSES, progress_updates
+from smlog.cli.log_cmd import print_detail, print_messages
+from smlog.cli.report_cmd import build_request, download_report
+from smlog.cli.settings import settings_from_args
+from smlog.cli.stackrun import sender_token, upsert_district
+from smlog.cli.up import Stack, console_url, describe, forwarded_args
 from smlog.config import SERVICES, Settings
 from smlog.runtime import LONG_STREAM_SECONDS, open_channel
 from smlog.v1 import (

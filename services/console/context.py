@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from services.console.backends import Backends
-from services.console.identity import Identity, SignedIn
+from smlog.services.console.backends import Backends
+from smlog.services.console.identity import Identity, SignedIn
 from smlog.v1 import log_pb2
 
 IDENTITY_KEY = web.AppKey("identity", Identity)

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 import grpc
 from aiohttp import web
 
-from services.console.rendering import render
+from smlog.services.console.rendering import render
 
 log = logging.getLogger("smlog.console")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -7,10 +7,11 @@ import asyncio
 import grpc
 from aiohttp import web
 
-from services.console.context import backends, require_person
-from services.console.errors import invalid_field
-from services.console.identity import SignedIn
-from services.console.log_filters import (
+from smlog.auth import Right
+from smlog.services.console.context import backends, require_person
+from smlog.services.console.errors import invalid_field
+from smlog.services.console.identity import SignedIn
+from smlog.services.console.log_filters import (
     SCOPE_NAMES,
     SERVICE_FIELDS,
     TYPE_NAMES,
@@ -18,9 +19,8 @@ from services.console.log_filters import (
     check_calendar,
     read_filters,
 )
-from services.console.rendering import render
-from services.console.search_page import KINDS
-from smlog.auth import Right
+from smlog.services.console.rendering import render
+from smlog.services.console.search_page import KINDS
 from smlog.v1 import common_pb2, log_pb2
 
 

@@ -9,19 +9,19 @@ from urllib.parse import urlencode
 import grpc
 from aiohttp import web
 
-from services.console.context import (
+from smlog.auth import Right
+from smlog.domain.labels import format_duration, message_status_label
+from smlog.runtime import LONG_STREAM_SECONDS
+from smlog.services.console.context import (
     backends,
     get_message,
     identity,
     message_id_of,
     require_person,
 )
-from services.console.rendering import render
-from services.console.report_page import MODES, STATUSES
-from services.console.resend_page import may_resend
-from smlog.auth import Right
-from smlog.domain.labels import format_duration, message_status_label
-from smlog.runtime import LONG_STREAM_SECONDS
+from smlog.services.console.rendering import render
+from smlog.services.console.report_page import MODES, STATUSES
+from smlog.services.console.resend_page import may_resend
 from smlog.v1 import common_pb2, dispatch_pb2, log_pb2
 
 IN_PROGRESS = common_pb2.MESSAGE_STATUS_IN_PROGRESS

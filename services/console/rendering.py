@@ -11,9 +11,9 @@ import jinja2
 from aiohttp import web
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from services.console.identity import SignedIn
 from smlog.domain import status_label
 from smlog.domain.labels import format_duration, message_status_label, mode_label, type_label
+from smlog.services.console.identity import SignedIn
 
 
 def zone_of(name: str) -> ZoneInfo:
@@ -32,7 +32,7 @@ def local_time(ts: Timestamp, zone: str = "UTC") -> str:
 
 def templates() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("services.console", "templates"),
+        loader=jinja2.PackageLoader("smlog.services.console", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

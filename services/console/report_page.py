@@ -12,9 +12,9 @@ from typing import TypeVar
 import grpc
 from aiohttp import web
 
-from services.console.context import backends, get_message, message_id_of, require_person
-from services.console.rendering import render
 from smlog.runtime import LONG_STREAM_SECONDS
+from smlog.services.console.context import backends, get_message, message_id_of, require_person
+from smlog.services.console.rendering import render
 from smlog.v1 import common_pb2, reports_pb2
 
 MODES = {

@@ -16,18 +16,18 @@ from typing import TypeVar
 
 from aiohttp import web
 
-from services.console.context import (
+from smlog.auth import TYPE_RIGHTS, Right
+from smlog.domain import PENDING_STATUSES, STATUS_GROUPS
+from smlog.services.console.context import (
     backends,
     get_message,
     identity,
     message_id_of,
     require_person,
 )
-from services.console.identity import SignedIn
-from services.console.rendering import render
-from services.console.report_page import MODES, STATUSES
-from smlog.auth import TYPE_RIGHTS, Right
-from smlog.domain import PENDING_STATUSES, STATUS_GROUPS
+from smlog.services.console.identity import SignedIn
+from smlog.services.console.rendering import render
+from smlog.services.console.report_page import MODES, STATUSES
 from smlog.v1 import common_pb2, dispatch_pb2, log_pb2
 
 _M = common_pb2.MessageStatus

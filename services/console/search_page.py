@@ -12,12 +12,12 @@ import grpc
 from aiohttp import web
 from multidict import MultiMapping
 
-from services.console.context import backends, require_person
-from services.console.errors import invalid_field
-from services.console.log_filters import read_dates
-from services.console.rendering import render
-from services.console.report_page import MODES
 from smlog.auth import Right
+from smlog.services.console.context import backends, require_person
+from smlog.services.console.errors import invalid_field
+from smlog.services.console.log_filters import read_dates
+from smlog.services.console.rendering import render
+from smlog.services.console.report_page import MODES
 from smlog.v1 import log_pb2
 
 # What to search by: the form's value, its label, and the request's field.

@@ -12,7 +12,10 @@ from pathlib import Path
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
 
-from services.console import (
+from smlog.config import Settings
+from smlog.errors import ConfigError
+from smlog.runtime.metrics import RPC_LATENCY_BUCKETS
+from smlog.services.console import (
     log_page,
     message_pages,
     report_page,
@@ -20,14 +23,11 @@ from services.console import (
     search_page,
     signin,
 )
-from services.console.backends import Backends
-from services.console.context import BACKENDS_KEY, IDENTITY_KEY
-from services.console.errors import Handler, error_pages
-from services.console.identity import Identity
-from services.console.rendering import TEMPLATES_KEY, templates
-from smlog.config import Settings
-from smlog.errors import ConfigError
-from smlog.runtime.metrics import RPC_LATENCY_BUCKETS
+from smlog.services.console.backends import Backends
+from smlog.services.console.context import BACKENDS_KEY, IDENTITY_KEY
+from smlog.services.console.errors import Handler, error_pages
+from smlog.services.console.identity import Identity
+from smlog.services.console.rendering import TEMPLATES_KEY, templates
 
 STATIC = Path(__file__).parent / "static"
 PAGE_SECONDS = Histogram(

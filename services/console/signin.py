@@ -9,9 +9,9 @@ import secrets
 
 from aiohttp import web
 
-from services.console.context import identity, require_person
-from services.console.rendering import render
 from smlog.auth.demo_staff import DEMO_STAFF, staff_member
+from smlog.services.console.context import identity, require_person
+from smlog.services.console.rendering import render
 
 NONCE_COOKIE = "smlog_sign_in"
 

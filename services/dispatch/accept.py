@@ -8,7 +8,6 @@ from collections.abc import Callable, Sequence
 
 from google.protobuf import json_format
 
-from services.dispatch.resolution import devices_json
 from smlog.auth import Caller
 from smlog.auth.visibility import MessageFacts
 from smlog.config import check_time_zone
@@ -22,6 +21,7 @@ from smlog.errors import (
     PermissionDeniedError,
 )
 from smlog.readmodel.districts import load_district
+from smlog.services.dispatch.resolution import devices_json
 from smlog.store import Database, Row, Transaction, chunked, fetch_in, in_marks
 from smlog.v1.common_pb2 import Calendar, District, MessageStatus
 from smlog.v1.dispatch_pb2 import MessageDraft, Recipient

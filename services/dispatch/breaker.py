@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
-from services.dispatch.policy import EMAIL, TEXT, VOICE
+from smlog.services.dispatch.policy import EMAIL, TEXT, VOICE
 
 __all__ = ["CHANNELS", "Admission", "Breaker", "Channel"]
 

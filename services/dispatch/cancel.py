@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from services.dispatch.decisions import StoredAttempt, WaitingTarget, decide_cancel
-from services.dispatch.policy import DispatchPolicy
-from services.dispatch.settle import Settled, settle
 from smlog.errors import FailedPreconditionError
+from smlog.services.dispatch.decisions import StoredAttempt, WaitingTarget, decide_cancel
+from smlog.services.dispatch.policy import DispatchPolicy
+from smlog.services.dispatch.settle import Settled, settle
 from smlog.store import Database, Transaction, fetch_in
 from smlog.v1.common_pb2 import DeviceStatus, MessageStatus
 

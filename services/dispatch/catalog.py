@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from services.dispatch.policy import priority_of
-from services.dispatch.window import DialingWindow
 from smlog.config import check_time_zone
 from smlog.errors import ConfigError
+from smlog.services.dispatch.policy import priority_of
+from smlog.services.dispatch.window import DialingWindow
 from smlog.store import Database
 
 __all__ = ["Catalog", "MessageInfo"]

@@ -13,13 +13,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.dispatch.catalog import Catalog
-from services.dispatch.decisions import Final
-from services.dispatch.optouts import opted_out_numbers
-from services.dispatch.policy import EMAIL, INBOX, MODES, TEXT, VOICE, DispatchPolicy
-from services.dispatch.pools import EmailJob, Job, PhoneJob
-from services.dispatch.settle import Settled, settle
 from smlog.domain import status_group
+from smlog.services.dispatch.catalog import Catalog
+from smlog.services.dispatch.decisions import Final
+from smlog.services.dispatch.optouts import opted_out_numbers
+from smlog.services.dispatch.policy import EMAIL, INBOX, MODES, TEXT, VOICE, DispatchPolicy
+from smlog.services.dispatch.pools import EmailJob, Job, PhoneJob
+from smlog.services.dispatch.settle import Settled, settle
 from smlog.store import Database, Transaction
 from smlog.v1.common_pb2 import DeviceStatus
 

@@ -8,9 +8,9 @@ from ``request_time``, so they survive restarts.
 
 from __future__ import annotations
 
-from services.dispatch.decisions import Final, expired_status
-from services.dispatch.policy import MODES, DispatchPolicy
-from services.dispatch.settle import Settled, settle
+from smlog.services.dispatch.decisions import Final, expired_status
+from smlog.services.dispatch.policy import MODES, DispatchPolicy
+from smlog.services.dispatch.settle import Settled, settle
 from smlog.store import Database
 
 __all__ = ["expire_deadlines"]

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from services.dispatch.policy import EMAIL, INBOX, TEXT, DispatchPolicy
 from smlog.domain import status_group
+from smlog.services.dispatch.policy import EMAIL, INBOX, TEXT, DispatchPolicy
 from smlog.v1.common_pb2 import DeviceStatus, MessageStatus, StatusGroup
 
 __all__ = [

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from services.dispatch.pools import Job
+from smlog.services.dispatch.pools import Job
 
 __all__ = ["Faults"]
 

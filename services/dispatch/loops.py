@@ -23,18 +23,20 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from services.dispatch import metrics
-from services.dispatch import vendor_metrics as vm
-from services.dispatch.attempt_state import AttemptState
-from services.dispatch.breaker import CHANNELS, Admission
-from services.dispatch.cancel import cancel_message
-from services.dispatch.catalog import Catalog
-from services.dispatch.claim import claim_due
-from services.dispatch.clock import Clock
-from services.dispatch.deadlines import expire_deadlines
-from services.dispatch.faults import Faults
-from services.dispatch.outages import Outages
-from services.dispatch.policy import (
+from smlog.config import Settings
+from smlog.runtime.tasks import wait_event
+from smlog.services.dispatch import metrics
+from smlog.services.dispatch import vendor_metrics as vm
+from smlog.services.dispatch.attempt_state import AttemptState
+from smlog.services.dispatch.breaker import CHANNELS, Admission
+from smlog.services.dispatch.cancel import cancel_message
+from smlog.services.dispatch.catalog import Catalog
+from smlog.services.dispatch.claim import claim_due
+from smlog.services.dispatch.clock import Clock
+from smlog.services.dispatch.deadlines import expire_deadlines
+from smlog.services.dispatch.faults import Faults
+from smlog.services.dispatch.outages import Outages
+from smlog.services.dispatch.policy import (
     EMAIL,
     INBOX,
     MODE_NAMES,
@@ -43,14 +45,12 @@ from services.dispatch.policy import (
     VOICE,
     DispatchPolicy,
 )
-from services.dispatch.pools import EmailJob, Job, VendorPool
-from services.dispatch.record import Answer, ResultWriter
-from services.dispatch.resume import unsent_jobs
-from services.dispatch.retries import Hold
-from services.dispatch.send import Failure, Senders
-from services.dispatch.settle import Settled, drain_outcomes
-from smlog.config import Settings
-from smlog.runtime.tasks import wait_event
+from smlog.services.dispatch.pools import EmailJob, Job, VendorPool
+from smlog.services.dispatch.record import Answer, ResultWriter
+from smlog.services.dispatch.resume import unsent_jobs
+from smlog.services.dispatch.retries import Hold
+from smlog.services.dispatch.send import Failure, Senders
+from smlog.services.dispatch.settle import Settled, drain_outcomes
 from smlog.store import Database
 from smlog.v1.common_pb2 import DeviceStatus
 from smlog.vendors import EmailClient, TextClient, VoiceClient

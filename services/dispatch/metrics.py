@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
 
-from services.dispatch.policy import MODE_NAMES, PRIORITY_NAMES
-from services.dispatch.settle import Settled
 from smlog.domain import status_group
+from smlog.services.dispatch.policy import MODE_NAMES, PRIORITY_NAMES
+from smlog.services.dispatch.settle import Settled
 from smlog.v1.common_pb2 import MessageStatus, StatusGroup
 
 __all__ = [

@@ -17,15 +17,15 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from services.dispatch import vendor_metrics as vm
-from services.dispatch.breaker import CHANNELS, Admission, Breaker
-from services.dispatch.catalog import Catalog
-from services.dispatch.policy import EMAIL, TEXT, VOICE
-from services.dispatch.pools import EmailJob, Job
-from services.dispatch.record import Answer
-from services.dispatch.retries import Held, Hold, RetrySchedule, due_holds, jobs_of
-from services.dispatch.send import Failure
 from smlog.config import Settings
+from smlog.services.dispatch import vendor_metrics as vm
+from smlog.services.dispatch.breaker import CHANNELS, Admission, Breaker
+from smlog.services.dispatch.catalog import Catalog
+from smlog.services.dispatch.policy import EMAIL, TEXT, VOICE
+from smlog.services.dispatch.pools import EmailJob, Job
+from smlog.services.dispatch.record import Answer
+from smlog.services.dispatch.retries import Held, Hold, RetrySchedule, due_holds, jobs_of
+from smlog.services.dispatch.send import Failure
 from smlog.store import Database
 from smlog.v1.common_pb2 import DeviceStatus
 

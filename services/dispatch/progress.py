@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from services.dispatch.breaker import CHANNELS
-from services.dispatch.policy import modes_of
 from smlog.clock import to_duration
 from smlog.errors import NotFoundError
+from smlog.services.dispatch.breaker import CHANNELS
+from smlog.services.dispatch.policy import modes_of
 from smlog.store import Database
 from smlog.v1.common_pb2 import DispatchProgress, MessageStatus, ModeDelivery, VendorWait
 

@@ -14,13 +14,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from services.dispatch.attempt_state import AttemptState
-from services.dispatch.decisions import Final
-from services.dispatch.faults import Faults
-from services.dispatch.policy import DispatchPolicy
-from services.dispatch.retries import Hold, write_holds
-from services.dispatch.settle import Settled, settle
 from smlog.runtime.tasks import wait_event
+from smlog.services.dispatch.attempt_state import AttemptState
+from smlog.services.dispatch.decisions import Final
+from smlog.services.dispatch.faults import Faults
+from smlog.services.dispatch.policy import DispatchPolicy
+from smlog.services.dispatch.retries import Hold, write_holds
+from smlog.services.dispatch.settle import Settled, settle
 from smlog.store import Database, fetch_in
 
 __all__ = ["Answer", "ResultWriter"]

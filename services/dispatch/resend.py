@@ -23,13 +23,13 @@ from typing import Any
 
 from google.protobuf import json_format
 
-from services.dispatch import accept
-from services.dispatch.policy import modes_of
-from services.dispatch.start import start_dispatch
 from smlog.auth import Caller
 from smlog.auth.visibility import may_see
 from smlog.errors import FailedPreconditionError, InvalidArgumentError
 from smlog.readmodel.deliveries import check_modes, check_statuses
+from smlog.services.dispatch import accept
+from smlog.services.dispatch.policy import modes_of
+from smlog.services.dispatch.start import start_dispatch
 from smlog.store import Database
 from smlog.v1.common_pb2 import (
     DeliveryMode,

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.dispatch.policy import EMAIL, INBOX, TEXT, VOICE
+from smlog.services.dispatch.policy import EMAIL, INBOX, TEXT, VOICE
 from smlog.v1.common_pb2 import DeviceStatus
 from smlog.v1.dispatch_pb2 import DeviceType, Recipient
 

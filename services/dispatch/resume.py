@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from services.dispatch.policy import EMAIL, TEXT, VOICE
-from services.dispatch.pools import EmailJob, Job, PhoneJob, Retry
+from smlog.services.dispatch.policy import EMAIL, TEXT, VOICE
+from smlog.services.dispatch.pools import EmailJob, Job, PhoneJob, Retry
 from smlog.store import Database, Row, fetch_in
 from smlog.v1.common_pb2 import DeviceStatus
 

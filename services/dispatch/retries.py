@@ -16,10 +16,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from services.dispatch.policy import EMAIL
-from services.dispatch.pools import EmailJob, Job, PhoneJob, Retry
-from services.dispatch.resume import email_job, phone_jobs
 from smlog.config import Settings
+from smlog.services.dispatch.policy import EMAIL
+from smlog.services.dispatch.pools import EmailJob, Job, PhoneJob, Retry
+from smlog.services.dispatch.resume import email_job, phone_jobs
 from smlog.store import Database, Transaction
 
 __all__ = ["Held", "Hold", "RetrySchedule", "due_holds", "jobs_of", "write_holds"]

@@ -11,12 +11,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from services.dispatch.catalog import Catalog
-from services.dispatch.clock import Clock
-from services.dispatch.policy import VOICE
-from services.dispatch.pools import EmailJob, Job, PhoneJob
-from services.dispatch.record import Answer
 from smlog.config import Settings
+from smlog.services.dispatch.catalog import Catalog
+from smlog.services.dispatch.clock import Clock
+from smlog.services.dispatch.policy import VOICE
+from smlog.services.dispatch.pools import EmailJob, Job, PhoneJob
+from smlog.services.dispatch.record import Answer
 from smlog.v1.common_pb2 import DeviceStatus
 from smlog.vendors import (
     EmailClient,

@@ -24,14 +24,14 @@ what is held in memory about attempts (sending, sent but not recorded).
 
 from __future__ import annotations
 
-from services.dispatch.catalog import Catalog
-from services.dispatch.clock import Clock, SystemClock
-from services.dispatch.loops import Dispatcher
-from services.dispatch.retention import Purger
-from services.dispatch.servicer import DispatchServicer
-from services.dispatch.watch import ProgressWatch
 from smlog.config import Settings
 from smlog.runtime import ServiceParts, Servicer
+from smlog.services.dispatch.catalog import Catalog
+from smlog.services.dispatch.clock import Clock, SystemClock
+from smlog.services.dispatch.loops import Dispatcher
+from smlog.services.dispatch.retention import Purger
+from smlog.services.dispatch.servicer import DispatchServicer
+from smlog.services.dispatch.watch import ProgressWatch
 from smlog.store import open_database
 from smlog.v1 import dispatch_pb2_grpc
 from smlog.vendors import MailgunClient, VoxologyClient

@@ -7,15 +7,6 @@ from typing import Any
 
 from grpc import aio
 
-from services.dispatch import accept
-from services.dispatch.catalog import Catalog
-from services.dispatch.clock import Clock
-from services.dispatch.loops import Dispatcher
-from services.dispatch.progress import load_progress
-from services.dispatch.resend import resend_message
-from services.dispatch.start import start_dispatch
-from services.dispatch.validation import check_draft, check_recipients, check_sender
-from services.dispatch.watch import ProgressWatch
 from smlog.auth import Caller, Right, current_caller
 from smlog.auth.visibility import (
     is_creator,
@@ -26,6 +17,15 @@ from smlog.auth.visibility import (
 )
 from smlog.domain.modes import DEFAULT_DIAL_WINDOW
 from smlog.errors import InvalidArgumentError, NotFoundError
+from smlog.services.dispatch import accept
+from smlog.services.dispatch.catalog import Catalog
+from smlog.services.dispatch.clock import Clock
+from smlog.services.dispatch.loops import Dispatcher
+from smlog.services.dispatch.progress import load_progress
+from smlog.services.dispatch.resend import resend_message
+from smlog.services.dispatch.start import start_dispatch
+from smlog.services.dispatch.validation import check_draft, check_recipients, check_sender
+from smlog.services.dispatch.watch import ProgressWatch
 from smlog.store import Database
 from smlog.v1 import common_pb2, dispatch_pb2_grpc
 from smlog.v1 import dispatch_pb2 as pb

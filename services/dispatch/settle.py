@@ -21,14 +21,14 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
-from services.dispatch.decisions import (
+from smlog.services.dispatch.decisions import (
     Final,
     SettleDecision,
     TargetState,
     decide_settle,
     message_outcome,
 )
-from services.dispatch.policy import OPEN_MESSAGE, DispatchPolicy
+from smlog.services.dispatch.policy import OPEN_MESSAGE, DispatchPolicy
 from smlog.store import Database, Transaction, fetch_in
 
 __all__ = ["Completed", "Settled", "drain_outcomes", "settle"]

@@ -7,12 +7,12 @@ all final at once ends at its start.
 
 from __future__ import annotations
 
-from services.dispatch.decisions import message_outcome
-from services.dispatch.optouts import opted_out_numbers
-from services.dispatch.policy import modes_of, priority_of
-from services.dispatch.resolution import Resolution, resolve
 from smlog.domain import status_group
 from smlog.errors import FailedPreconditionError
+from smlog.services.dispatch.decisions import message_outcome
+from smlog.services.dispatch.optouts import opted_out_numbers
+from smlog.services.dispatch.policy import modes_of, priority_of
+from smlog.services.dispatch.resolution import Resolution, resolve
 from smlog.store import Database, Transaction
 from smlog.v1.common_pb2 import MessageStatus
 

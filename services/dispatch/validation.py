@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from services.dispatch.policy import MODE_NAMES, MODES, TEXT, VOICE
 from smlog.auth import TYPE_RIGHTS, Caller, Right
 from smlog.errors import InvalidArgumentError, PermissionDeniedError
+from smlog.services.dispatch.policy import MODE_NAMES, MODES, TEXT, VOICE
 from smlog.v1.common_pb2 import MessageContent, MessageType
 from smlog.v1.dispatch_pb2 import Device, DeviceType, MessageDraft, Recipient
 

@@ -24,12 +24,12 @@ from collections.abc import AsyncIterator, Callable, Iterator
 
 from prometheus_client import Counter, Gauge
 
-from services.dispatch.progress import is_finished, load_progress, progress_signature
 from smlog.auth import Caller
 from smlog.config import Settings
 from smlog.errors import UnauthenticatedError
 from smlog.runtime.streams import StreamLimiter
 from smlog.runtime.tasks import cancel_task, wait_event
+from smlog.services.dispatch.progress import is_finished, load_progress, progress_signature
 from smlog.store import Database, fetch_in
 from smlog.v1.common_pb2 import DispatchProgress
 

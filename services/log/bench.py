@@ -4,7 +4,7 @@
 and ListDeliveries (page of 100, unfiltered or by mode or status) on a store seeded by
 ``smlog.readmodel.benchseed.seed_store`` and reports p50/p99 in milliseconds.
 
-    python -m services.log.bench --db var/bench.db --seed   # seeds 50,000 / 2,000,000 first
+    python -m smlog.services.log.bench --db var/bench.db --seed   # seeds 50,000 / 2,000,000 first
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ import random
 import time
 from typing import Any
 
-from services.log.service import create
 from smlog.auth import Right, mint_token
 from smlog.config import Settings
 from smlog.readmodel.benchseed import seed_store
 from smlog.runtime import GrpcHost, open_channel
+from smlog.services.log.service import create
 from smlog.store import open_database
 from smlog.v1 import log_pb2, log_pb2_grpc
 from smlog.v1.common_pb2 import Date, DeviceStatus
@@ -186,7 +186,7 @@ async def _main(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m services.log.bench")
+    parser = argparse.ArgumentParser(prog="python -m smlog.services.log.bench")
     parser.add_argument("--db", required=True)
     parser.add_argument("--seed", action="store_true", help="seed an empty store first")
     parser.add_argument("--messages", type=int, default=50_000)

@@ -12,11 +12,11 @@ from __future__ import annotations
 import random
 import time
 
-from services.log.bench import percentile
-from services.log.service import create
 from smlog.auth import Right, mint_token
 from smlog.config import Settings
 from smlog.runtime import GrpcHost, open_channel
+from smlog.services.log.bench import percentile
+from smlog.services.log.service import create
 from smlog.store import open_database
 from smlog.v1 import log_pb2, log_pb2_grpc
 

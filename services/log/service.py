@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from services.log.servicer import LogServicer
 from smlog.config import Settings
 from smlog.readmodel import PageTokens
 from smlog.runtime import ServiceParts, Servicer
+from smlog.services.log.servicer import LogServicer
 from smlog.store import open_database
 from smlog.v1 import log_pb2_grpc
 

@@ -7,7 +7,7 @@ to last byte, bytes discarded by the client). The child's peak RSS is its ``VmHW
 ``/proc``; the process is restarted before the 1,000,000-row CSV so that figure is that
 run's own peak.
 
-    python -m services.reports.bench --devices 100000
+    python -m smlog.services.reports.bench --devices 100000
 """
 
 from __future__ import annotations
@@ -29,10 +29,10 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from services.reports.benchseed import DISTRICT_ID, USER_ID, seed_district, seed_message
 from smlog.auth import mint_token
 from smlog.runtime import open_channel
 from smlog.runtime.tasks import free_port
+from smlog.services.reports.benchseed import DISTRICT_ID, USER_ID, seed_district, seed_message
 from smlog.store import migrate
 from smlog.store.opening import connect
 from smlog.store.statistics import refresh_statistics
@@ -89,7 +89,7 @@ async def reports_process(db_url: str, secret: str) -> AsyncIterator[tuple[int, 
     """``smlog serve reports`` on free ports; yields its pid and gRPC target."""
     port, metrics_port = free_port(), free_port()
     command = [
-        sys.executable, "-m", "cli.main", "serve", "reports", "--db-url", db_url,
+        sys.executable, "-m", "smlog.cli.main", "serve", "reports", "--db-url", db_url,
         "--set", f"reports_port={port}", "--set", f"reports_metrics_port={metrics_port}",
     ]  # fmt: skip
     env = {**os.environ, "SMLOG_JWT_SECRET": secret, "SMLOG_LOG_LEVEL": "WARNING"}

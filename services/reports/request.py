@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.reports.render import resolve_format
 from smlog.errors import InvalidArgumentError
 from smlog.readmodel import check_modes, check_statuses
 from smlog.readmodel.access import check_message_id
+from smlog.services.reports.render import resolve_format
 from smlog.v1 import reports_pb2
 
 _F = reports_pb2.ReportFormat

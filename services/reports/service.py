@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from services.reports.servicer import ReportServicer
 from smlog.config import Settings
 from smlog.runtime import ServiceParts, Servicer
+from smlog.services.reports.servicer import ReportServicer
 from smlog.store import open_database
 from smlog.v1 import reports_pb2_grpc
 

@@ -23,12 +23,12 @@ from typing import Any
 
 from grpc import aio
 
-from services.reports.metrics import REPORT_BUILD_SECONDS, REPORT_ROWS, REPORTS_BUILT
-from services.reports.render import CHUNK_SIZE, ReportContext, content_type, file_name, render
-from services.reports.request import ReportRequest, format_label, parse_request
 from smlog.auth import current_caller
 from smlog.errors import SmlogError
 from smlog.readmodel import DeliveryQuery, Viewer, build_detail, viewer_of
+from smlog.services.reports.metrics import REPORT_BUILD_SECONDS, REPORT_ROWS, REPORTS_BUILT
+from smlog.services.reports.render import CHUNK_SIZE, ReportContext, content_type, file_name, render
+from smlog.services.reports.request import ReportRequest, format_label, parse_request
 from smlog.store import Database
 from smlog.v1 import reports_pb2, reports_pb2_grpc
 

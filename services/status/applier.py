@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from services.status.events import Disposition, StatusEvent
-from services.status.machine import AttemptState, step
 from smlog.domain import STATUS_GROUPS
+from smlog.services.status.events import Disposition, StatusEvent
+from smlog.services.status.machine import AttemptState, step
 from smlog.store import Transaction, row_lock
 
 __all__ = ["ApplyResult", "Outcome", "apply_events"]

@@ -1,4 +1,4 @@
-"""The ingestion benchmark (``smlog bench ingest``; also ``python -m services.status.bench``).
+"""The ingestion benchmark (``smlog bench ingest``; also ``python -m smlog.services.status.bench``).
 
 A temp store with N attempts; the status service in this process; the load generator in a
 second process (the 2-core target: one core each). Measures gRPC batch ingestion
@@ -21,11 +21,11 @@ from pathlib import Path
 import aiohttp
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from services.status.service import create_parts
 from smlog.auth import mint_service_token
 from smlog.config import Settings
 from smlog.runtime import GrpcHost, open_channel
 from smlog.runtime.tasks import free_port
+from smlog.services.status.service import create_parts
 from smlog.signing import sign_voxology
 from smlog.store import Database
 from smlog.store.statistics import refresh_statistics
@@ -214,7 +214,7 @@ async def bench_ingest(
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(prog="python -m services.status.bench")
+    parser = argparse.ArgumentParser(prog="python -m smlog.services.status.bench")
     parser.add_argument("--attempts", type=int, default=100_000)
     parser.add_argument("--webhooks", type=int, default=20_000)
     args = parser.parse_args()

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from services.status.applier import ApplyResult, apply_events
-from services.status.events import Disposition, StatusEvent
-from services.status.optout import HelpReply, Keyword, record_inbound
-from services.status.payloads import (
+from smlog.services.status.applier import ApplyResult, apply_events
+from smlog.services.status.events import Disposition, StatusEvent
+from smlog.services.status.optout import HelpReply, Keyword, record_inbound
+from smlog.services.status.payloads import (
     InboundText,
     ParsedEvent,
     PayloadError,

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.status.events import Disposition, StatusEvent
-from services.status.mapping import mailgun_detail_rank
 from smlog.domain import STATUS_GROUPS, is_final, status_rank
+from smlog.services.status.events import Disposition, StatusEvent
+from smlog.services.status.mapping import mailgun_detail_rank
 from smlog.v1.common_pb2 import DeliveryMode
 
 __all__ = ["AttemptState", "step"]

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from prometheus_client import Counter, Histogram
 
-from services.status.events import Disposition, StatusEvent
+from smlog.services.status.events import Disposition, StatusEvent
 
 __all__ = [
     "APPLIED",

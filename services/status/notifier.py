@@ -15,12 +15,12 @@ import grpc
 from grpc import aio
 from prometheus_client import Counter
 
-from services.status.applier import Outcome
 from smlog.clock import to_timestamp
 from smlog.config import Settings
 from smlog.runtime import ServiceTokens, open_channel
 from smlog.runtime.tasks import cancel_task
 from smlog.runtime.tls import channel_credentials
+from smlog.services.status.applier import Outcome
 from smlog.v1 import dispatch_pb2, dispatch_pb2_grpc
 
 __all__ = ["OutcomeNotifier"]

@@ -15,8 +15,8 @@ import json
 from dataclasses import dataclass
 from enum import Enum
 
-from services.status.payloads import InboundText
 from smlog.readmodel.masking import format_phone
+from smlog.services.status.payloads import InboundText
 from smlog.store import Transaction
 from smlog.v1.common_pb2 import DeliveryMode, MessageStatus, MessageType
 

@@ -3,10 +3,10 @@ dropped after ``status_parked_ttl_seconds``; and the housekeeping of the status 
 
 from __future__ import annotations
 
-from services.status.applier import ApplyResult, apply_events
-from services.status.events import StatusEvent
-from services.status.mapping import mailgun_detail_rank
-from services.status.payloads import SOURCE_MAILGUN, SOURCE_MODES
+from smlog.services.status.applier import ApplyResult, apply_events
+from smlog.services.status.events import StatusEvent
+from smlog.services.status.mapping import mailgun_detail_rank
+from smlog.services.status.payloads import SOURCE_MAILGUN, SOURCE_MODES
 from smlog.store import Database, Row, row_lock
 
 __all__ = ["expire_parked", "prune", "retry_parked"]

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from services.status.events import KEY_MAILGUN, KEY_VOXOLOGY, StatusEvent
-from services.status.mapping import map_mailgun, map_voxology_call, map_voxology_sms
+from smlog.services.status.events import KEY_MAILGUN, KEY_VOXOLOGY, StatusEvent
+from smlog.services.status.mapping import map_mailgun, map_voxology_call, map_voxology_sms
 from smlog.v1.common_pb2 import DeliveryMode
 
 __all__ = [

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.status.journal import CommitQueue
-from services.status.notifier import OutcomeNotifier
-from services.status.servicer import StatusServicer
-from services.status.webhooks import WebhookEdge
-from services.status.worker import StatusWorker
 from smlog.config import Settings
 from smlog.runtime import ServiceParts, Servicer
+from smlog.services.status.journal import CommitQueue
+from smlog.services.status.notifier import OutcomeNotifier
+from smlog.services.status.servicer import StatusServicer
+from smlog.services.status.webhooks import WebhookEdge
+from smlog.services.status.worker import StatusWorker
 from smlog.store import open_database
 from smlog.v1 import status_pb2_grpc
 from smlog.vendors import TextClient, VoxologyClient

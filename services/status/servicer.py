@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.status import metrics
-from services.status.applier import apply_events
-from services.status.events import KEY_INGEST, Disposition, StatusEvent, event_id_of
-from services.status.notifier import OutcomeNotifier
-from services.status.payloads import MAX_CODE_LEN, MAX_DETAIL_LEN, MAX_ID_LEN
 from smlog.auth import Right, current_caller
 from smlog.clock import now_us, to_timestamp
 from smlog.domain import STATUS_GROUPS
 from smlog.errors import InvalidArgumentError, NotFoundError
 from smlog.readmodel import load_visible_message, mask_detail, viewer_of
+from smlog.services.status import metrics
+from smlog.services.status.applier import apply_events
+from smlog.services.status.events import KEY_INGEST, Disposition, StatusEvent, event_id_of
+from smlog.services.status.notifier import OutcomeNotifier
+from smlog.services.status.payloads import MAX_CODE_LEN, MAX_DETAIL_LEN, MAX_ID_LEN
 from smlog.store import Database
 from smlog.v1 import status_pb2, status_pb2_grpc
 

@@ -14,10 +14,11 @@ from typing import Any
 
 from aiohttp import web
 
-from services.status import metrics
-from services.status.events import KEY_MAILGUN, KEY_VOXOLOGY
-from services.status.journal import CommitQueue, JournalEntry
-from services.status.payloads import (
+from smlog.config import Settings
+from smlog.services.status import metrics
+from smlog.services.status.events import KEY_MAILGUN, KEY_VOXOLOGY
+from smlog.services.status.journal import CommitQueue, JournalEntry
+from smlog.services.status.payloads import (
     PayloadError,
     inbound_text,
     load_object,
@@ -26,7 +27,6 @@ from services.status.payloads import (
     voxology_call_event,
     voxology_sms_event,
 )
-from smlog.config import Settings
 from smlog.signing import (
     VOXOLOGY_SIGNATURE_HEADER,
     VOXOLOGY_TIMESTAMP_HEADER,

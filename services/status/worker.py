@@ -14,14 +14,14 @@ import contextlib
 import logging
 import time
 
-from services.status import metrics
-from services.status.journal_apply import JournalBatch, apply_journal_batch
-from services.status.notifier import OutcomeNotifier
-from services.status.optout import HelpReply, Keyword
-from services.status.parking import expire_parked, prune, retry_parked
 from smlog.clock import now_us
 from smlog.config import Settings
 from smlog.runtime.tasks import cancel_task, wait_event
+from smlog.services.status import metrics
+from smlog.services.status.journal_apply import JournalBatch, apply_journal_batch
+from smlog.services.status.notifier import OutcomeNotifier
+from smlog.services.status.optout import HelpReply, Keyword
+from smlog.services.status.parking import expire_parked, prune, retry_parked
 from smlog.store import Database
 from smlog.vendors import TextClient, VendorError
 

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
-from simulators.common.delivery import CallbackSender, Encoder
-from simulators.common.faults import FaultSpec, FaultState
-from simulators.common.limits import IdempotencyStore, StoredResponse
-from simulators.common.stats import SimStats
+from smlog.simulators.common.delivery import CallbackSender, Encoder
+from smlog.simulators.common.faults import FaultSpec, FaultState
+from smlog.simulators.common.limits import IdempotencyStore, StoredResponse
+from smlog.simulators.common.stats import SimStats
 
 __all__ = ["IdempotencyConflict", "SimulatorCore", "SimulatorSettings"]
 

@@ -19,9 +19,9 @@ from typing import Any
 
 import aiohttp
 
-from simulators.common.faults import FaultState
-from simulators.common.profile import scaled
-from simulators.common.stats import SimStats
+from smlog.simulators.common.faults import FaultState
+from smlog.simulators.common.profile import scaled
+from smlog.simulators.common.stats import SimStats
 
 __all__ = ["Callback", "CallbackSender", "Encoder", "dumps"]
 

@@ -13,8 +13,8 @@ from typing import Any
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from simulators.common.core import SimulatorCore
-from simulators.common.faults import FaultSpec
+from smlog.simulators.common.core import SimulatorCore
+from smlog.simulators.common.faults import FaultSpec
 
 __all__ = [
     "ApiError",

@@ -13,18 +13,18 @@ from typing import Any
 
 from aiohttp import web
 
-from simulators.common.core import IdempotencyConflict, SimulatorCore
-from simulators.common.delivery import Callback, dumps
-from simulators.common.http import ApiError, add_common_routes, error_middleware, run_app
-from simulators.common.ids import new_id
-from simulators.common.limits import StoredResponse, TokenBucket, retry_after_header
-from simulators.common.profile import scaled
-from simulators.mailgun.events import EventLog, plan_email
-from simulators.mailgun.magic import fate_of, request_error_of
-from simulators.mailgun.profiles import PROFILES
-from simulators.mailgun.requests import InvalidSend, SendRequest, parse_send, user_variables
-from simulators.mailgun.settings import MailgunSettings
 from smlog.signing import sign_mailgun
+from smlog.simulators.common.core import IdempotencyConflict, SimulatorCore
+from smlog.simulators.common.delivery import Callback, dumps
+from smlog.simulators.common.http import ApiError, add_common_routes, error_middleware, run_app
+from smlog.simulators.common.ids import new_id
+from smlog.simulators.common.limits import StoredResponse, TokenBucket, retry_after_header
+from smlog.simulators.common.profile import scaled
+from smlog.simulators.mailgun.events import EventLog, plan_email
+from smlog.simulators.mailgun.magic import fate_of, request_error_of
+from smlog.simulators.mailgun.profiles import PROFILES
+from smlog.simulators.mailgun.requests import InvalidSend, SendRequest, parse_send, user_variables
+from smlog.simulators.mailgun.settings import MailgunSettings
 
 __all__ = ["CORE", "MailgunCore", "build_app", "serve"]
 

@@ -9,7 +9,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from simulators.mailgun.profiles import MailgunProfile
+from smlog.simulators.mailgun.profiles import MailgunProfile
 
 __all__ = ["FAILURES", "EventLog", "plan_email"]
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from simulators.mailgun.app import CORE, build_app
-from simulators.mailgun.settings import MailgunSettings
-from simulators.process import fault_spec, run_simulator
 from smlog.config import Settings
 from smlog.errors import ConfigError
+from smlog.simulators.mailgun.app import CORE, build_app
+from smlog.simulators.mailgun.settings import MailgunSettings
+from smlog.simulators.process import fault_spec, run_simulator
 
 
 def sim_settings(settings: Settings, port: int | None = None) -> MailgunSettings:

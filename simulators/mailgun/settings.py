@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from simulators.common.core import SimulatorSettings
-from simulators.mailgun.profiles import PROFILES
+from smlog.simulators.common.core import SimulatorSettings
+from smlog.simulators.mailgun.profiles import PROFILES
 
 __all__ = ["MailgunSettings"]
 

@@ -9,24 +9,24 @@ from typing import Any
 
 from aiohttp import web
 
-from simulators.common.core import IdempotencyConflict, SimulatorCore
-from simulators.common.delivery import Callback, dumps
-from simulators.common.http import (
+from smlog.signing import sign_voxology
+from smlog.simulators.common.core import IdempotencyConflict, SimulatorCore
+from smlog.simulators.common.delivery import Callback, dumps
+from smlog.simulators.common.http import (
     ApiError,
     add_common_routes,
     error_middleware,
     read_json_object,
     run_app,
 )
-from simulators.common.ids import new_id, rfc3339, rfc3339_now
-from simulators.common.limits import StoredResponse, TokenBucket, retry_after_header
-from simulators.common.profile import scaled, stable_fraction
-from simulators.voxology.magic import REQUEST_ERRORS
-from simulators.voxology.plans import Plan, plan_call, plan_sms, sms_magic, voice_magic
-from simulators.voxology.profiles import PROFILES
-from simulators.voxology.requests import InvalidRequest, parse_call, parse_sms
-from simulators.voxology.settings import VoxologySettings
-from smlog.signing import sign_voxology
+from smlog.simulators.common.ids import new_id, rfc3339, rfc3339_now
+from smlog.simulators.common.limits import StoredResponse, TokenBucket, retry_after_header
+from smlog.simulators.common.profile import scaled, stable_fraction
+from smlog.simulators.voxology.magic import REQUEST_ERRORS
+from smlog.simulators.voxology.plans import Plan, plan_call, plan_sms, sms_magic, voice_magic
+from smlog.simulators.voxology.profiles import PROFILES
+from smlog.simulators.voxology.requests import InvalidRequest, parse_call, parse_sms
+from smlog.simulators.voxology.settings import VoxologySettings
 
 __all__ = ["CORE", "VoxologyCore", "build_app", "serve"]
 

@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulators.voxology.magic import (
+from smlog.simulators.voxology.magic import (
     OTHER_CHANNEL_SMS,
     OTHER_CHANNEL_VOICE,
     SMS,
@@ -19,7 +19,7 @@ from simulators.voxology.magic import (
     SmsMagic,
     VoiceMagic,
 )
-from simulators.voxology.profiles import VoxologyProfile
+from smlog.simulators.voxology.profiles import VoxologyProfile
 
 __all__ = ["INTERMEDIATE_EVENTS", "Plan", "plan_call", "plan_sms", "sms_magic", "voice_magic"]
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from simulators.process import fault_spec, run_simulator
-from simulators.voxology.app import CORE, build_app
-from simulators.voxology.settings import VoxologySettings
 from smlog.config import Settings
 from smlog.errors import ConfigError
+from smlog.simulators.process import fault_spec, run_simulator
+from smlog.simulators.voxology.app import CORE, build_app
+from smlog.simulators.voxology.settings import VoxologySettings
 
 
 def sim_settings(settings: Settings, port: int | None = None) -> VoxologySettings:

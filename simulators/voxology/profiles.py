@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from simulators.common.profile import Latency, Mix
+from smlog.simulators.common.profile import Latency, Mix
 
 __all__ = ["PROFILES", "VoxologyProfile"]
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from yarl import URL
 
-from simulators.voxology.plans import CALL_EVENTS
+from smlog.simulators.voxology.plans import CALL_EVENTS
 
 __all__ = ["CallRequest", "InvalidRequest", "SmsRequest", "parse_call", "parse_sms"]
 

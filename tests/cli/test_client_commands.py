@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from cli.main import main
-from services.status.optout import record_inbound
-from services.status.payloads import InboundText
 from smlog.auth import mint_token
+from smlog.cli.main import main
+from smlog.services.status.optout import record_inbound
+from smlog.services.status.payloads import InboundText
 from tests.dispatch.harness import Harness
 from tests.reports.service_env import ReportEnv, read_csv, running
 

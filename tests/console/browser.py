@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Download, Page
 
-from cli.browser import chromium_path, serious_violations
-from cli.console_seed import ConsoleSeed
+from smlog.cli.browser import chromium_path, serious_violations
+from smlog.cli.console_seed import ConsoleSeed
 from smlog.config import Settings
 
 

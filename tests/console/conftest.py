@@ -10,12 +10,12 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from services.console.service import create_app
-from services.log.service import create
 from smlog.auth import mint_token
 from smlog.config import Settings
 from smlog.runtime import GrpcHost
 from smlog.runtime.tasks import free_port
+from smlog.services.console.service import create_app
+from smlog.services.log.service import create
 from smlog.store import Database, open_database
 from tests.log.conftest import ALL
 from tests.log.data import LogData, seed_log

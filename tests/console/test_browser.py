@@ -12,10 +12,10 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import async_playwright, expect
 
-from cli.browser import launch_chromium
-from cli.console_seed import PEOPLE, seed_console, send_waiting_call
-from cli.demo.people import build_district, phones
-from cli.stackrun import private_stack
+from smlog.cli.browser import launch_chromium
+from smlog.cli.console_seed import PEOPLE, seed_console, send_waiting_call
+from smlog.cli.demo.people import build_district, phones
+from smlog.cli.stackrun import private_stack
 from smlog.config import SERVICES
 from tests.console.browser import Site, accessible, generate, require_chromium
 

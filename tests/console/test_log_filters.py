@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.console.log_filters import LogFilters, check_calendar, read_filters
+from smlog.services.console.log_filters import LogFilters, check_calendar, read_filters
 from smlog.v1 import common_pb2, log_pb2
 
 CALENDARS = [10, 11]

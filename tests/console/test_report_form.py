@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.console.report_page import content_disposition, read_report_form
+from smlog.services.console.report_page import content_disposition, read_report_form
 from smlog.v1 import common_pb2, reports_pb2
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 
-from services.console.resend_page import DEFAULT_STATUSES
-from services.dispatch.resend import DEFAULT_STATUSES as DISPATCH_DEFAULTS
+from smlog.services.console.resend_page import DEFAULT_STATUSES
+from smlog.services.dispatch.resend import DEFAULT_STATUSES as DISPATCH_DEFAULTS
 from tests.console.conftest import ConsoleEnv
 from tests.console.test_pages import page, text_of
 from tests.log.conftest import ALL

@@ -8,7 +8,7 @@ from html import unescape
 
 import pytest
 
-from services.console import search_page
+from smlog.services.console import search_page
 from tests.console.conftest import ConsoleEnv
 from tests.console.test_pages import page, text_of
 from tests.log.conftest import ALL

@@ -24,7 +24,7 @@ import pytest
 import yaml
 from prometheus_client import REGISTRY, CollectorRegistry
 
-from cli.serve import GRPC_SERVICES, SERVICE_NAMES, SIMULATORS
+from smlog.cli.serve import GRPC_SERVICES, SERVICE_NAMES, SIMULATORS
 from smlog.config import SECRET_SETTINGS, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -451,12 +451,12 @@ def exported() -> dict[str, str]:
 
 
 def simulator_registries() -> list[CollectorRegistry]:
-    from simulators.mailgun.app import CORE as MAILGUN_CORE
-    from simulators.mailgun.app import build_app as build_mailgun
-    from simulators.mailgun.settings import MailgunSettings
-    from simulators.voxology.app import CORE as VOXOLOGY_CORE
-    from simulators.voxology.app import build_app as build_voxology
-    from simulators.voxology.settings import VoxologySettings
+    from smlog.simulators.mailgun.app import CORE as MAILGUN_CORE
+    from smlog.simulators.mailgun.app import build_app as build_mailgun
+    from smlog.simulators.mailgun.settings import MailgunSettings
+    from smlog.simulators.voxology.app import CORE as VOXOLOGY_CORE
+    from smlog.simulators.voxology.app import build_app as build_voxology
+    from smlog.simulators.voxology.settings import VoxologySettings
 
     assert set(SIMULATORS) == {"voxology-sim", "mailgun-sim"}
     return [

@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp import web
 
-from cli import health_cmd
-from cli.main import build_parser
+from smlog.cli import health_cmd
+from smlog.cli.main import build_parser
 from smlog.config import Settings
 from smlog.runtime import GrpcHost, ServiceParts
 from tests.conftest import free_port

@@ -50,7 +50,7 @@ async def make(settings: Settings) -> AsyncIterator[object]:
         harness = await make_harness(settings, clock, **changes)
         window = {}
         if harness.clock is None:
-            from services.dispatch.clock import SystemClock
+            from smlog.services.dispatch.clock import SystemClock
 
             harness.clock = SystemClock()
             # On the real clock a test runs at any hour: dial all day. A test on a manual

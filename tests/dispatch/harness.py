@@ -14,17 +14,17 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from grpc import aio
 
-from services.dispatch.accept import upsert_district
-from services.dispatch.loops import Dispatcher
-from services.dispatch.service import create
-from services.status.applier import apply_events
-from services.status.events import StatusEvent
-from services.status.mapping import map_voxology_call, map_voxology_sms
-from simulators import mailgun as mailgun_sim
-from simulators import voxology as voxology_sim
 from smlog.auth import Caller, mint_service_token, mint_token
 from smlog.config import Settings
 from smlog.runtime import GrpcHost, open_channel
+from smlog.services.dispatch.accept import upsert_district
+from smlog.services.dispatch.loops import Dispatcher
+from smlog.services.dispatch.service import create
+from smlog.services.status.applier import apply_events
+from smlog.services.status.events import StatusEvent
+from smlog.services.status.mapping import map_voxology_call, map_voxology_sms
+from smlog.simulators import mailgun as mailgun_sim
+from smlog.simulators import voxology as voxology_sim
 from smlog.store import Database
 from smlog.v1 import common_pb2 as c
 from smlog.v1 import dispatch_pb2 as d

@@ -22,20 +22,20 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.dispatch.accept import add_recipients, create_message
-from services.dispatch.attempt_state import AttemptState
-from services.dispatch.cancel import cancel_message
-from services.dispatch.catalog import Catalog
-from services.dispatch.claim import claim_due
-from services.dispatch.deadlines import expire_deadlines
-from services.dispatch.policy import EMAIL, INBOX, MODES, TEXT, VOICE, DispatchPolicy
-from services.dispatch.pools import EmailJob, Job, PhoneJob
-from services.dispatch.record import Answer, ResultWriter
-from services.dispatch.settle import drain_outcomes
-from services.dispatch.start import start_dispatch
-from services.status.applier import apply_events
-from services.status.events import StatusEvent
 from smlog.auth import Caller, Right
+from smlog.services.dispatch.accept import add_recipients, create_message
+from smlog.services.dispatch.attempt_state import AttemptState
+from smlog.services.dispatch.cancel import cancel_message
+from smlog.services.dispatch.catalog import Catalog
+from smlog.services.dispatch.claim import claim_due
+from smlog.services.dispatch.deadlines import expire_deadlines
+from smlog.services.dispatch.policy import EMAIL, INBOX, MODES, TEXT, VOICE, DispatchPolicy
+from smlog.services.dispatch.pools import EmailJob, Job, PhoneJob
+from smlog.services.dispatch.record import Answer, ResultWriter
+from smlog.services.dispatch.settle import drain_outcomes
+from smlog.services.dispatch.start import start_dispatch
+from smlog.services.status.applier import apply_events
+from smlog.services.status.events import StatusEvent
 from smlog.store import Database, SqliteDatabase, migrate
 from smlog.v1 import common_pb2 as c
 from smlog.v1 import dispatch_pb2 as d

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.dispatch.decisions import (
+from smlog.services.dispatch.decisions import (
     Final,
     StoredAttempt,
     TargetState,
@@ -19,7 +19,7 @@ from services.dispatch.decisions import (
     expired_status,
     message_outcome,
 )
-from services.dispatch.policy import EMAIL, INBOX, MODES, TEXT, VOICE, DispatchPolicy
+from smlog.services.dispatch.policy import EMAIL, INBOX, MODES, TEXT, VOICE, DispatchPolicy
 from smlog.v1.common_pb2 import DeviceStatus, MessageStatus
 
 S = DeviceStatus

@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from cli.main import main
 from smlog.auth import mint_token
+from smlog.cli.main import main
 from smlog.domain.labels import mode_label
 from smlog.v1 import common_pb2 as c
 from smlog.v1 import dispatch_pb2 as d

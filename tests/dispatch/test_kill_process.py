@@ -10,9 +10,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from cli.stackrun import private_settings
-from cli.up import Stack
 from smlog.auth import mint_token
+from smlog.cli.stackrun import private_settings
+from smlog.cli.up import Stack
 from smlog.config import Settings
 from smlog.runtime import open_channel
 from smlog.store.opening import connect

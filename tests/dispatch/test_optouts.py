@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from services.dispatch.optouts import opted_out_numbers
 from smlog.config import Settings
+from smlog.services.dispatch.optouts import opted_out_numbers
 from smlog.store import migrate
 from smlog.store.opening import connect
 

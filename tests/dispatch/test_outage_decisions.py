@@ -10,15 +10,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.dispatch.breaker import Admission, Breaker
-from services.dispatch.catalog import Catalog
-from services.dispatch.outages import Outages
-from services.dispatch.policy import TEXT, VOICE
-from services.dispatch.pools import PhoneJob, Retry
-from services.dispatch.record import Answer
-from services.dispatch.retries import Hold, RetrySchedule
-from services.dispatch.send import Failure
 from smlog.config import Settings
+from smlog.services.dispatch.breaker import Admission, Breaker
+from smlog.services.dispatch.catalog import Catalog
+from smlog.services.dispatch.outages import Outages
+from smlog.services.dispatch.policy import TEXT, VOICE
+from smlog.services.dispatch.pools import PhoneJob, Retry
+from smlog.services.dispatch.record import Answer
+from smlog.services.dispatch.retries import Hold, RetrySchedule
+from smlog.services.dispatch.send import Failure
 from smlog.v1.common_pb2 import DeviceStatus
 
 A = Admission

@@ -7,7 +7,7 @@ from collections import Counter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.dispatch.resolution import devices_json, resolve
+from smlog.services.dispatch.resolution import devices_json, resolve
 from smlog.v1 import common_pb2 as c
 from smlog.v1 import dispatch_pb2 as d
 

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 import grpc
 import pytest
 
-from services.status.service import create_parts
 from smlog.auth import mint_service_token, mint_token
 from smlog.runtime import GrpcHost, open_channel
 from smlog.runtime.tasks import free_port
+from smlog.services.status.service import create_parts
 from smlog.v1 import common_pb2 as c
 from smlog.v1 import dispatch_pb2 as d
 from smlog.v1 import (

@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from cli.dispatch_cmd import vendor_waits
-from services.dispatch.policy import EMAIL as EMAIL_MODE
+from smlog.cli.dispatch_cmd import vendor_waits
+from smlog.services.dispatch.policy import EMAIL as EMAIL_MODE
 from smlog.v1 import common_pb2 as c
 from tests.dispatch.harness import Harness, _session
 from tests.dispatch.people import M, email, person, phone

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from services.dispatch import loops as loops_module
+from smlog.services.dispatch import loops as loops_module
 from smlog.v1 import common_pb2 as c
 from tests.dispatch.harness import Harness, S
 from tests.dispatch.people import (

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from services.dispatch import accept
-from services.dispatch.catalog import Catalog
-from services.dispatch.claim import claim_due
-from services.dispatch.policy import DispatchPolicy
-from services.dispatch.pools import PhoneJob
-from services.dispatch.start import start_dispatch
 from smlog.auth import Caller, Right
 from smlog.config import Settings
+from smlog.services.dispatch import accept
+from smlog.services.dispatch.catalog import Catalog
+from smlog.services.dispatch.claim import claim_due
+from smlog.services.dispatch.policy import DispatchPolicy
+from smlog.services.dispatch.pools import PhoneJob
+from smlog.services.dispatch.start import start_dispatch
 from smlog.store import migrate
 from smlog.store.opening import connect
 from smlog.v1 import common_pb2 as c

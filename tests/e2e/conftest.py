@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cli.stackrun import private_settings
+from smlog.cli.stackrun import private_settings
 from smlog.config import Settings
 
 

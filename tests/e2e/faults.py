@@ -1,5 +1,5 @@
 """Fault-test helpers: the real dispatch, status and simulator processes on a temp store
-(``cli.stackrun``), campaigns sent to them, and the store's books set against what the
+(``smlog.cli.stackrun``), campaigns sent to them, and the store's books set against what the
 simulators say they did."""
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from typing import Any
 
 import aiohttp
 
-from cli.accounting import Account, account, sim_stats
-from cli.campaigns import send_campaign
-from cli.stackrun import draft, private_settings, sender_token, upsert_district
-from cli.up import Stack
+from smlog.cli.accounting import Account, account, sim_stats
+from smlog.cli.campaigns import send_campaign
+from smlog.cli.stackrun import draft, private_settings, sender_token, upsert_district
+from smlog.cli.up import Stack
 from smlog.runtime import open_channel
 from smlog.store import Database
 from smlog.store.opening import connect

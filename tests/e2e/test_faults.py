@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cli.stackrun import recipients
+from smlog.cli.stackrun import recipients
 from smlog.v1 import common_pb2 as c
 from tests.e2e.faults import (
     CALL_OUTCOMES,

@@ -9,11 +9,11 @@ import math
 import pytest
 from rich.console import Console
 
-from cli.loadtest import LoadOptions, loadtest
-from cli.loadtest_figures import Campaign, campaign_types, percentile, preemption
-from cli.loadtest_view import report
-from cli.main import build_parser
-from cli.promtext import histogram_quantiles, quantile
+from smlog.cli.loadtest import LoadOptions, loadtest
+from smlog.cli.loadtest_figures import Campaign, campaign_types, percentile, preemption
+from smlog.cli.loadtest_view import report
+from smlog.cli.main import build_parser
+from smlog.cli.promtext import histogram_quantiles, quantile
 from smlog.v1 import common_pb2 as c
 
 METRICS = """# TYPE smlog_vendor_request_seconds histogram

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from cli.stackrun import private_settings, recipients
-from cli.up import Stack
+from smlog.cli.stackrun import private_settings, recipients
+from smlog.cli.up import Stack
 from smlog.runtime.tasks import free_port
 from smlog.store.opening import connect
 from smlog.v1 import common_pb2 as c

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from cli.health import wait_healthy
-from cli.serve import PROCESS_NAMES
-from cli.up import Stack
+from smlog.cli.health import wait_healthy
+from smlog.cli.serve import PROCESS_NAMES
+from smlog.cli.up import Stack
 from tests.e2e.conftest import StackConfig
 
 pytestmark = pytest.mark.e2e
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.e2e
 
 def _smlog(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "cli.main", *args],
+        [sys.executable, "-m", "smlog.cli.main", *args],
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -53,7 +53,7 @@ def _alive(pid: int) -> bool:
 
 async def test_sigterm_drains_and_exits_zero(stack_config: StackConfig) -> None:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "cli.main", "serve", "log", *stack_config.args,
+        sys.executable, "-m", "smlog.cli.main", "serve", "log", *stack_config.args,
         stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     await wait_healthy(stack_config.settings, "log", timeout=30)
@@ -67,7 +67,7 @@ async def test_up_starts_every_service_healthy_and_leaves_nothing_behind(
     stack_config: StackConfig,
 ) -> None:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "cli.main", "up", *stack_config.args,
+        sys.executable, "-m", "smlog.cli.main", "up", *stack_config.args,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip
     assert proc.stdout is not None
@@ -152,8 +152,8 @@ def test_token_command_mints_a_verifiable_token(stack_config: StackConfig) -> No
 
 
 async def test_a_tls_stack_serves_tls_clients_and_refuses_plaintext(tmp_path: Path) -> None:
-    from cli.certs import write_dev_certs
-    from cli.stackrun import private_settings
+    from smlog.cli.certs import write_dev_certs
+    from smlog.cli.stackrun import private_settings
 
     certs = tmp_path / "certs"
     write_dev_certs(certs, ["localhost", "127.0.0.1"])

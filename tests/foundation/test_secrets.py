@@ -67,7 +67,7 @@ def test_serve_refuses_with_one_line_naming_the_setting(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SMLOG_")}
     env |= {"SMLOG_ENV": "production", **REAL, "SMLOG_MAILGUN_SIGNING_KEY": "short"}
     done = subprocess.run(
-        [sys.executable, "-m", "cli.main", "serve", "log", "--db", str(tmp_path / "x.db")],
+        [sys.executable, "-m", "smlog.cli.main", "serve", "log", "--db", str(tmp_path / "x.db")],
         cwd=ROOT,
         env=env,
         capture_output=True,

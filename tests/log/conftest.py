@@ -11,10 +11,10 @@ import grpc
 import pytest
 from grpc import aio
 
-from services.log.service import create
 from smlog.auth import Right, mint_token
 from smlog.config import Settings
 from smlog.runtime import GrpcHost, open_channel
+from smlog.services.log.service import create
 from smlog.store import Database, open_database
 from smlog.v1 import log_pb2_grpc
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from rich.console import Console
 
-from cli.log_cmd import print_messages
+from smlog.cli.log_cmd import print_messages
 from smlog.readmodel import listing
 from smlog.store import Database
 from smlog.v1.log_pb2 import ListMessagesRequest, ListMessagesResponse, MessageSummary

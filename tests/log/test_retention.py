@@ -11,10 +11,10 @@ from typing import Any
 import grpc
 import pytest
 
-from services.dispatch.retention import TABLES, Purger, purge_pass
 from smlog.auth import Caller, Right
 from smlog.errors import NotFoundError
 from smlog.readmodel import DeliveryQuery, viewer_of
+from smlog.services.dispatch.retention import TABLES, Purger, purge_pass
 from smlog.store import Database, Transaction
 from smlog.v1.common_pb2 import MessageStatus
 from smlog.v1.log_pb2 import GetMessageRequest, ListDeliveriesRequest

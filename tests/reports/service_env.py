@@ -16,11 +16,11 @@ import pytest
 from grpc import aio
 from pypdf import PdfReader
 
-from services.log.service import create as create_log
-from services.reports.servicer import ReportServicer
 from smlog.auth import Right, mint_token
 from smlog.config import Settings
 from smlog.runtime import GrpcHost, ServiceParts, Servicer, open_channel
+from smlog.services.log.service import create as create_log
+from smlog.services.reports.servicer import ReportServicer
 from smlog.store import Database, open_database
 from smlog.v1 import log_pb2_grpc, reports_pb2, reports_pb2_grpc
 

@@ -11,8 +11,8 @@ import re
 
 import pytest
 
-from services.reports.render.csv_writer import guard
 from smlog.readmodel import DeliveryRow
+from smlog.services.reports.render.csv_writer import guard
 from smlog.v1.reports_pb2 import ReportFormat
 
 from .conftest import M, S, collect, context, four_mode_detail, row

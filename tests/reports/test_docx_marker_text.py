@@ -9,8 +9,8 @@ import zipfile
 import docx
 import pytest
 
-from services.reports.render.docx_template import ROW_MARKER
 from smlog.readmodel import DeliveryRow
+from smlog.services.reports.render.docx_template import ROW_MARKER
 from smlog.v1.reports_pb2 import ReportFormat
 
 from .conftest import collect, context, four_mode_detail

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from services.reports.render.pdf_text import (
+from smlog.services.reports.render.pdf_text import (
     UNICODE_BOLD_FONT,
     UNICODE_FONT,
     fit_unicode,

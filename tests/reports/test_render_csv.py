@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
-from services.reports.render.content import RECIPIENT_COLUMNS, TOTAL_DURATION_TEXT
 from smlog.readmodel import DeliveryRow
+from smlog.services.reports.render.content import RECIPIENT_COLUMNS, TOTAL_DURATION_TEXT
 from smlog.v1.reports_pb2 import ReportFormat
 
 from .conftest import FORMULA_NAME, LONG_DETAIL, NASTY_NAME, S, collect, context, four_mode_detail

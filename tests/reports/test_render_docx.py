@@ -9,11 +9,15 @@ import docx
 import pytest
 from docx.oxml.ns import qn
 
-from services.reports.render.content import NO_ROWS_TEXT, RECIPIENT_COLUMNS, TOTAL_DURATION_TEXT
-from services.reports.render.docx_template import ROW_MARKER, template_bytes
-from services.reports.render.docx_writer import DocxWriter
-from services.reports.templates.make_template import build
 from smlog.readmodel import DeliveryRow
+from smlog.services.reports.render.content import (
+    NO_ROWS_TEXT,
+    RECIPIENT_COLUMNS,
+    TOTAL_DURATION_TEXT,
+)
+from smlog.services.reports.render.docx_template import ROW_MARKER, template_bytes
+from smlog.services.reports.render.docx_writer import DocxWriter
+from smlog.services.reports.templates.make_template import build
 from smlog.v1.reports_pb2 import ReportFormat
 
 from .conftest import FORMULA_NAME, LONG_DETAIL, NASTY_NAME, S, collect, context, four_mode_detail

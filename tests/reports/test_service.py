@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.reports.render.content import NO_ROWS_TEXT, RECIPIENT_COLUMNS
 from smlog.config import Settings
 from smlog.domain import status_label
 from smlog.domain.labels import format_duration, mode_label
+from smlog.services.reports.render.content import NO_ROWS_TEXT, RECIPIENT_COLUMNS
 from smlog.v1 import log_pb2, reports_pb2
 from smlog.v1.common_pb2 import DeviceStatus
 from tests.log.campaign import seed_campaign

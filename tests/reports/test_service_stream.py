@@ -14,7 +14,7 @@ from prometheus_client import REGISTRY
 from rich.console import Console
 from rich.progress import Progress
 
-from cli.report_cmd import build_request, download_report
+from smlog.cli.report_cmd import build_request, download_report
 from smlog.config import Settings
 from smlog.v1 import reports_pb2
 from tests.log.campaign import seed_campaign

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from services.status.optout import record_inbound
-from services.status.payloads import InboundText
 from smlog.config import Settings
+from smlog.services.status.optout import record_inbound
+from smlog.services.status.payloads import InboundText
 from smlog.store import Database
 from smlog.v1 import log_pb2, reports_pb2
 from smlog.v1.common_pb2 import MessageType

@@ -7,9 +7,9 @@ import argparse
 
 import pytest
 
-from cli.connect import client_token
-from cli.main import main
 from smlog.auth import Right, TokenKeys, verify_token
+from smlog.cli.connect import client_token
+from smlog.cli.main import main
 from smlog.config import Settings
 
 SECRET = "a-real-looking-production-secret-0123456789"

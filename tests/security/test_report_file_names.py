@@ -10,8 +10,8 @@ import grpc
 import pytest
 from grpc import aio
 
-from cli.report_cmd import build_request, download_report
-from cli.report_file import ReportFileError, safe_file_name
+from smlog.cli.report_cmd import build_request, download_report
+from smlog.cli.report_file import ReportFileError, safe_file_name
 from smlog.v1 import reports_pb2, reports_pb2_grpc
 
 

@@ -10,15 +10,15 @@ from pathlib import Path
 import grpc
 import pytest
 
-from cli.certs import write_dev_certs
-from cli.health import check_grpc
-from services.dispatch.service import create as create_dispatch
-from services.log.service import create as create_log
 from smlog.auth import mint_token
+from smlog.cli.certs import write_dev_certs
+from smlog.cli.health import check_grpc
 from smlog.config import Settings
 from smlog.errors import ConfigError
 from smlog.runtime import GrpcHost, open_channel
 from smlog.runtime.tls import channel_credentials, server_credentials
+from smlog.services.dispatch.service import create as create_dispatch
+from smlog.services.log.service import create as create_log
 from smlog.v1 import log_pb2, log_pb2_grpc
 
 RIGHTS = ["sent_message_log", "all_messages", "type_general"]

@@ -136,8 +136,8 @@ def test_mint_token_refuses_a_bad_district() -> None:
 async def test_a_forged_service_token_is_refused_by_a_real_server(settings: Settings) -> None:
     """The attack end to end: a token signed with the user key and claiming ``svc`` used to
     pass every check of a service-only RPC; a real status server now refuses it."""
-    from services.status.service import create_parts
     from smlog.runtime import GrpcHost, open_channel
+    from smlog.services.status.service import create_parts
     from smlog.v1 import status_pb2, status_pb2_grpc
 
     built = await create_parts(settings, http_port=0)

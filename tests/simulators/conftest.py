@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from simulators import mailgun, voxology
+from smlog.simulators import mailgun, voxology
 
 
 @dataclass

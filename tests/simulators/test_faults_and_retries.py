@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from simulators.common.faults import FaultSpec
+from smlog.simulators.common.faults import FaultSpec
 
 from .conftest import Receiver, VoxFactory
 from .test_voxology_outcomes import call

@@ -12,9 +12,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from simulators.mailgun import MailgunSettings, serve
-from simulators.mailgun.app import RETRY_SCHEDULE_S
 from smlog.signing import SignatureError, verify_mailgun
+from smlog.simulators.mailgun import MailgunSettings, serve
+from smlog.simulators.mailgun.app import RETRY_SCHEDULE_S
 
 from .conftest import Receiver, Sim, VoxFactory
 

@@ -7,11 +7,11 @@ from collections import Counter
 
 import pytest
 
-from simulators.common.profile import Latency, Mix, scaled, stable_fraction
-from simulators.mailgun.events import plan_email
-from simulators.mailgun.profiles import PROFILES as MAILGUN_PROFILES
-from simulators.voxology.plans import plan_call, plan_sms
-from simulators.voxology.profiles import PROFILES as VOXOLOGY_PROFILES
+from smlog.simulators.common.profile import Latency, Mix, scaled, stable_fraction
+from smlog.simulators.mailgun.events import plan_email
+from smlog.simulators.mailgun.profiles import PROFILES as MAILGUN_PROFILES
+from smlog.simulators.voxology.plans import plan_call, plan_sms
+from smlog.simulators.voxology.profiles import PROFILES as VOXOLOGY_PROFILES
 
 N = 20_000
 

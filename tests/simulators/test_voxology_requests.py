@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simulators.voxology import VoxologySettings, serve
-from simulators.voxology.requests import InvalidRequest, parse_call, parse_sms
+from smlog.simulators.voxology import VoxologySettings, serve
+from smlog.simulators.voxology.requests import InvalidRequest, parse_call, parse_sms
 
 from .conftest import Receiver, VoxFactory
 from .test_voxology_outcomes import AUTH, call, text

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from services.status.service import StatusParts
 from smlog.config import Settings
+from smlog.services.status.service import StatusParts
 from smlog.store import Database, open_database
 from tests.conftest import free_port
 from tests.status.helpers import started_status

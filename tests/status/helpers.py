@@ -13,9 +13,9 @@ from typing import Any
 
 from prometheus_client import REGISTRY
 
-from services.status.service import StatusParts, create_parts
 from smlog.config import Settings
 from smlog.domain.modes import mode_bits
+from smlog.services.status.service import StatusParts, create_parts
 from smlog.signing import sign_mailgun, sign_voxology
 from smlog.store import Database
 from smlog.v1.common_pb2 import DeliveryMode, DeviceStatus, StatusGroup

@@ -7,8 +7,8 @@ from dataclasses import replace
 
 from hypothesis import strategies as st
 
-from services.status.events import StatusEvent
-from services.status.mapping import map_mailgun, map_voxology_call, map_voxology_sms
+from smlog.services.status.events import StatusEvent
+from smlog.services.status.mapping import map_mailgun, map_voxology_call, map_voxology_sms
 from smlog.v1.common_pb2 import DeliveryMode
 
 VOICE = DeliveryMode.DELIVERY_MODE_VOICE

@@ -10,10 +10,10 @@ import grpc
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from services.status.service import StatusParts, create_parts
 from smlog.auth import mint_service_token, mint_token
 from smlog.config import Settings
 from smlog.runtime import GrpcHost, ServiceParts, Servicer, open_channel
+from smlog.services.status.service import StatusParts, create_parts
 from smlog.store import Database
 from smlog.v1 import dispatch_pb2, dispatch_pb2_grpc, status_pb2, status_pb2_grpc
 from smlog.v1.common_pb2 import DeviceStatus as S

@@ -6,10 +6,10 @@ from __future__ import annotations
 import aiohttp
 from aiohttp.test_utils import TestServer
 
-from services.status import metrics
-from services.status.service import create_parts
-from simulators import voxology as voxology_sim
 from smlog.config import Settings
+from smlog.services.status import metrics
+from smlog.services.status.service import create_parts
+from smlog.simulators import voxology as voxology_sim
 from smlog.store import Database
 from smlog.vendors import VoxologyClient
 from tests.conftest import free_port

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.status.mapping import (
+from smlog.services.status.mapping import (
     MAILGUN_DETAIL_RANKS,
     VOXOLOGY_CALL_STATUSES,
     VOXOLOGY_SMS_STATUSES,

@@ -9,9 +9,9 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from services.status.optout import Keyword, classify
-from services.status.service import StatusParts, create_parts
 from smlog.config import Settings
+from smlog.services.status.optout import Keyword, classify
+from smlog.services.status.service import StatusParts, create_parts
 from smlog.store import Database
 from smlog.v1.common_pb2 import MessageType as M
 from smlog.vendors import VoxologyClient

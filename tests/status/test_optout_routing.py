@@ -8,8 +8,8 @@ from typing import Any
 
 import aiohttp
 
-from services.status.service import StatusParts
 from smlog.config import Settings
+from smlog.services.status.service import StatusParts
 from smlog.store import Database
 from tests.status.helpers import (
     TEXT,

@@ -12,9 +12,9 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from services.status.service import StatusParts, create_parts
-from simulators import mailgun
 from smlog.config import Settings
+from smlog.services.status.service import StatusParts, create_parts
+from smlog.simulators import mailgun
 from smlog.store import Database
 from smlog.v1.common_pb2 import DeviceStatus as S
 from tests.conftest import free_port

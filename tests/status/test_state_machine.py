@@ -13,11 +13,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.status.applier import apply_events
-from services.status.events import Disposition, StatusEvent
-from services.status.machine import AttemptState, step
 from smlog.config import Settings
 from smlog.domain import status_rank
+from smlog.services.status.applier import apply_events
+from smlog.services.status.events import Disposition, StatusEvent
+from smlog.services.status.machine import AttemptState, step
 from smlog.store import open_database
 from smlog.v1.common_pb2 import DeviceStatus as S
 from tests.status import sequences

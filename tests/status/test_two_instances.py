@@ -15,9 +15,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from services.status.journal_apply import JOURNAL_APPLIED, JOURNAL_PARKED
-from services.status.service import StatusParts
 from smlog.config import Settings
+from smlog.services.status.journal_apply import JOURNAL_APPLIED, JOURNAL_PARKED
+from smlog.services.status.service import StatusParts
 from smlog.store import Database, open_database
 from smlog.v1.common_pb2 import DeviceStatus as S
 from tests.conftest import free_port

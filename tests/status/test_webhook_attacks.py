@@ -9,7 +9,7 @@ import time
 import aiohttp
 import pytest
 
-from services.status.service import StatusParts
+from smlog.services.status.service import StatusParts
 from smlog.store import Database
 from tests.status.helpers import VOICE, add_attempts, add_district, call_payload, count, metric
 from tests.status.helpers import voxology_request as signed

@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from services.status.service import StatusParts
+from smlog.services.status.service import StatusParts
 from smlog.store import Database
 from smlog.v1.common_pb2 import DeviceStatus as S
 from tests.status.helpers import (

@@ -8,14 +8,14 @@ Usage (the reports servicer)::
         ...  # chunk.data (may be empty: progress only), chunk.rows_written
 """
 
-from services.reports.render.api import (
+from smlog.services.reports.render.api import (
     CHUNK_SIZE,
     content_type,
     file_name,
     render,
     resolve_format,
 )
-from services.reports.render.context import ReportChunk, ReportContext, RowBatches
+from smlog.services.reports.render.context import ReportChunk, ReportContext, RowBatches
 
 __all__ = [
     "CHUNK_SIZE",

@@ -11,11 +11,11 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 from typing import Protocol
 
-from services.reports.render.context import ReportChunk, ReportContext, RowBatches
-from services.reports.render.csv_writer import CsvWriter
-from services.reports.render.docx_writer import DocxWriter
-from services.reports.render.pdf_writer import PdfWriter
 from smlog.readmodel import DeliveryRow
+from smlog.services.reports.render.context import ReportChunk, ReportContext, RowBatches
+from smlog.services.reports.render.csv_writer import CsvWriter
+from smlog.services.reports.render.docx_writer import DocxWriter
+from smlog.services.reports.render.pdf_writer import PdfWriter
 from smlog.v1.reports_pb2 import ReportFormat
 
 CHUNK_SIZE = 64 * 1024

@@ -1,6 +1,6 @@
 """Micro benchmark of the renderers on synthetic rows: seconds, bytes and peak RSS per format.
 
-``python -m services.reports.render.bench --rows 100000`` prints a table; ``smlog bench
+``python -m smlog.services.reports.render.bench --rows 100000`` prints a table; ``smlog bench
 report`` calls bench_render(). Peak RSS is the process's high-water mark (ru_maxrss) after
 each format, so it only grows from one format to the next: run one format per process
 (``--formats csv``) to see that format's own peak.
@@ -15,9 +15,9 @@ import sys
 import time
 from collections.abc import AsyncIterator, Sequence
 
-from services.reports.render.api import render
-from services.reports.render.synthetic import sample_context, synthetic_row
 from smlog.readmodel import DeliveryRow
+from smlog.services.reports.render.api import render
+from smlog.services.reports.render.synthetic import sample_context, synthetic_row
 from smlog.v1.reports_pb2 import ReportFormat
 
 FORMATS: dict[str, int] = {

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from services.reports.render.timefmt import LocalTimes
 from smlog.domain import status_label
 from smlog.domain.labels import mode_label
 from smlog.readmodel import DeliveryRow
+from smlog.services.reports.render.timefmt import LocalTimes
 
 # Line breaks and tabs become spaces (one line per cell in every format); other control
 # characters, which XML cannot hold and spreadsheets show as garbage, are dropped.

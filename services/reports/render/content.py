@@ -10,9 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from services.reports.render.cells import clean
-from services.reports.render.context import ReportContext
-from services.reports.render.timefmt import LocalTimes, district_zone, zone_name
 from smlog.domain import status_label
 from smlog.domain.labels import (
     format_count,
@@ -21,6 +18,9 @@ from smlog.domain.labels import (
     mode_label,
     type_label,
 )
+from smlog.services.reports.render.cells import clean
+from smlog.services.reports.render.context import ReportContext
+from smlog.services.reports.render.timefmt import LocalTimes, district_zone, zone_name
 from smlog.v1.common_pb2 import DeliveryMode, DeviceStatus
 from smlog.v1.log_pb2 import DeliveryInformation
 

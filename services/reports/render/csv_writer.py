@@ -13,16 +13,16 @@ import csv
 import io
 from collections.abc import Sequence
 
-from services.reports.render.cells import RowCells
-from services.reports.render.content import (
+from smlog.readmodel import DeliveryRow
+from smlog.services.reports.render.cells import RowCells
+from smlog.services.reports.render.content import (
     RECIPIENT_COLUMNS,
     TITLE,
     ZERO_NOTE,
     build_content,
 )
-from services.reports.render.context import ReportContext
-from services.reports.render.timefmt import LocalTimes, district_zone
-from smlog.readmodel import DeliveryRow
+from smlog.services.reports.render.context import ReportContext
+from smlog.services.reports.render.timefmt import LocalTimes, district_zone
 
 BOM = "\ufeff"
 # A cell starting with one of these is a formula to Excel, LibreOffice and Sheets (the

@@ -24,7 +24,7 @@ from typing import Any
 from docxtpl import DocxTemplate
 from lxml import etree  # type: ignore[import-untyped]
 
-from services.reports.render.content import NO_ROWS_TEXT, ZERO_NOTE, Field, ReportContent
+from smlog.services.reports.render.content import NO_ROWS_TEXT, ZERO_NOTE, Field, ReportContent
 
 DOCUMENT_PART = "word/document.xml"
 ROW_MARKER = "SMLOG_RECIPIENT_ROWS"
@@ -51,7 +51,7 @@ class CutTemplate:
 
 @lru_cache(maxsize=1)
 def template_bytes() -> bytes:
-    return resources.files("services.reports.templates").joinpath("report.docx").read_bytes()
+    return resources.files("smlog.services.reports.templates").joinpath("report.docx").read_bytes()
 
 
 def _w(tag: str) -> str:

@@ -10,12 +10,12 @@ import zipfile
 from collections.abc import Sequence
 from datetime import UTC
 
-from services.reports.render.cells import RowCells
-from services.reports.render.content import RECIPIENT_COLUMNS, build_content
-from services.reports.render.context import ReportContext
-from services.reports.render.docx_template import DOCUMENT_PART, render_template
-from services.reports.render.timefmt import LocalTimes, district_zone
 from smlog.readmodel import DeliveryRow
+from smlog.services.reports.render.cells import RowCells
+from smlog.services.reports.render.content import RECIPIENT_COLUMNS, build_content
+from smlog.services.reports.render.context import ReportContext
+from smlog.services.reports.render.docx_template import DOCUMENT_PART, render_template
+from smlog.services.reports.render.timefmt import LocalTimes, district_zone
 
 # Rough XML bytes per row: above ~1.5 GB of document.xml the entry needs Zip64.
 _ROW_BYTES_ESTIMATE = 1400

@@ -12,8 +12,8 @@ from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
-from services.reports.render.content import TITLE, ZERO_NOTE, Field, ReportContent
-from services.reports.render.pdf_text import (
+from smlog.services.reports.render.content import TITLE, ZERO_NOTE, Field, ReportContent
+from smlog.services.reports.render.pdf_text import (
     BOLD_FONT,
     FONT,
     to_winansi,

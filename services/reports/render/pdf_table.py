@@ -13,8 +13,8 @@ from itertools import pairwise
 
 from reportlab.pdfgen.canvas import Canvas
 
-from services.reports.render.content import RECIPIENT_COLUMNS
-from services.reports.render.pdf_text import (
+from smlog.services.reports.render.content import RECIPIENT_COLUMNS
+from smlog.services.reports.render.pdf_text import (
     BOLD_FONT,
     FONT,
     UNICODE_FONT,

@@ -140,7 +140,7 @@ def unicode_font(name: str = UNICODE_FONT) -> TTFont:
         with _fonts_lock:
             font = _fonts.get(name)
             if font is None:
-                data = resources.files("services.reports.fonts").joinpath(_FONT_FILES[name])
+                data = resources.files("smlog.services.reports.fonts").joinpath(_FONT_FILES[name])
                 font = TTFont(name, io.BytesIO(data.read_bytes()))
                 registerFont(font)
                 _fonts[name] = font

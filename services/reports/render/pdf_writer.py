@@ -16,12 +16,13 @@ from reportlab.lib.pagesizes import landscape, letter
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Frame
 
-from services.reports.render.cells import RowCells
-from services.reports.render.content import NO_ROWS_TEXT, TITLE, build_content
-from services.reports.render.context import ReportContext
-from services.reports.render.pdf_front import front_matter
-from services.reports.render.pdf_table import ROW_HEIGHT, TableBox, TableDrawer
-from services.reports.render.pdf_text import (
+from smlog.readmodel import DeliveryRow
+from smlog.services.reports.render.cells import RowCells
+from smlog.services.reports.render.content import NO_ROWS_TEXT, TITLE, build_content
+from smlog.services.reports.render.context import ReportContext
+from smlog.services.reports.render.pdf_front import front_matter
+from smlog.services.reports.render.pdf_table import ROW_HEIGHT, TableBox, TableDrawer
+from smlog.services.reports.render.pdf_text import (
     BOLD_FONT,
     FONT,
     fit,
@@ -30,8 +31,7 @@ from services.reports.render.pdf_text import (
     unicode_font_name,
     unicode_text,
 )
-from services.reports.render.timefmt import LocalTimes, district_zone
-from smlog.readmodel import DeliveryRow
+from smlog.services.reports.render.timefmt import LocalTimes, district_zone
 
 PAGE_WIDTH, PAGE_HEIGHT = landscape(letter)
 MARGIN = 36.0

@@ -9,8 +9,8 @@ from typing import TypeAlias
 from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from services.reports.render.context import ReportContext
 from smlog.readmodel import DeliveryRow
+from smlog.services.reports.render.context import ReportContext
 from smlog.v1 import common_pb2, log_pb2
 
 _M = common_pb2.DeliveryMode
@@ -148,11 +148,11 @@ async def synthetic_rows(
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Writes a synthetic report: ``python -m services.reports.render.synthetic --help``."""
+    """Writes a synthetic report: ``python -m smlog.services.reports.render.synthetic --help``."""
     import argparse
     import asyncio
 
-    from services.reports.render.api import render
+    from smlog.services.reports.render.api import render
     from smlog.v1.reports_pb2 import ReportFormat
 
     parser = argparse.ArgumentParser(description="Write a report of synthetic rows to a file.")

@@ -1,6 +1,6 @@
 """Generates report.docx, the DOCX report template.
 
-Run ``python -m services.reports.templates.make_template`` once and commit the result. A
+Run ``python -m smlog.services.reports.templates.make_template`` once and commit the result. A
 district may then restyle report.docx in Word (fonts, colors, table styles, header and
 footer, logo) without touching code, as long as it keeps:
 - the Jinja fields ({{ subject }}, the ``{%tr for ... %}`` rows), see docs/reports.md;
