@@ -35,14 +35,14 @@ def add_config_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from smlog.bench import command as bench
+    from smlog.bench import loadtest
     from smlog.cli import (
-        bench,
         certs,
         console_cmd,
         dispatch_cmd,
         district_cmd,
         health_cmd,
-        loadtest,
         log_cmd,
         migrate_cmd,
         report_cmd,

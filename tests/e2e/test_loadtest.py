@@ -9,9 +9,9 @@ import math
 import pytest
 from rich.console import Console
 
-from smlog.cli.loadtest import LoadOptions, loadtest
-from smlog.cli.loadtest_figures import Campaign, campaign_types, percentile, preemption
-from smlog.cli.loadtest_view import report
+from smlog.bench.loadtest import LoadOptions, loadtest
+from smlog.bench.loadtest_figures import Campaign, campaign_types, percentile, preemption
+from smlog.bench.loadtest_view import report
 from smlog.cli.main import build_parser
 from smlog.cli.promtext import histogram_quantiles, quantile
 from smlog.v1 import common_pb2 as c

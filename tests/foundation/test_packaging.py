@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-MAPPED = ("services", "simulators", "cli")
+MAPPED = ("services", "simulators", "cli", "bench")
 
 
 def test_the_wheel_holds_only_the_smlog_package(tmp_path: Path) -> None:

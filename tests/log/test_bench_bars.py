@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from smlog.cli.bench import _check
+from smlog.bench.command import _check
 
 
 def test_every_filter_and_call_has_the_25_ms_bar() -> None:

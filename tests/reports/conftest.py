@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from google.protobuf.duration_pb2 import Duration
 
+from smlog.bench.synthetic import sample_detail
 from smlog.readmodel import DeliveryRow
 from smlog.services.reports.render import ReportChunk, ReportContext, render
-from smlog.services.reports.render.synthetic import sample_detail
 from smlog.v1 import common_pb2, log_pb2
 
 M = common_pb2.DeliveryMode

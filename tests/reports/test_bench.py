@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from smlog.services.reports.bench import bench_report
+from smlog.bench.report import bench_report
 
 
 @pytest.mark.e2e

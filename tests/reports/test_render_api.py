@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 import pytest
 from google.protobuf.duration_pb2 import Duration
 
+from smlog.bench.synthetic import synthetic_row
 from smlog.domain.labels import format_duration, format_seconds, type_label
 from smlog.services.reports.render import content_type, file_name, render, resolve_format, timefmt
 from smlog.services.reports.render.content import build_content
-from smlog.services.reports.render.synthetic import synthetic_row
 from smlog.services.reports.render.timefmt import LocalTimes, district_zone
 from smlog.v1.common_pb2 import MessageType
 from smlog.v1.reports_pb2 import ReportFormat

@@ -6,11 +6,11 @@ import io
 
 from pypdf import PdfReader
 
+from smlog.bench.synthetic import synthetic_row
 from smlog.readmodel import DeliveryRow
 from smlog.services.reports.render.content import NO_ROWS_TEXT
 from smlog.services.reports.render.pdf_table import PAD, ROW_HEIGHT
 from smlog.services.reports.render.pdf_writer import MARGIN
-from smlog.services.reports.render.synthetic import synthetic_row
 from smlog.v1 import log_pb2
 from smlog.v1.reports_pb2 import ReportFormat
 

@@ -106,7 +106,7 @@ async def seeded_log_store(
 ) -> tuple[Settings, int, int]:
     """The query benchmark's store (50,000 messages, 2,000,000 attempts unless resized),
     seeded once into the bench directory and reused; settings pointing at it."""
-    from smlog.readmodel.benchseed import seed_store
+    from smlog.bench.log_seed import seed_store
     from smlog.store import open_database
 
     if args.scale < 1:
@@ -132,8 +132,8 @@ async def seeded_log_store(
 
 
 async def bench_query(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
-    from smlog.services.log.bench import bench_queries
-    from smlog.services.log.bench_search import bench_search
+    from smlog.bench.query import bench_queries
+    from smlog.bench.search import bench_search
 
     rounds = _size(args.rounds, 200, 50, args)
     async with bench_store(args, "query") as url:
@@ -147,7 +147,7 @@ async def bench_query(args: argparse.Namespace, settings: Settings) -> dict[str,
 
 
 async def bench_report_cmd(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
-    from smlog.services.reports.bench import bench_report
+    from smlog.bench.report import bench_report
 
     devices = _size(args.devices, 100_000, 20_000, args)
     async with bench_store(args, "report") as url:
@@ -160,7 +160,7 @@ async def bench_report_cmd(args: argparse.Namespace, settings: Settings) -> dict
 
 
 async def bench_dispatch_cmd(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
-    from smlog.cli.bench_dispatch import bench_dispatch
+    from smlog.bench.dispatch import bench_dispatch
 
     async with bench_store(args, "dispatch") as url:
         figures = await bench_dispatch(_size(args.recipients, 20_000, 2_000, args), db_url=url)
@@ -170,7 +170,7 @@ async def bench_dispatch_cmd(args: argparse.Namespace, settings: Settings) -> di
 
 
 async def bench_ingest_cmd(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
-    from smlog.services.status.bench import bench_ingest
+    from smlog.bench.ingest import bench_ingest
 
     attempts = _size(args.attempts, 100_000, 20_000, args)
     webhooks = _size(args.webhooks, 20_000, 5_000, args)
@@ -179,7 +179,7 @@ async def bench_ingest_cmd(args: argparse.Namespace, settings: Settings) -> dict
 
 
 async def bench_console_cmd(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
-    from smlog.cli.bench_console import bench_console
+    from smlog.bench.console import bench_console
 
     settings, messages, attempts = await seeded_log_store(args, settings)
     rounds = _size(args.rounds, 200, 50, args)

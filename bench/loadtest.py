@@ -23,11 +23,11 @@ from typing import Any
 from rich.console import Console
 from rich.live import Live
 
+from smlog.bench.loadtest_figures import Campaign, campaign_types
+from smlog.bench.loadtest_report import collect
+from smlog.bench.loadtest_view import campaign_table, report
 from smlog.cli import format as fmt
 from smlog.cli.campaigns import send_campaign
-from smlog.cli.loadtest_figures import Campaign, campaign_types
-from smlog.cli.loadtest_report import collect
-from smlog.cli.loadtest_view import campaign_table, report
 from smlog.cli.stackrun import (
     cpu_seconds,
     draft,

@@ -11,8 +11,8 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from smlog.bench.loadtest_figures import Campaign
 from smlog.cli import format as fmt
-from smlog.cli.loadtest_figures import Campaign
 
 
 def _s(value: float) -> str:

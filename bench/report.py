@@ -30,9 +30,9 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from smlog.auth import mint_token
+from smlog.bench.report_seed import DISTRICT_ID, USER_ID, seed_district, seed_message
 from smlog.runtime import open_channel
 from smlog.runtime.tasks import free_port
-from smlog.services.reports.benchseed import DISTRICT_ID, USER_ID, seed_district, seed_message
 from smlog.store import migrate
 from smlog.store.opening import connect
 from smlog.store.statistics import refresh_statistics
@@ -41,7 +41,7 @@ from smlog.v1 import reports_pb2, reports_pb2_grpc
 Progress = Callable[[str], None]
 BIG_ROWS = 1_000_000
 _F = reports_pb2.ReportFormat
-_ROOT = Path(__file__).resolve().parents[2]
+_ROOT = Path(__file__).resolve().parents[1]
 _RIGHTS = ["sent_message_log", "all_messages", "type_general"]
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from smlog.bench.loadtest_figures import Campaign, by_type, percentile, preemption, spread
 from smlog.cli import format as fmt
 from smlog.cli.accounting import account, sim_stats
-from smlog.cli.loadtest_figures import Campaign, by_type, percentile, preemption, spread
 from smlog.cli.promtext import counter_sums, histogram_quantiles, scrape
 from smlog.cli.stackrun import seconds
 from smlog.cli.up import Stack

@@ -15,9 +15,9 @@ import sys
 import time
 from collections.abc import AsyncIterator, Sequence
 
+from smlog.bench.synthetic import sample_context, synthetic_row
 from smlog.readmodel import DeliveryRow
 from smlog.services.reports.render.api import render
-from smlog.services.reports.render.synthetic import sample_context, synthetic_row
 from smlog.v1.reports_pb2 import ReportFormat
 
 FORMATS: dict[str, int] = {

@@ -17,8 +17,8 @@ import time
 from typing import Any
 
 from smlog.auth import Right, mint_token
+from smlog.bench.log_seed import seed_store
 from smlog.config import Settings
-from smlog.readmodel.benchseed import seed_store
 from smlog.runtime import GrpcHost, open_channel
 from smlog.services.log.service import create
 from smlog.store import open_database

@@ -17,12 +17,12 @@ import aiohttp
 from aiohttp import web
 
 from smlog.auth import Right, mint_token
+from smlog.bench.query import LIST_FILTERS, load_sampler, percentile
 from smlog.config import Settings
 from smlog.runtime import GrpcHost
 from smlog.runtime.tasks import free_port
 from smlog.services.console.log_filters import TYPE_NAMES
 from smlog.services.console.service import create_app
-from smlog.services.log.bench import LIST_FILTERS, load_sampler, percentile
 from smlog.services.log.service import create
 from smlog.v1 import common_pb2, log_pb2
 

@@ -13,9 +13,9 @@ import random
 import time
 
 from smlog.auth import Right, mint_token
+from smlog.bench.query import percentile
 from smlog.config import Settings
 from smlog.runtime import GrpcHost, open_channel
-from smlog.services.log.bench import percentile
 from smlog.services.log.service import create
 from smlog.store import open_database
 from smlog.v1 import log_pb2, log_pb2_grpc
