@@ -1,4 +1,4 @@
-"""The ingestion benchmark (``smlog bench ingest``; also ``python -m smlog.services.status.bench``).
+"""The ingestion benchmark (``smlog bench ingest``; also ``python -m smlog.bench.ingest``).
 
 A temp store with N attempts; the status service in this process; the load generator in a
 second process (the 2-core target: one core each). Measures gRPC batch ingestion
@@ -214,7 +214,7 @@ async def bench_ingest(
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(prog="python -m smlog.services.status.bench")
+    parser = argparse.ArgumentParser(prog="python -m smlog.bench.ingest")
     parser.add_argument("--attempts", type=int, default=100_000)
     parser.add_argument("--webhooks", type=int, default=20_000)
     args = parser.parse_args()

@@ -2,9 +2,9 @@
 
 ``bench_queries`` times ListMessages (page of 50, each single filter of the seed), GetMessage
 and ListDeliveries (page of 100, unfiltered or by mode or status) on a store seeded by
-``smlog.readmodel.benchseed.seed_store`` and reports p50/p99 in milliseconds.
+``smlog.bench.log_seed.seed_store`` and reports p50/p99 in milliseconds.
 
-    python -m smlog.services.log.bench --db var/bench.db --seed   # seeds 50,000 / 2,000,000 first
+    python -m smlog.bench.query --db var/bench.db --seed   # seeds 50,000 / 2,000,000 first
 """
 
 from __future__ import annotations
@@ -186,7 +186,7 @@ async def _main(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m smlog.services.log.bench")
+    parser = argparse.ArgumentParser(prog="python -m smlog.bench.query")
     parser.add_argument("--db", required=True)
     parser.add_argument("--seed", action="store_true", help="seed an empty store first")
     parser.add_argument("--messages", type=int, default=50_000)

@@ -1,6 +1,6 @@
 """Micro benchmark of the renderers on synthetic rows: seconds, bytes and peak RSS per format.
 
-``python -m smlog.services.reports.render.bench --rows 100000`` prints a table; ``smlog bench
+``python -m smlog.bench.render --rows 100000`` prints a table; ``smlog bench
 report`` calls bench_render(). Peak RSS is the process's high-water mark (ru_maxrss) after
 each format, so it only grows from one format to the next: run one format per process
 (``--formats csv``) to see that format's own peak.

@@ -7,7 +7,7 @@ to last byte, bytes discarded by the client). The child's peak RSS is its ``VmHW
 ``/proc``; the process is restarted before the 1,000,000-row CSV so that figure is that
 run's own peak.
 
-    python -m smlog.services.reports.bench --devices 100000
+    python -m smlog.bench.report --devices 100000
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The recipient search benchmark (``smlog bench query``): SearchDeliveries by phone, email and
 name, through the real servicer over a real gRPC channel, on the store the query benchmark
-seeded (``smlog.readmodel.benchseed``). Reports p50/p99 in milliseconds per kind.
+seeded (``smlog.bench.log_seed``). Reports p50/p99 in milliseconds per kind.
 
 The searched people are drawn from stored targets of the district: a phone or email address as
 stored (written in another common form: "(555) 555-0123", upper-case email), and a person's

@@ -148,7 +148,7 @@ async def synthetic_rows(
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Writes a synthetic report: ``python -m smlog.services.reports.render.synthetic --help``."""
+    """Writes a synthetic report: ``python -m smlog.bench.synthetic --help``."""
     import argparse
     import asyncio
 

@@ -32,6 +32,7 @@ def test_the_wheel_holds_only_the_smlog_package(tmp_path: Path) -> None:
         "smlog/services/console/templates/base.html",
         "smlog/simulators/voxology/process.py",
         "smlog/cli/main.py",
+        "smlog/bench/command.py",
         "smlog/store/sql/0001_initial.sql",
     ):
         assert path in names, path
