@@ -15,8 +15,8 @@ from smlog.auth import mint_token
 from smlog.cli.main import main
 from smlog.services.status.optout import record_inbound
 from smlog.services.status.payloads import InboundText
-from tests.dispatch.harness import Harness
-from tests.reports.service_env import ReportEnv, read_csv, running
+from tests.support.dispatch import Harness
+from tests.support.reports import ReportEnv, read_csv, running
 
 RIGHTS = [
     "sent_message_log", "all_messages", "type_general", "type_emergency", "send_messages",

@@ -8,17 +8,16 @@ from dataclasses import dataclass
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
 
-from smlog.auth import mint_token
 from smlog.config import Settings
-from smlog.runtime import GrpcHost
 from smlog.runtime.tasks import free_port
 from smlog.services.console.service import create_app
 from smlog.services.log.service import create
 from smlog.store import Database, open_database
-from tests.log.conftest import ALL
-from tests.log.data import LogData, seed_log
+from tests.support.log_data import LogData, seed_log
+from tests.support.rights import ALL
+from tests.support.services import grpc_service, http_app
+from tests.support.tokens import user_token
 
 PROXY_HEADER = "X-Smlog-Identity"
 
@@ -32,10 +31,7 @@ class ConsoleEnv:
     db: Database
 
     def token(self, user: str = "alice", district: int = 1, rights: Sequence[str] = ALL) -> str:
-        return mint_token(
-            self.settings.jwt_secret, user_id=user, district_id=district, rights=list(rights),
-            name=user.title(),
-        )  # fmt: skip
+        return user_token(self.settings, user, district, rights, name=user.title())
 
     def as_user(self, user: str = "alice", district: int = 1,
                 rights: Sequence[str] = ALL) -> dict[str, str]:  # fmt: skip
@@ -46,22 +42,20 @@ class ConsoleEnv:
 async def start_console(settings: Settings, sign_in: str) -> AsyncIterator[ConsoleEnv]:
     db = await open_database(settings)
     data = await seed_log(db)
-    parts = await create(settings)
-    host = GrpcHost(parts, settings, port=0)
-    await host.start()
-    console_settings = settings.replace(
-        log_port=host.port, reports_port=free_port(), dispatch_port=free_port(),
-        console_sign_in=sign_in, console_proxy_header=PROXY_HEADER, rpc_timeout_seconds=2.0,
-    )  # fmt: skip
-    server = TestServer(create_app(console_settings), host="127.0.0.1", port=0)
-    await server.start_server()
-    jar = aiohttp.CookieJar(unsafe=True)  # cookies from 127.0.0.1
     try:
-        async with aiohttp.ClientSession(cookie_jar=jar) as http:
-            yield ConsoleEnv(console_settings, str(server.make_url("")), data, http, db)
+        async with grpc_service(await create(settings), settings) as host:
+            console_settings = settings.replace(
+                log_port=host.port, reports_port=free_port(), dispatch_port=free_port(),
+                console_sign_in=sign_in, console_proxy_header=PROXY_HEADER,
+                rpc_timeout_seconds=2.0,
+            )  # fmt: skip
+            jar = aiohttp.CookieJar(unsafe=True)  # cookies from 127.0.0.1
+            async with (
+                http_app(create_app(console_settings)) as url,
+                aiohttp.ClientSession(cookie_jar=jar) as http,
+            ):
+                yield ConsoleEnv(console_settings, url, data, http, db)
     finally:
-        await server.close()
-        await host.stop(0)
         await db.close()
 
 

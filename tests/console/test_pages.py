@@ -7,7 +7,7 @@ import re
 from html import unescape
 
 from tests.console.conftest import PROXY_HEADER, ConsoleEnv
-from tests.log.conftest import ALL
+from tests.support.rights import ALL
 
 
 async def page(env: ConsoleEnv, path: str, headers: dict[str, str] | None = None,

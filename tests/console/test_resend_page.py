@@ -10,8 +10,8 @@ from smlog.services.console.resend_page import DEFAULT_STATUSES
 from smlog.services.dispatch.resend import DEFAULT_STATUSES as DISPATCH_DEFAULTS
 from tests.console.conftest import ConsoleEnv
 from tests.console.test_pages import page, text_of
-from tests.log.conftest import ALL
 from tests.support.builders import EMAIL, GENERAL, T0, VOICE, Device, Person, add_campaign
+from tests.support.rights import ALL
 
 SENDER = [*ALL, "send_messages"]
 BUTTON = "Resend to those not reached"

@@ -11,11 +11,10 @@ import pytest
 from smlog.services.console import search_page
 from tests.console.conftest import ConsoleEnv
 from tests.console.test_pages import page, text_of
-from tests.log.conftest import ALL
 from tests.support.builders import EMAIL, GENERAL, PRIORITY, T0, VOICE, Device, Person, add_campaign
+from tests.support.rights import ALL, FULL
 
 PHONE = "+15555550123"
-FULL = [*ALL, "view_device_details"]
 
 
 def found(html: str) -> list[int]:

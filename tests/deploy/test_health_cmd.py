@@ -13,7 +13,7 @@ from smlog.cli import health_cmd
 from smlog.cli.main import build_parser
 from smlog.config import Settings
 from smlog.runtime import GrpcHost, ServiceParts
-from tests.conftest import free_port
+from smlog.runtime.tasks import free_port
 
 
 @pytest.fixture(autouse=True)

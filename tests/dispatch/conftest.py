@@ -7,7 +7,7 @@ import pytest
 from smlog.config import Settings
 from smlog.store import migrate
 from smlog.store.opening import connect
-from tests.dispatch.harness import Harness, start_sims
+from tests.support.dispatch import Harness, start_sims
 
 FAST = dict(
     vendor_retry_initial_seconds=0.05,

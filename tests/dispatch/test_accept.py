@@ -10,8 +10,8 @@ from smlog.runtime import open_channel
 from smlog.v1 import common_pb2 as c
 from smlog.v1 import dispatch_pb2 as d
 from smlog.v1 import dispatch_pb2_grpc
-from tests.dispatch.harness import Harness
 from tests.dispatch.people import VOICE_OK, M, email, person, phone
+from tests.support.dispatch import Harness
 
 MS = c.MessageStatus
 

@@ -39,8 +39,8 @@ from smlog.services.status.events import StatusEvent
 from smlog.store import Database, SqliteDatabase, migrate
 from smlog.v1 import common_pb2 as c
 from smlog.v1 import dispatch_pb2 as d
-from tests.dispatch.harness import store_district
 from tests.dispatch.people import PHONE, email, inbox, person, phone
+from tests.support.dispatch import store_district
 
 S = c.DeviceStatus
 G = c.StatusGroup

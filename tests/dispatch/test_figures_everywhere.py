@@ -15,7 +15,6 @@ from smlog.domain.labels import mode_label
 from smlog.v1 import common_pb2 as c
 from smlog.v1 import dispatch_pb2 as d
 from smlog.v1 import log_pb2, reports_pb2
-from tests.dispatch.harness import Harness
 from tests.dispatch.people import (
     BUSY_BUSY_OK,
     TEXT_OK,
@@ -27,7 +26,8 @@ from tests.dispatch.people import (
     person,
     phone,
 )
-from tests.reports.service_env import download, read_csv, read_docx, read_pdf, running
+from tests.support.dispatch import Harness
+from tests.support.reports import download, read_csv, read_docx, read_pdf, running
 
 E, V, T = M.DELIVERY_MODE_EMAIL, M.DELIVERY_MODE_VOICE, M.DELIVERY_MODE_TEXT
 STOPPED = "+15555550131"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.dispatch.harness import Harness, S
 from tests.dispatch.people import TEXT_OK, VOICE_OK, M, email, inbox, person, phone
+from tests.support.dispatch import Harness, S
 
 MS = __import__("smlog.v1.common_pb2", fromlist=["MessageStatus"]).MessageStatus
 V = M.DELIVERY_MODE_VOICE

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from smlog.v1 import common_pb2 as c
 from smlog.v1 import dispatch_pb2 as d
-from tests.dispatch.harness import Harness, S
 from tests.dispatch.people import BUSY_BUSY_OK, VOICE_BUSY, VOICE_OK, M, person, phone
 from tests.support.clock import ManualClock
+from tests.support.dispatch import Harness, S
 from tests.support.waiting import wait_for
 
 V = M.DELIVERY_MODE_VOICE

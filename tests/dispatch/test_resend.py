@@ -13,7 +13,6 @@ from smlog.runtime import open_channel
 from smlog.v1 import dispatch_pb2 as d
 from smlog.v1 import dispatch_pb2_grpc
 from smlog.v1.common_pb2 import DeviceStatus
-from tests.dispatch.harness import ALL_RIGHTS, Harness
 from tests.dispatch.people import (
     TEXT_UNDELIVERED,
     VOICE_FAILED,
@@ -23,6 +22,7 @@ from tests.dispatch.people import (
     person,
     phone,
 )
+from tests.support.dispatch import ALL_RIGHTS, Harness
 
 S = DeviceStatus
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from smlog.v1 import common_pb2 as c
-from tests.dispatch.harness import Harness
 from tests.dispatch.people import M, email, person, phone
+from tests.support.dispatch import Harness
 from tests.support.waiting import wait_for
 
 MS = c.MessageStatus

@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 
 from smlog.v1 import common_pb2 as c
-from tests.dispatch.harness import Harness
 from tests.dispatch.people import M, person, phone
+from tests.support.dispatch import Harness
 from tests.support.waiting import wait_for
 
 V = M.DELIVERY_MODE_VOICE

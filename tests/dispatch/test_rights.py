@@ -24,9 +24,9 @@ from smlog.v1 import (
     status_pb2,
     status_pb2_grpc,
 )
-from tests.dispatch.harness import Harness
 from tests.dispatch.people import VOICE_SILENT, M, person, phone
-from tests.reports.service_env import running
+from tests.support.dispatch import Harness
+from tests.support.reports import running
 from tests.support.waiting import wait_for
 
 OK = grpc.StatusCode.OK

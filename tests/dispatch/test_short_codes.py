@@ -12,7 +12,7 @@ from smlog.store import migrate
 from smlog.v1 import common_pb2 as c
 from smlog.v1 import dispatch_pb2 as d
 from smlog.v1 import dispatch_pb2_grpc
-from tests.dispatch.harness import Harness
+from tests.support.dispatch import Harness
 
 ADMIN = ["district_admin", "send_messages", "type_general"]
 INSERT = "INSERT INTO districts (id, name, time_zone, sms_short_code) VALUES (?, ?, 'UTC', ?)"

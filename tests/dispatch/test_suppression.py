@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from smlog.v1 import common_pb2 as c
-from tests.dispatch.harness import Harness, S
 from tests.dispatch.people import TEXT_OK, M, email, person, phone
+from tests.support.dispatch import Harness, S
 
 MS = c.MessageStatus
 T = M.DELIVERY_MODE_TEXT

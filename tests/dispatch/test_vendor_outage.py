@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 from smlog.cli.dispatch_cmd import vendor_waits
 from smlog.services.dispatch.policy import EMAIL as EMAIL_MODE
 from smlog.v1 import common_pb2 as c
-from tests.dispatch.harness import Harness, _session
 from tests.dispatch.people import M, email, person, phone
 from tests.support.clock import ManualClock
+from tests.support.dispatch import Harness, _session
 from tests.support.waiting import wait_for
 
 S = c.DeviceStatus

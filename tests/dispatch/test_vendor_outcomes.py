@@ -8,7 +8,6 @@ import pytest
 
 from smlog.services.dispatch import loops as loops_module
 from smlog.v1 import common_pb2 as c
-from tests.dispatch.harness import Harness, S
 from tests.dispatch.people import (
     BUSY_BUSY_OK,
     REQ_400,
@@ -26,6 +25,7 @@ from tests.dispatch.people import (
     person,
     phone,
 )
+from tests.support.dispatch import Harness, S
 
 MS = c.MessageStatus
 V = M.DELIVERY_MODE_VOICE

@@ -17,8 +17,8 @@ from smlog.auth import mint_token
 from smlog.runtime import open_channel
 from smlog.v1 import dispatch_pb2 as d
 from smlog.v1 import dispatch_pb2_grpc
-from tests.dispatch.harness import Harness, wait_for
 from tests.dispatch.people import M, person, phone
+from tests.support.dispatch import Harness, wait_for
 
 # The simulator accepts the call and never calls back: the message stays In Progress.
 SILENT = "+15555550105"

@@ -17,9 +17,9 @@ from smlog.store import migrate
 from smlog.store.opening import connect
 from smlog.v1 import common_pb2 as c
 from smlog.v1 import dispatch_pb2 as d
-from tests.dispatch.harness import Harness, store_district
 from tests.dispatch.people import VOICE_OK, M, person, phone
 from tests.support.clock import ManualClock
+from tests.support.dispatch import Harness, store_district
 from tests.support.waiting import wait_for
 
 MT = c.MessageType

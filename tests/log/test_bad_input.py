@@ -7,8 +7,8 @@ import pytest
 
 from smlog.v1.common_pb2 import Date
 from smlog.v1.log_pb2 import GetMessageRequest, ListDeliveriesRequest, ListMessagesRequest
-from tests.log.conftest import LogEnv, rpc_error
 from tests.support.builders import add_district, add_message
+from tests.support.log import LogEnv, rpc_error
 
 
 def day(y: int, m: int, d: int) -> Date:

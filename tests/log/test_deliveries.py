@@ -8,12 +8,12 @@ import pytest
 
 from smlog.v1.common_pb2 import DeliveryMode, DeviceStatus, StatusGroup
 from smlog.v1.log_pb2 import ListDeliveriesRequest
-from tests.log.campaign import seed_campaign
-from tests.log.conftest import ALL, LogEnv, rpc_error
 from tests.support.builders import EMAIL, SECOND, T0, TEXT, VOICE
+from tests.support.campaign import seed_campaign
+from tests.support.log import LogEnv, rpc_error
+from tests.support.rights import FULL
 
 S = DeviceStatus
-FULL = [*ALL, "view_device_details"]
 
 
 @pytest.fixture

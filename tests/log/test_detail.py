@@ -6,8 +6,6 @@ import grpc
 
 from smlog.v1.common_pb2 import DeliveryMode, MessageStatus, MessageType
 from smlog.v1.log_pb2 import GetMessageRequest
-from tests.log.campaign import seed_campaign
-from tests.log.conftest import LogEnv, rpc_error
 from tests.support.builders import (
     EMAIL,
     INBOX,
@@ -22,6 +20,8 @@ from tests.support.builders import (
     add_message,
     add_mode_stats,
 )
+from tests.support.campaign import seed_campaign
+from tests.support.log import LogEnv, rpc_error
 
 M = DeliveryMode
 

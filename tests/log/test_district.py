@@ -6,8 +6,8 @@ import grpc
 
 from smlog.store import Database
 from smlog.v1 import common_pb2
-from tests.log.conftest import LogEnv, rpc_error
-from tests.log.data import seed_log
+from tests.support.log import LogEnv, rpc_error
+from tests.support.log_data import seed_log
 
 
 async def test_own_district_and_its_calendars_by_school(env: LogEnv):

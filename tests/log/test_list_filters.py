@@ -6,8 +6,9 @@ import pytest
 
 from smlog.v1.common_pb2 import Date, DeliveryMode, MessageStatus, MessageType
 from smlog.v1.log_pb2 import ListMessagesRequest, MessageScope
-from tests.log.conftest import ALL, LogEnv
-from tests.log.data import LogData, local, seed_log
+from tests.support.log import LogEnv
+from tests.support.log_data import LogData, local, seed_log
+from tests.support.rights import ALL
 
 T = MessageType
 

@@ -11,7 +11,6 @@ from smlog.readmodel import listing
 from smlog.store import Database
 from smlog.v1.log_pb2 import ListMessagesRequest, ListMessagesResponse, MessageSummary
 from smlog.v1.log_pb2_grpc import SentMessageLogServiceStub
-from tests.log.conftest import LogEnv
 from tests.support.builders import (
     EMERGENCY,
     GENERAL,
@@ -21,6 +20,7 @@ from tests.support.builders import (
     add_district,
     add_message,
 )
+from tests.support.log import LogEnv
 
 SUBJECTS = [
     "Café Olé night",

@@ -8,7 +8,6 @@ import pytest
 from smlog.v1.common_pb2 import MessageType
 from smlog.v1.log_pb2 import ListMessagesRequest
 from smlog.v1.log_pb2_grpc import SentMessageLogServiceStub
-from tests.log.conftest import LogEnv, rpc_error
 from tests.support.builders import (
     EMERGENCY,
     GENERAL,
@@ -18,6 +17,7 @@ from tests.support.builders import (
     add_district,
     add_message,
 )
+from tests.support.log import LogEnv, rpc_error
 
 T = MessageType
 

@@ -4,8 +4,9 @@ the other message."""
 from __future__ import annotations
 
 from smlog.v1.log_pb2 import MESSAGE_SCOPE_ALL, GetMessageRequest, ListMessagesRequest
-from tests.log.conftest import ALL, LogEnv
 from tests.support.builders import DAY, EMERGENCY, GENERAL, T0, add_district, add_message
+from tests.support.log import LogEnv
+from tests.support.rights import ALL
 
 NO_EMERGENCY = [r for r in ALL if r != "type_emergency"]
 

@@ -18,8 +18,9 @@ from smlog.services.dispatch.retention import TABLES, Purger, purge_pass
 from smlog.store import Database, Transaction
 from smlog.v1.common_pb2 import MessageStatus
 from smlog.v1.log_pb2 import GetMessageRequest, ListDeliveriesRequest
-from tests.log.conftest import ALL, LogEnv, rpc_error
 from tests.support.builders import DAY, EMAIL, T0, VOICE, Device, Person, add_campaign, add_district
+from tests.support.log import LogEnv, rpc_error
+from tests.support.rights import ALL
 
 NOW = T0 + 40 * DAY
 CUTOFF = NOW - 30 * DAY  # district 1 keeps 30 days

@@ -15,8 +15,9 @@ from smlog.v1.log_pb2 import (
     ListMessagesRequest,
     MessageScope,
 )
-from tests.log.conftest import ALL, BOTH, MY, TYPES, LogEnv, rpc_error
-from tests.log.data import LogData, seed_log
+from tests.support.log import LogEnv, rpc_error
+from tests.support.log_data import LogData, seed_log
+from tests.support.rights import ALL, BOTH, MY, TYPES
 
 T = MessageType
 S = MessageScope

@@ -8,7 +8,6 @@ import pytest
 from smlog.readmodel.search import MAX_NAMES
 from smlog.v1.common_pb2 import Date, DeliveryMode, DeviceStatus, MessageStatus
 from smlog.v1.log_pb2 import DeliveryHit, SearchDeliveriesRequest
-from tests.log.conftest import ALL, MY, TYPES, LogEnv, rpc_error
 from tests.support.builders import (
     DAY,
     EMAIL,
@@ -23,10 +22,11 @@ from tests.support.builders import (
     add_campaign,
     add_district,
 )
+from tests.support.log import LogEnv, rpc_error
+from tests.support.rights import ALL, FULL, MY, TYPES
 
 S = DeviceStatus
 JANE_PHONE = "+15555550123"
-FULL = [*ALL, "view_device_details"]
 NO_EMERGENCY = [r for r in ALL if r != "type_emergency"]
 
 

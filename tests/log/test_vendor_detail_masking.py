@@ -7,7 +7,6 @@ import pytest
 
 from smlog.readmodel import mask_detail
 from smlog.v1.log_pb2 import ListDeliveriesRequest
-from tests.log.conftest import ALL, LogEnv
 from tests.support.builders import (
     EMAIL,
     GENERAL,
@@ -19,8 +18,9 @@ from tests.support.builders import (
     add_campaign,
     add_district,
 )
+from tests.support.log import LogEnv
+from tests.support.rights import FULL
 
-FULL = [*ALL, "view_device_details"]
 BOUNCE = "550 5.1.1 <jane.doe@example.org>: Recipient address rejected: User unknown"
 CARRIER = "30003: Unreachable destination handset +1 (555) 555-0199 (carrier rejected)"
 

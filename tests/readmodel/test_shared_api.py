@@ -11,7 +11,6 @@ from smlog.config import Settings
 from smlog.errors import NotFoundError, PermissionDeniedError
 from smlog.readmodel import DeliveryQuery, build_detail, message_detail, viewer_of
 from smlog.store import Database, open_database
-from tests.log.campaign import seed_campaign
 from tests.support.builders import (
     SECOND,
     T0,
@@ -22,6 +21,7 @@ from tests.support.builders import (
     add_campaign,
     add_district,
 )
+from tests.support.campaign import seed_campaign
 
 TYPES = frozenset(r for r in Right if r.value.startswith("type_"))
 

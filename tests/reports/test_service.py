@@ -15,17 +15,10 @@ from smlog.domain.labels import format_duration, mode_label
 from smlog.services.reports.render.content import NO_ROWS_TEXT, RECIPIENT_COLUMNS
 from smlog.v1 import log_pb2, reports_pb2
 from smlog.v1.common_pb2 import DeviceStatus
-from tests.log.campaign import seed_campaign
-from tests.reports.service_env import (
-    FULL,
-    ReportEnv,
-    download,
-    read_csv,
-    read_docx,
-    read_pdf,
-    running,
-)
 from tests.support.builders import EMAIL, INBOX, TEXT, VOICE
+from tests.support.campaign import seed_campaign
+from tests.support.reports import ReportEnv, download, read_csv, read_docx, read_pdf, running
+from tests.support.rights import FULL
 
 S = DeviceStatus
 F = reports_pb2.ReportFormat

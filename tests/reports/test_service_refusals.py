@@ -12,9 +12,10 @@ from smlog.auth import mint_service_token
 from smlog.config import Settings
 from smlog.runtime import open_channel
 from smlog.v1 import log_pb2, reports_pb2, reports_pb2_grpc
-from tests.log.campaign import seed_campaign
-from tests.reports.service_env import ALL, MY, TYPES, ReportEnv, download, refusal, running
 from tests.support.builders import EMAIL, GENERAL, Device, Person, add_campaign
+from tests.support.campaign import seed_campaign
+from tests.support.reports import ReportEnv, download, refusal, running
+from tests.support.rights import ALL, MY, TYPES
 
 INVALID = grpc.StatusCode.INVALID_ARGUMENT
 DENIED = grpc.StatusCode.PERMISSION_DENIED

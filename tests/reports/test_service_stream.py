@@ -17,8 +17,8 @@ from rich.progress import Progress
 from smlog.cli.report_cmd import build_request, download_report
 from smlog.config import Settings
 from smlog.v1 import reports_pb2
-from tests.log.campaign import seed_campaign
-from tests.reports.service_env import ReportEnv, download, read_csv, read_pdf, refusal, running
+from tests.support.campaign import seed_campaign
+from tests.support.reports import ReportEnv, download, read_csv, read_pdf, refusal, running
 
 F = reports_pb2.ReportFormat
 CHUNK = 512

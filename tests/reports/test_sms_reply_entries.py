@@ -11,8 +11,8 @@ from smlog.services.status.payloads import InboundText
 from smlog.store import Database
 from smlog.v1 import log_pb2, reports_pb2
 from smlog.v1.common_pb2 import MessageType
-from tests.reports.service_env import download, read_csv, read_docx, read_pdf, running
 from tests.status.helpers import add_district
+from tests.support.reports import download, read_csv, read_docx, read_pdf, running
 
 F = reports_pb2.ReportFormat
 PHONE = "+15555550199"

@@ -9,9 +9,9 @@ import aiohttp
 import pytest
 
 from smlog.config import Settings
+from smlog.runtime.tasks import free_port
 from smlog.services.status.service import StatusParts
 from smlog.store import Database, open_database
-from tests.conftest import free_port
 from tests.status.helpers import started_status
 
 

@@ -7,12 +7,12 @@ import aiohttp
 from aiohttp.test_utils import TestServer
 
 from smlog.config import Settings
+from smlog.runtime.tasks import free_port
 from smlog.services.status import metrics
 from smlog.services.status.service import create_parts
 from smlog.simulators import voxology as voxology_sim
 from smlog.store import Database
 from smlog.vendors import VoxologyClient
-from tests.conftest import free_port
 from tests.status.helpers import VOX_SECRET, add_district
 from tests.support.waiting import wait_for
 

@@ -13,11 +13,11 @@ import pytest
 from aiohttp import web
 
 from smlog.config import Settings
+from smlog.runtime.tasks import free_port
 from smlog.services.status.service import StatusParts, create_parts
 from smlog.simulators import mailgun
 from smlog.store import Database
 from smlog.v1.common_pb2 import DeviceStatus as S
-from tests.conftest import free_port
 from tests.status.helpers import (
     EMAIL,
     VOICE,

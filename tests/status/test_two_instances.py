@@ -16,11 +16,11 @@ import aiohttp
 import pytest
 
 from smlog.config import Settings
+from smlog.runtime.tasks import free_port
 from smlog.services.status.journal_apply import JOURNAL_APPLIED, JOURNAL_PARKED
 from smlog.services.status.service import StatusParts
 from smlog.store import Database, open_database
 from smlog.v1.common_pb2 import DeviceStatus as S
-from tests.conftest import free_port
 from tests.pgserver import throwaway_database
 from tests.status.helpers import (
     TEXT,

@@ -16,18 +16,15 @@ import pytest
 from grpc import aio
 from pypdf import PdfReader
 
-from smlog.auth import Right, mint_token
 from smlog.config import Settings
-from smlog.runtime import GrpcHost, ServiceParts, Servicer, open_channel
+from smlog.runtime import ServiceParts, Servicer
 from smlog.services.log.service import create as create_log
 from smlog.services.reports.servicer import ReportServicer
 from smlog.store import Database, open_database
 from smlog.v1 import log_pb2_grpc, reports_pb2, reports_pb2_grpc
-
-TYPES = [r.value for r in Right if r.value.startswith("type_")]
-ALL = ["sent_message_log", "all_messages", *TYPES]
-MY = ["sent_message_log", "my_messages", *TYPES]
-FULL = [*ALL, "view_device_details"]
+from tests.support.rights import ALL
+from tests.support.services import grpc_service
+from tests.support.tokens import user_channel
 
 
 @dataclass
@@ -46,10 +43,7 @@ class ReportEnv:
     channels: list[aio.Channel] = field(default_factory=list)
 
     def _channel(self, port: int, user: str, district: int, rights: Sequence[str]) -> aio.Channel:
-        token = mint_token(
-            self.settings.jwt_secret, user_id=user, district_id=district, rights=list(rights)
-        )
-        channel = open_channel(f"127.0.0.1:{port}", token=token)
+        channel = user_channel(self.settings, port, user, district, rights)
         self.channels.append(channel)
         return channel
 
@@ -86,18 +80,18 @@ def reports_parts(db: Database, **options: Any) -> ServiceParts:
 @contextlib.asynccontextmanager
 async def running(settings: Settings, **options: Any) -> AsyncIterator[ReportEnv]:
     db = await open_database(settings)
-    reports = GrpcHost(reports_parts(db, **options), settings, port=0)
-    log = GrpcHost(await create_log(settings), settings, port=0)
-    await reports.start()
-    await log.start()
-    env = ReportEnv(db, settings, reports.port, log.port)
     try:
-        yield env
+        async with (
+            grpc_service(reports_parts(db, **options), settings) as reports,
+            grpc_service(await create_log(settings), settings) as log,
+        ):
+            env = ReportEnv(db, settings, reports.port, log.port)
+            try:
+                yield env
+            finally:
+                for channel in env.channels:
+                    await channel.close()
     finally:
-        for channel in env.channels:
-            await channel.close()
-        await reports.stop(0)
-        await log.stop(0)
         await db.close()
 
 
