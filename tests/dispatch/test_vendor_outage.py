@@ -12,7 +12,7 @@ from smlog.services.dispatch.policy import EMAIL as EMAIL_MODE
 from smlog.v1 import common_pb2 as c
 from tests.dispatch.people import M, email, person, phone
 from tests.support.clock import ManualClock
-from tests.support.dispatch import Harness, _session
+from tests.support.dispatch import Harness
 from tests.support.waiting import wait_for
 
 S = c.DeviceStatus
@@ -33,11 +33,7 @@ OUTAGE = dict(
 
 
 async def faults(h: Harness, vendor: str, body: dict[str, Any]) -> dict[str, Any]:
-    url = h.sims[vendor].make_url("/admin/faults")
-    async with _session() as session, session.post(url, json=body) as r:
-        assert r.status == 200
-        answer: dict[str, Any] = await r.json()
-    return answer
+    return await h.sim_faults(vendor, body)
 
 
 async def held_rows(h: Harness, mode: int | None = None) -> int:

@@ -21,7 +21,7 @@ from smlog.v1 import common_pb2 as c
 from tests.e2e.balancer import Balancer
 from tests.e2e.faults import FAST, PROCESSES, Run, S, no_status_applied_twice, sims_agree
 from tests.private_postgres import PrivatePostgres, private_postgres
-from tests.support.dispatch import wait_for
+from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e]
 VOICE, TEXT, EMAIL = c.DELIVERY_MODE_VOICE, c.DELIVERY_MODE_TEXT, c.DELIVERY_MODE_EMAIL

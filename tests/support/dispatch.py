@@ -1,35 +1,50 @@
 """A dispatch service on port 0 with the real simulators, and a stand-in for the status
-service that applies vendor callbacks exactly as docs/data-ownership.md says status does."""
+service's webhook edge: each vendor callback is decoded by the status service's own payload
+parsers (its vendor-to-canonical mapping) and applied by its own applier, then dispatch is
+nudged, as docs/data-ownership.md says status does. ``make``/``h`` are the fixtures."""
 
 from __future__ import annotations
 
 import contextlib
 import itertools
 import time
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
+import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestServer
 from grpc import aio
 
-from smlog.auth import Caller, mint_service_token, mint_token
+from smlog.auth import Caller
 from smlog.config import Settings
-from smlog.runtime import GrpcHost, open_channel
+from smlog.runtime import GrpcHost
 from smlog.services.dispatch.accept import upsert_district
+from smlog.services.dispatch.clock import SystemClock
 from smlog.services.dispatch.loops import Dispatcher
 from smlog.services.dispatch.service import create
 from smlog.services.status.applier import apply_events
 from smlog.services.status.events import StatusEvent
-from smlog.services.status.mapping import map_voxology_call, map_voxology_sms
+from smlog.services.status.payloads import (
+    ParsedEvent,
+    PayloadError,
+    load_object,
+    mailgun_event,
+    voxology_call_event,
+    voxology_sms_event,
+)
 from smlog.simulators import mailgun as mailgun_sim
 from smlog.simulators import voxology as voxology_sim
-from smlog.store import Database
+from smlog.store import Database, migrate
+from smlog.store.opening import connect
 from smlog.v1 import common_pb2 as c
 from smlog.v1 import dispatch_pb2 as d
 from smlog.v1 import dispatch_pb2_grpc
 from tests.support.rights import ALL_RIGHTS
+from tests.support.services import http_app
+from tests.support.tokens import service_channel, user_channel
 from tests.support.waiting import wait_for
 
 S = c.DeviceStatus
@@ -54,14 +69,38 @@ async def store_district(db: Database, caller: Caller) -> None:
 async def apply_status(
     db: Database, attempt_id: int, status: int, time_us: int | None = None
 ) -> bool:
-    """A mapped vendor event applied by the status service's own applier (forward-only
-    attempt update, target mirror, the outcome row when the attempt turned final); whether
-    the attempt turned final."""
+    """A canonical status for an attempt, applied by the status service's own applier
+    (forward-only attempt update, target mirror, the outcome row when the attempt turned
+    final); whether the attempt turned final."""
     when = time_us if time_us is not None else time.time_ns() // 1000
     event = StatusEvent(f"harness-{next(_EVENT_KEYS)}", attempt_id, status, when, "", "", "test")
+    return await apply_event(db, event, when)
+
+
+async def apply_event(db: Database, event: StatusEvent, now: int | None = None) -> bool:
+    """One decoded vendor event applied as the status worker applies it; whether its attempt
+    turned final."""
+    when = now if now is not None else time.time_ns() // 1000
     async with db.transaction() as tx:
         result = await apply_events(tx, [event], when)
     return bool(result.outcomes)
+
+
+def decode_callback(kind: str, body: bytes, attempt_id: int) -> ParsedEvent | None:
+    """A vendor callback decoded by the status service's payload parsers (``kind``: the last
+    path segment: ``call``, ``sms``, ``inbound``, ``mailgun``); None for an inbound text or a
+    body status would refuse."""
+    try:
+        doc = load_object(body)
+        if kind == "mailgun":
+            return mailgun_event(doc)
+        if kind == "call":
+            return voxology_call_event(doc, attempt_id)
+        if kind == "sms":
+            return voxology_sms_event(doc, attempt_id)
+    except PayloadError:
+        return None
+    return None
 
 
 @dataclass
@@ -73,10 +112,11 @@ class Harness:
     channel: aio.Channel | None = None
     stub: dispatch_pb2_grpc.DispatchServiceStub | None = None
     service_stub: dispatch_pb2_grpc.DispatchServiceStub | None = None
-    callbacks: list[tuple[str, int, dict[str, Any]]] = field(default_factory=list)
+    callbacks: list[tuple[str, int, bytes]] = field(default_factory=list)
     apply_callbacks: bool = True
-    sims: dict[str, Any] = field(default_factory=dict)
-    servers: list[TestServer] = field(default_factory=list)
+    sims: dict[str, str] = field(default_factory=dict)  # vendor -> base URL
+    servers: AsyncExitStack = field(default_factory=AsyncExitStack)
+    service_channel: aio.Channel | None = None
 
     # -- processes ---------------------------------------------------------------------
 
@@ -84,25 +124,19 @@ class Harness:
         parts = await create(self.settings, clock=self.clock)
         self.host = GrpcHost(parts, self.settings, port=0)
         port = await self.host.start()
-        token = mint_token(
-            self.settings.jwt_secret, user_id="u1", district_id=1, rights=ALL_RIGHTS, name="Ann"
-        )
-        self.channel = open_channel(f"127.0.0.1:{port}", token=token)
+        self.channel = user_channel(self.settings, port, "u1", 1, ALL_RIGHTS, name="Ann")
         self.stub = dispatch_pb2_grpc.DispatchServiceStub(self.channel)
-        service = open_channel(
-            f"127.0.0.1:{port}",
-            token=mint_service_token(self.settings.service_jwt_secret, "status"),
-        )
-        self.service_stub = dispatch_pb2_grpc.DispatchServiceStub(service)
-        self._service_channel = service
+        self.service_channel = service_channel(self.settings, port, "status")
+        self.service_stub = dispatch_pb2_grpc.DispatchServiceStub(self.service_channel)
 
     async def stop_dispatch(self) -> None:
-        if self.channel is not None:
-            await self.channel.close()
-            await self._service_channel.close()
+        for channel in (self.channel, self.service_channel):
+            if channel is not None:
+                await channel.close()
         if self.host is not None:
             await self.host.stop(0)
         self.host = None
+        self.channel = self.service_channel = None
         self.service_stub = None
 
     @property
@@ -224,99 +258,155 @@ class Harness:
         )
 
     async def sim_accepted(self, vendor: str, to: str) -> dict[str, int]:
-        server = self.sims[vendor]
-        url = server.make_url("/admin/recipient")
-        async with _session() as session, session.get(url, params={"to": to}) as r:
+        url = f"{self.sims[vendor]}/admin/recipient"
+        async with aiohttp.ClientSession() as session, session.get(url, params={"to": to}) as r:
             body = await r.json()
         accepted: dict[str, int] = body["accepted"]
         return accepted
 
     async def sim_stats(self, vendor: str) -> dict[str, Any]:
-        server = self.sims[vendor]
-        async with _session() as session, session.get(server.make_url("/admin/stats")) as r:
+        url = f"{self.sims[vendor]}/admin/stats"
+        async with aiohttp.ClientSession() as session, session.get(url) as r:
             body: dict[str, Any] = await r.json()
         return body
+
+    async def sim_faults(self, vendor: str, spec: dict[str, Any]) -> dict[str, Any]:
+        """Replace a simulator's faults (its ``/admin/faults``); the faults now in force."""
+        url = f"{self.sims[vendor]}/admin/faults"
+        async with aiohttp.ClientSession() as session, session.post(url, json=spec) as r:
+            assert r.status == 200
+            answer: dict[str, Any] = await r.json()
+        return answer
 
     # -- callbacks (the status stand-in) -------------------------------------------------
 
     async def on_callback(self, request: web.Request) -> web.Response:
-        body = await request.json()
+        body = await request.read()
         attempt_id = int(request.query.get("attempt_id", "0"))
         kind = request.path.rsplit("/", 1)[-1]
         self.callbacks.append((kind, attempt_id, body))
-        if self.apply_callbacks and attempt_id:
-            status = _map(kind, body)
-            if status is not None and await apply_status(self.db, attempt_id, status):
+        if self.apply_callbacks:
+            parsed = decode_callback(kind, body, attempt_id)
+            if parsed is not None and await apply_event(self.db, parsed.event):
                 stub = self.service_stub
                 if stub is not None:
                     with contextlib.suppress(Exception):  # dispatch may be down: it polls
                         await stub.ReportAttemptOutcomes(d.ReportAttemptOutcomesRequest())
         return web.json_response({"ok": True})
 
-
-def _map(kind: str, body: dict[str, Any]) -> int | None:
-    """The status service's own mapping of a Voxology callback."""
-    code = str(body.get("status", ""))
-    if kind == "call":
-        return map_voxology_call(code, str(body.get("digits") or "")).status
-    if kind == "sms":
-        return map_voxology_sms(code).status
-    return None
+    async def close(self) -> None:
+        await self.stop_dispatch()
+        await self.servers.aclose()
+        await self.db.close()
 
 
-async def _at_least(engine: Any, passes: int) -> bool:
+async def _at_least(engine: Dispatcher, passes: int) -> bool:
     engine.wake()
-    return int(engine.claim_passes) >= passes
-
-
-def _session() -> Any:
-    import aiohttp
-
-    return aiohttp.ClientSession()
+    return engine.claim_passes >= passes
 
 
 async def start_sims(harness: Harness) -> dict[str, str]:
+    """The callback sink and both simulators (perfect profile, no delays) on free ports;
+    the settings that point dispatch at them."""
     app = web.Application()
     app.router.add_post("/webhooks/{tail:.*}", harness.on_callback)
-    sink = TestServer(app, host="127.0.0.1")
-    await sink.start_server()
-    harness.servers.append(sink)
-    hooks = str(sink.make_url("/webhooks")).rstrip("/")
-    vox = TestServer(
-        voxology_sim.build_app(
-            voxology_sim.VoxologySettings(
-                time_scale=0,
-                seed=1,
-                profile="perfect",
-                port=0,
-                call_callback_url=f"{hooks}/voxology/call",
-                sms_callback_url=f"{hooks}/voxology/sms",
-                inbound_url=f"{hooks}/voxology/inbound",
-                signing_secret="s",
-                retry_after_s=0.01,
-            )
-        ),
-        host="127.0.0.1",
+    sink = await harness.servers.enter_async_context(http_app(app))
+    hooks = f"{sink}/webhooks"
+    vox = voxology_sim.build_app(
+        voxology_sim.VoxologySettings(
+            time_scale=0,
+            seed=1,
+            profile="perfect",
+            port=0,
+            call_callback_url=f"{hooks}/voxology/call",
+            sms_callback_url=f"{hooks}/voxology/sms",
+            inbound_url=f"{hooks}/voxology/inbound",
+            signing_secret="s",
+            retry_after_s=0.01,
+        )
     )
-    mail = TestServer(
-        mailgun_sim.build_app(
-            mailgun_sim.MailgunSettings(
-                time_scale=0,
-                seed=1,
-                profile="perfect",
-                port=0,
-                webhook_url=f"{hooks}/mailgun",
-                retry_after_s=0.01,
-            )
-        ),
-        host="127.0.0.1",
+    mail = mailgun_sim.build_app(
+        mailgun_sim.MailgunSettings(
+            time_scale=0,
+            seed=1,
+            profile="perfect",
+            port=0,
+            webhook_url=f"{hooks}/mailgun",
+            retry_after_s=0.01,
+        )
     )
-    for server in (vox, mail):
-        await server.start_server()
-        harness.servers.append(server)
-    harness.sims = {"voxology": vox, "mailgun": mail}
-    return {
-        "status_public_url": str(sink.make_url("")).rstrip("/"),
-        "voxology_url": str(vox.make_url("")).rstrip("/"),
-        "mailgun_url": str(mail.make_url("")).rstrip("/"),
+    harness.sims = {
+        "voxology": await harness.servers.enter_async_context(http_app(vox)),
+        "mailgun": await harness.servers.enter_async_context(http_app(mail)),
     }
+    return {
+        "status_public_url": sink,
+        "voxology_url": harness.sims["voxology"],
+        "mailgun_url": harness.sims["mailgun"],
+    }
+
+
+# Settings that make a test's dispatch quick: short retries, waits and polls.
+FAST: dict[str, Any] = dict(
+    vendor_retry_initial_seconds=0.05,
+    vendor_retry_max_seconds=0.2,
+    vendor_retry_horizon_emergency_seconds=0.5,
+    vendor_retry_horizon_priority_seconds=0.5,
+    vendor_retry_horizon_general_seconds=0.5,
+    vendor_breaker_probe_seconds=0.1,
+    grace_seconds=0.5,
+    redial_wait_seconds=0.05,
+    vendor_backoff_initial_seconds=0.001,
+    vendor_backoff_max_seconds=0.01,
+    vendor_max_retries=2,
+    vendor_timeout_seconds=2.0,
+    dispatch_poll_seconds=0.02,
+    dispatch_outcome_poll_seconds=0.05,
+    dispatch_deadline_sweep_seconds=0.05,
+    dispatch_flush_seconds=0.01,
+    dispatch_watch_interval_seconds=0.02,
+    dispatch_gauge_seconds=0.1,
+    voxology_concurrency=20,
+    mailgun_concurrency=4,
+)
+
+
+async def make_harness(settings: Settings, clock: object = None, **changes: object) -> Harness:
+    """A harness over a migrated store with the simulators running; dispatch not started."""
+    db = await connect(settings.store_url())
+    await migrate(db)
+    harness = Harness(settings, clock, db)
+    urls = await start_sims(harness)
+    harness.settings = settings.replace(**{**FAST, **urls, **changes})
+    return harness
+
+
+MakeHarness = Callable[..., Awaitable[Harness]]
+
+
+@pytest.fixture
+async def make(settings: Settings) -> AsyncIterator[MakeHarness]:
+    """Harnesses with dispatch started and district 1 set up, closed at the end."""
+    made: list[Harness] = []
+
+    async def factory(clock: object = None, **changes: object) -> Harness:
+        harness = await make_harness(settings, clock, **changes)
+        made.append(harness)
+        window = {}
+        if harness.clock is None:
+            harness.clock = SystemClock()
+            # On the real clock a test runs at any hour: dial all day. A test on a manual
+            # clock gets the district's default window (8:00 to 21:00) to test against.
+            window = {"start_minute": 0, "end_minute": 1440}
+        await harness.start_dispatch()
+        await harness.district(**window)
+        return harness
+
+    yield factory
+    for harness in made:
+        await harness.close()
+
+
+@pytest.fixture
+async def h(make: MakeHarness) -> Harness:
+    return await make()
