@@ -134,9 +134,14 @@ class GrpcHost:
     def _metrics_port_wanted(self) -> int:
         return self._metrics._port if self._metrics is not None else 0
 
+    async def drain(self) -> None:
+        """Answer NOT_SERVING to health checks from now on, so that balancers and
+        orchestrators send no new calls; ``stop`` starts with this."""
+        await self._health.enter_graceful_shutdown()
+
     async def stop(self, grace: float | None = None) -> None:
         grace = self.settings.grace_seconds if grace is None else grace
-        await self._health.enter_graceful_shutdown()
+        await self.drain()
         if self._server is not None:
             await self._server.stop(grace)
         for component in reversed(self.parts.components):

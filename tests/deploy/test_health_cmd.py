@@ -12,8 +12,9 @@ from aiohttp import web
 from smlog.cli import health_cmd
 from smlog.cli.main import build_parser
 from smlog.config import Settings
-from smlog.runtime import GrpcHost, ServiceParts
+from smlog.runtime import ServiceParts
 from smlog.runtime.tasks import free_port
+from tests.support.services import grpc_service, http_app
 
 
 @pytest.fixture(autouse=True)
@@ -32,12 +33,8 @@ def health(*argv: str) -> int:
 @pytest.fixture
 async def grpc_log(settings: Settings) -> AsyncIterator[int]:
     """An (empty) gRPC host that answers the health protocol, standing in for log."""
-    host = GrpcHost(ServiceParts("log", []), settings.replace(host="0.0.0.0"), port=0)
-    port = await host.start()
-    try:
-        yield port
-    finally:
-        await host.stop(0)
+    async with grpc_service(ServiceParts("log", []), settings.replace(host="0.0.0.0")) as host:
+        yield host.port
 
 
 async def test_a_serving_grpc_service_is_healthy(grpc_log: int) -> None:
@@ -59,15 +56,9 @@ async def test_a_simulator_is_asked_for_healthz() -> None:
 
     app = web.Application()
     app.router.add_get("/healthz", healthz)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    site = web.TCPSite(runner, "127.0.0.1", port)
-    await site.start()
-    try:
+    async with http_app(app) as url:
+        port = url.rsplit(":", 1)[1]
         code = await asyncio.to_thread(health, "mailgun-sim", "--set", f"mailgun_sim_port={port}")
-    finally:
-        await runner.cleanup()
     assert code == 0
 
 

@@ -10,7 +10,7 @@ import grpc
 import pytest
 
 from smlog.auth import mint_service_token, mint_token
-from smlog.runtime import GrpcHost, open_channel
+from smlog.runtime import open_channel
 from smlog.runtime.tasks import free_port
 from smlog.services.status.service import create_parts
 from smlog.v1 import common_pb2 as c
@@ -27,6 +27,7 @@ from smlog.v1 import (
 from tests.dispatch.people import VOICE_SILENT, M, person, phone
 from tests.support.dispatch import Harness
 from tests.support.reports import running
+from tests.support.services import grpc_service
 from tests.support.waiting import wait_for
 
 OK = grpc.StatusCode.OK
@@ -176,36 +177,30 @@ async def test_every_service_answers_each_caller_as_watch_does(
     attempt = (await h.attempts(sent))[0][0]
     settings = h.settings.replace(dispatch_port=free_port())
     status_parts = await create_parts(settings, http_port=0)
-    status_host = GrpcHost(status_parts.parts, settings, port=0)
-    await status_host.start()
     token = _token(h, kind)
-    try:
-        async with (
-            running(h.settings) as env,
-            open_channel(f"127.0.0.1:{env.log_port}", token=token) as log_channel,
-            open_channel(f"127.0.0.1:{env.reports_port}", token=token) as reports_channel,
-            open_channel(f"127.0.0.1:{status_host.port}", token=token) as status_channel,
-        ):
-            log = log_pb2_grpc.SentMessageLogServiceStub(log_channel)
-            reports = reports_pb2_grpc.ReportServiceStub(reports_channel)
-            status = status_pb2_grpc.StatusServiceStub(status_channel)
-            report = reports_pb2.BuildReportRequest(
-                message_id=sent, format=reports_pb2.ReportFormat.REPORT_FORMAT_CSV
-            )
-            got = [
-                await _code(lambda: log.GetMessage(log_pb2.GetMessageRequest(message_id=sent))),
-                await _code(
-                    lambda: log.ListDeliveries(log_pb2.ListDeliveriesRequest(message_id=sent))
-                ),
-                await _code(lambda: _drain(reports.BuildReport(report))),
-                await _code(
-                    lambda: status.ListAttemptEvents(
-                        status_pb2.ListAttemptEventsRequest(attempt_id=attempt)
-                    )
-                ),
-            ]
-    finally:
-        await status_host.stop(0)
+    async with (
+        grpc_service(status_parts.parts, settings) as status_host,
+        running(h.settings) as env,
+        open_channel(f"127.0.0.1:{env.log_port}", token=token) as log_channel,
+        open_channel(f"127.0.0.1:{env.reports_port}", token=token) as reports_channel,
+        open_channel(f"127.0.0.1:{status_host.port}", token=token) as status_channel,
+    ):
+        log = log_pb2_grpc.SentMessageLogServiceStub(log_channel)
+        reports = reports_pb2_grpc.ReportServiceStub(reports_channel)
+        status = status_pb2_grpc.StatusServiceStub(status_channel)
+        report = reports_pb2.BuildReportRequest(
+            message_id=sent, format=reports_pb2.ReportFormat.REPORT_FORMAT_CSV
+        )
+        got = [
+            await _code(lambda: log.GetMessage(log_pb2.GetMessageRequest(message_id=sent))),
+            await _code(lambda: log.ListDeliveries(log_pb2.ListDeliveriesRequest(message_id=sent))),
+            await _code(lambda: _drain(reports.BuildReport(report))),
+            await _code(
+                lambda: status.ListAttemptEvents(
+                    status_pb2.ListAttemptEventsRequest(attempt_id=attempt)
+                )
+            ),
+        ]
     history = OK if kind.service else expected
     assert got == [expected, expected, expected, history], kind.name
 

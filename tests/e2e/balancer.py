@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 import aiohttp
 from aiohttp import web
 
-from smlog.runtime.tasks import free_port
+from tests.support.services import http_app
 
 _HOP_BY_HOP = {"host", "content-length", "connection", "transfer-encoding"}
 
@@ -49,13 +49,6 @@ class Balancer:
         """Listen on a free port; yields the balancer's URL."""
         app = web.Application(client_max_size=4 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._forward)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        port = free_port()
-        await web.TCPSite(runner, "127.0.0.1", port).start()
         timeout = aiohttp.ClientTimeout(total=30, connect=2)
-        async with aiohttp.ClientSession(timeout=timeout) as self._http:
-            try:
-                yield f"http://127.0.0.1:{port}"
-            finally:
-                await runner.cleanup()
+        async with http_app(app) as url, aiohttp.ClientSession(timeout=timeout) as self._http:
+            yield url

@@ -166,7 +166,7 @@ async def test_graceful_stop_goes_not_serving(settings: Settings) -> None:
     async with open_channel(f"127.0.0.1:{host.port}") as channel:
         health = health_pb2_grpc.HealthStub(channel)
         assert (await health.Check(health_pb2.HealthCheckRequest())).status == 1
-        await host._health.enter_graceful_shutdown()
+        await host.drain()
         reply = await health.Check(health_pb2.HealthCheckRequest())
         assert reply.status == health_pb2.HealthCheckResponse.NOT_SERVING
     await host.stop(0.5)

@@ -1,4 +1,5 @@
-"""Simulators over real HTTP on port 0, with an in-process receiver collecting callbacks."""
+"""Simulators over real HTTP on port 0 (``tests/support/services.py``), with an in-process
+receiver collecting callbacks."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,7 @@ import pytest
 from aiohttp import web
 
 from smlog.simulators import mailgun, voxology
+from tests.support.services import http_app
 
 
 @dataclass
@@ -97,15 +99,6 @@ class Sim:
             assert response.status == 200, await response.text()
 
 
-async def _start(app: web.Application) -> tuple[web.AppRunner, str]:
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    return runner, f"http://{host}:{port}"
-
-
 @pytest.fixture
 async def http() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession() as session:
@@ -117,9 +110,8 @@ async def receiver() -> AsyncIterator[Receiver]:
     rec = Receiver()
     app = web.Application()
     app.router.add_post("/{tail:.*}", rec.handle)
-    runner, rec.url = await _start(app)
-    yield rec
-    await runner.cleanup()
+    async with http_app(app) as rec.url:
+        yield rec
 
 
 VoxFactory = Callable[..., Awaitable[Sim]]
@@ -129,20 +121,15 @@ VoxFactory = Callable[..., Awaitable[Sim]]
 async def _simulators(
     http: aiohttp.ClientSession, build: Callable[..., web.Application]
 ) -> AsyncIterator[VoxFactory]:
-    """A factory of simulators built by ``build(**overrides)``, each cleaned up at the end."""
-    runners: list[web.AppRunner] = []
+    """A factory of simulators built by ``build(**overrides)``, each stopped at the end."""
+    async with AsyncExitStack() as servers:
 
-    async def start(**overrides: Any) -> Sim:
-        app = build(**overrides)
-        runner, url = await _start(app)
-        runners.append(runner)
-        return Sim(url, app, http)
+        async def start(**overrides: Any) -> Sim:
+            app = build(**overrides)
+            url = await servers.enter_async_context(http_app(app))
+            return Sim(url, app, http)
 
-    try:
         yield start
-    finally:
-        for runner in runners:
-            await runner.cleanup()
 
 
 @pytest.fixture

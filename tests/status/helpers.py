@@ -19,6 +19,7 @@ from smlog.services.status.service import StatusParts, create_parts
 from smlog.signing import sign_mailgun, sign_voxology
 from smlog.store import Database
 from smlog.v1.common_pb2 import DeliveryMode, DeviceStatus, StatusGroup
+from tests.support.services import started_components
 
 VOICE = DeliveryMode.DELIVERY_MODE_VOICE
 TEXT = DeliveryMode.DELIVERY_MODE_TEXT
@@ -35,15 +36,8 @@ _events = itertools.count(1)
 async def started_status(settings: Settings) -> AsyncIterator[StatusParts]:
     """A status service's parts started without the gRPC host (webhook edge on port 0)."""
     parts = await create_parts(settings, http_port=0)
-    for component in parts.parts.components:
-        await component.start()
-    try:
+    async with started_components(parts.parts):
         yield parts
-    finally:
-        for component in reversed(parts.parts.components):
-            await component.stop()
-        for close in reversed(parts.parts.on_close):
-            await close()
 
 
 async def add_district(

@@ -10,14 +10,16 @@ import grpc
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from smlog.auth import mint_service_token, mint_token
+from smlog.auth import mint_token
 from smlog.config import Settings
-from smlog.runtime import GrpcHost, ServiceParts, Servicer, open_channel
+from smlog.runtime import ServiceParts, Servicer, open_channel
 from smlog.services.status.service import StatusParts, create_parts
 from smlog.store import Database
 from smlog.v1 import dispatch_pb2, dispatch_pb2_grpc, status_pb2, status_pb2_grpc
 from smlog.v1.common_pb2 import DeviceStatus as S
 from tests.status.helpers import VOICE, add_attempts, add_district, attempt_row, count
+from tests.support import tokens
+from tests.support.services import grpc_service
 from tests.support.waiting import wait_for
 
 
@@ -45,11 +47,9 @@ async def dispatch(status_settings: Settings) -> AsyncIterator[FakeDispatch]:
             )
         ],
     )
-    host = GrpcHost(parts, status_settings, port=0)
-    await host.start()
-    fake.port = host.port  # type: ignore[attr-defined]
-    yield fake
-    await host.stop(0)
+    async with grpc_service(parts, status_settings) as host:
+        fake.port = host.port  # type: ignore[attr-defined]
+        yield fake
 
 
 @pytest.fixture
@@ -61,14 +61,12 @@ async def target(
         http_port=0,
         dispatch_target=f"127.0.0.1:{dispatch.port}",  # type: ignore[attr-defined]
     )
-    host = GrpcHost(built.parts, status_settings, port=0)
-    await host.start()
-    yield f"127.0.0.1:{host.port}"
-    await host.stop(0)
+    async with grpc_service(built.parts, status_settings) as host:
+        yield f"127.0.0.1:{host.port}"
 
 
 def service_token(settings: Settings) -> str:
-    return mint_service_token(settings.service_jwt_secret, "loadtest")
+    return tokens.service_token(settings, "loadtest")
 
 
 def event(event_id: str, attempt_id: int, status: int, seconds: int = 1_780_000_000) -> Any:
@@ -186,9 +184,7 @@ async def test_outcomes_survive_dispatch_being_down(
     status_settings: Settings, db: Database
 ) -> None:
     built = await create_parts(status_settings, http_port=0)  # dispatch port: nobody listens
-    host = GrpcHost(built.parts, status_settings, port=0)
-    await host.start()
-    try:
+    async with grpc_service(built.parts, status_settings) as host:
         await add_district(db)
         [a] = await add_attempts(db, VOICE)
         async with open_channel(
@@ -200,5 +196,3 @@ async def test_outcomes_survive_dispatch_being_down(
             )
         assert reply.applied_count == 1
         assert await count(db, "SELECT count(*) FROM attempt_outcomes WHERE consumed = 0") == 1
-    finally:
-        await host.stop(0)

@@ -4,24 +4,22 @@ HELP answer, not one per HELP: answering each made the two text each other for e
 from __future__ import annotations
 
 import aiohttp
-from aiohttp.test_utils import TestServer
 
 from smlog.config import Settings
 from smlog.runtime.tasks import free_port
-from smlog.services.status import metrics
 from smlog.services.status.service import create_parts
 from smlog.simulators import voxology as voxology_sim
 from smlog.store import Database
 from smlog.vendors import VoxologyClient
-from tests.status.helpers import VOX_SECRET, add_district
+from tests.status.helpers import VOX_SECRET, add_district, metric
+from tests.support.services import http_app, started_components
 from tests.support.waiting import wait_for
 
 HELP_NUMBER = "+15555550126"  # replies " Help " after every delivered text
 
 
 def _count(result: str) -> float:
-    value: float = metrics.HELP_REPLIES.labels(result)._value.get()
-    return value
+    return metric("smlog_status_sms_help_replies_total", result=result)
 
 
 async def test_a_number_that_answers_help_with_help_is_answered_once(
@@ -30,41 +28,27 @@ async def test_a_number_that_answers_help_with_help_is_answered_once(
     await add_district(db)
     http_port = free_port()
     edge = f"http://127.0.0.1:{http_port}"
-    sim = TestServer(
-        voxology_sim.build_app(
-            voxology_sim.VoxologySettings(
-                time_scale=0, seed=1, port=0, signing_secret=VOX_SECRET,
-                inbound_url=f"{edge}/webhooks/voxology/inbound",
-                sms_callback_url=f"{edge}/webhooks/voxology/sms",
-            )
-        ),
-        host="127.0.0.1",
+    sim_app = voxology_sim.build_app(
+        voxology_sim.VoxologySettings(
+            time_scale=0, seed=1, port=0, signing_secret=VOX_SECRET,
+            inbound_url=f"{edge}/webhooks/voxology/inbound",
+            sms_callback_url=f"{edge}/webhooks/voxology/sms",
+        )
     )  # fmt: skip
-    await sim.start_server()
-    settings = status_settings.replace(
-        status_public_url=edge, voxology_url=str(sim.make_url("")).rstrip("/")
-    )
-    parts = await create_parts(settings, http_port=http_port, texts=VoxologyClient(settings))
-    for component in parts.parts.components:
-        await component.start()
-    sent, repeated = _count("sent"), _count("not_repeated")
-    try:
-        async with aiohttp.ClientSession() as http:
+    async with http_app(sim_app) as sim:
+        settings = status_settings.replace(status_public_url=edge, voxology_url=sim)
+        parts = await create_parts(settings, http_port=http_port, texts=VoxologyClient(settings))
+        async with started_components(parts.parts), aiohttp.ClientSession() as http:
+            sent, repeated = _count("sent"), _count("not_repeated")
             reply = {"from": HELP_NUMBER, "body": "HELP"}
-            async with http.post(sim.make_url("/admin/reply"), json=reply) as r:
+            async with http.post(f"{sim}/admin/reply", json=reply) as r:
                 assert r.status == 202
 
             async def answered_once_then_not_again() -> bool:
                 return _count("sent") > sent and _count("not_repeated") > repeated
 
             await wait_for(answered_once_then_not_again)
-            async with http.get(sim.make_url("/admin/stats")) as r:
+            async with http.get(f"{sim}/admin/stats") as r:
                 stats = await r.json()
-        assert (_count("sent"), _count("not_repeated")) == (sent + 1, repeated + 1)
-        assert stats["accepted"] == {"sms": 1}
-    finally:
-        for component in reversed(parts.parts.components):
-            await component.stop()
-        for close in reversed(parts.parts.on_close):
-            await close()
-        await sim.close()
+    assert (_count("sent"), _count("not_repeated")) == (sent + 1, repeated + 1)
+    assert stats["accepted"] == {"sms": 1}

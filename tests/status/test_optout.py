@@ -23,6 +23,7 @@ from tests.status.helpers import (
     inbound_payload,
     voxology_request,
 )
+from tests.support.services import http_app, started_components
 from tests.support.waiting import wait_for
 
 PATH = "/webhooks/voxology/inbound"
@@ -164,16 +165,13 @@ async def test_help_is_answered_from_the_short_code(
 
     app = web.Application()
     app.router.add_post("/v1/messages", fake_voxology)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    vendor = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    texts = VoxologyClient(status_settings.replace(voxology_url=vendor))
-    parts = await create_parts(status_settings, http_port=0, texts=texts)
-    for component in parts.parts.components:
-        await component.start()
-    try:
-        async with aiohttp.ClientSession(f"http://127.0.0.1:{parts.edge.port}") as http:
+    async with http_app(app) as vendor:
+        texts = VoxologyClient(status_settings.replace(voxology_url=vendor))
+        parts = await create_parts(status_settings, http_port=0, texts=texts)
+        async with (
+            started_components(parts.parts),
+            aiohttp.ClientSession(f"http://127.0.0.1:{parts.edge.port}") as http,
+        ):
             payload = inbound_payload(" help ", sender=PHONE)
             assert (await post(http, payload))[0] == 200
 
@@ -181,15 +179,9 @@ async def test_help_is_answered_from_the_short_code(
                 return len(sent) == 1
 
             await wait_for(answered)
-        assert sent[0]["to"] == PHONE
-        assert sent[0]["from"] == "55555"
-        assert sent[0]["body"].startswith("Springfield Public Schools: reply STOP")
-        assert sent[0]["key"] == f"smlog-help-{payload['event_id']}"
-        assert "reply=help" in sent[0]["status_callback"]
-        assert await count(db, "SELECT count(*) FROM messages") == 0
-    finally:
-        for component in reversed(parts.parts.components):
-            await component.stop()
-        for close in reversed(parts.parts.on_close):
-            await close()
-        await runner.cleanup()
+    assert sent[0]["to"] == PHONE
+    assert sent[0]["from"] == "55555"
+    assert sent[0]["body"].startswith("Springfield Public Schools: reply STOP")
+    assert sent[0]["key"] == f"smlog-help-{payload['event_id']}"
+    assert "reply=help" in sent[0]["status_callback"]
+    assert await count(db, "SELECT count(*) FROM messages") == 0

@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 
 from smlog.config import Settings
 from smlog.runtime.tasks import free_port
@@ -27,19 +27,8 @@ from tests.status.helpers import (
     call_payload,
     count,
 )
+from tests.support.services import http_app, started_components
 from tests.support.waiting import wait_for
-
-
-async def _start(parts: StatusParts) -> None:
-    for component in parts.parts.components:
-        await component.start()
-
-
-async def _stop(parts: StatusParts) -> None:
-    for component in reversed(parts.parts.components):
-        await component.stop()
-    for close in reversed(parts.parts.on_close):
-        await close()
 
 
 async def test_journal_rows_left_by_a_crash_are_applied_at_start(
@@ -54,45 +43,37 @@ async def test_journal_rows_left_by_a_crash_are_applied_at_start(
             [(json.dumps(call_payload("busy")).encode(), a) for a in attempts],
         )
     parts = await create_parts(status_settings, http_port=0)
-    await _start(parts)
-    try:
+    async with started_components(parts.parts):
         # Applied during start, before the edge takes any request.
         assert await count(db, "SELECT count(*) FROM webhook_journal WHERE state = 0") == 0
         for attempt in attempts:
             assert (await attempt_row(db, attempt))["status"] == S.DEVICE_STATUS_BUSY
         assert await count(db, "SELECT count(*) FROM attempt_outcomes") == 3
-    finally:
-        await _stop(parts)
 
 
 @pytest.fixture
 async def fixed_port_status(status_settings: Settings) -> AsyncIterator[StatusParts]:
     parts = await create_parts(status_settings, http_port=free_port())
-    await _start(parts)
-    yield parts
-    await _stop(parts)
+    async with started_components(parts.parts):
+        yield parts
 
 
-async def _mailgun_sim(webhook_url: str) -> tuple[web.AppRunner, str]:
+def _mailgun_sim(webhook_url: str) -> AbstractAsyncContextManager[str]:
     settings = mailgun.MailgunSettings(
         time_scale=0.001,  # Mailgun's 10-minute retry becomes 0.6 s
         seed=11,
         profile="perfect",
         webhook_url=webhook_url,
     )
-    runner = web.AppRunner(mailgun.build_app(settings), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}"
+    return http_app(mailgun.build_app(settings))
 
 
 async def test_mailgun_retries_deliver_everything_across_an_edge_restart(
     status_settings: Settings, db: Database, fixed_port_status: StatusParts
 ) -> None:
     edge = fixed_port_status.edge
-    runner, sim = await _mailgun_sim(f"http://127.0.0.1:{edge.port}/webhooks/mailgun")
     auth = {"Authorization": aiohttp.encode_basic_auth("api", status_settings.mailgun_api_key)}
-    try:
+    async with _mailgun_sim(f"http://127.0.0.1:{edge.port}/webhooks/mailgun") as sim:
         await add_district(db)
         attempts = await add_attempts(db, EMAIL, 40, status=S.DEVICE_STATUS_SENT)
         addresses = {f"parent{a}@example.org": {"attempt_id": a} for a in attempts}
@@ -143,8 +124,6 @@ async def test_mailgun_retries_deliver_everything_across_an_edge_restart(
             assert row["vendor_detail"] == "delivered"
         assert stats["callbacks"]["sent"] > len(sim_ids)  # duplicates really arrived
         assert stats["callbacks"]["retried"] >= 10  # and the restart really cost posts
-    finally:
-        await runner.cleanup()
 
 
 async def _stats(http: aiohttp.ClientSession, sim: str) -> dict[str, Any]:

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
-from aiohttp.test_utils import TestServer
+
+from tests.support.services import http_app
 
 
 @dataclass
@@ -30,17 +31,12 @@ class FakeVendor:
     script: list[Forced] = field(default_factory=list)
     accepted: dict[str, dict[str, Any]] = field(default_factory=dict)
     counter: int = 0
-    server: TestServer | None = None
-
-    @property
-    def url(self) -> str:
-        assert self.server is not None
-        return str(self.server.make_url("")).rstrip("/")
+    url: str = ""  # the base URL once started
 
     def accepted_count(self, path_suffix: str) -> int:
         return sum(1 for key in self.accepted if key.startswith(path_suffix))
 
-    async def _handle(self, request: web.Request) -> web.Response:
+    async def handle(self, request: web.Request) -> web.Response:
         if request.content_type == "application/json":
             body: dict[str, Any] = await request.json()
         else:
@@ -72,13 +68,9 @@ class FakeVendor:
 async def start_fake() -> AsyncIterator[FakeVendor]:
     fake = FakeVendor()
     app = web.Application()
-    app.router.add_post("/{tail:.*}", fake._handle)
-    fake.server = TestServer(app, host="127.0.0.1")
-    await fake.server.start_server()
-    try:
+    app.router.add_post("/{tail:.*}", fake.handle)
+    async with http_app(app) as fake.url:
         yield fake
-    finally:
-        await fake.server.close()
 
 
 def form_json(body: dict[str, Any], name: str) -> Any:
