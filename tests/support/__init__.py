@@ -1,2 +1,12 @@
-"""What every test area shares: waiting helpers, tokens and rights, a manual clock and store
-builders. Test areas import from here instead of from each other."""
+"""What every test area shares; test areas import from here instead of from each other.
+
+- ``services``: start a gRPC service on port 0, a service's components without its gRPC
+  host, or any aiohttp app (simulator, fake, receiver) on a free port.
+- ``dispatch``: dispatch with both simulators and a stand-in status edge (the ``make``/``h``
+  fixtures); ``log``, ``reports``: the log and reports services with stubs per caller.
+- ``tokens``, ``rights``: callers' tokens and channels, the rights lists they hold.
+- ``builders``, ``campaign``, ``log_data``: store rows written directly (a whole campaign
+  with dispatch's counters; the log tests' two districts).
+- ``waiting``, ``clock``: polling for a condition, a clock moved by hand.
+
+Whole processes (end-to-end, kill tests) start through ``smlog.cli.stackrun``."""
