@@ -11,7 +11,7 @@ from smlog.services.status.payloads import InboundText
 from smlog.store import Database
 from smlog.v1 import log_pb2, reports_pb2
 from smlog.v1.common_pb2 import MessageType
-from tests.status.helpers import add_district
+from tests.support.builders import add_district
 from tests.support.reports import download, read_csv, read_docx, read_pdf, running
 
 F = reports_pb2.ReportFormat

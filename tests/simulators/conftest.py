@@ -17,6 +17,7 @@ from aiohttp import web
 
 from smlog.simulators import mailgun, voxology
 from tests.support.services import http_app
+from tests.support.simulators import sim_stats, wait_sim_stats
 
 
 @dataclass
@@ -80,19 +81,13 @@ class Sim:
     http: aiohttp.ClientSession
 
     async def stats(self) -> dict[str, Any]:
-        async with self.http.get(f"{self.url}/admin/stats") as response:
-            result: dict[str, Any] = await response.json()
-            return result
+        return await sim_stats(self.http, self.url)
 
     async def wait_stats(
         self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 5.0
     ) -> dict[str, Any]:
         """Stats once ``predicate`` holds: a callback is counted after its receiver answered."""
-        async with asyncio.timeout(timeout):
-            # Polls over HTTP as an outside client would; no in-process event to wait on.
-            while not predicate(stats := await self.stats()):  # noqa: ASYNC110
-                await asyncio.sleep(0.005)
-        return stats
+        return await wait_sim_stats(self.http, self.url, predicate, timeout)
 
     async def faults(self, **spec: float) -> None:
         async with self.http.post(f"{self.url}/admin/faults", json=spec) as response:

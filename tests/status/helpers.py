@@ -40,17 +40,6 @@ async def started_status(settings: Settings) -> AsyncIterator[StatusParts]:
         yield parts
 
 
-async def add_district(
-    db: Database, district_id: int = 1, short_code: str = SHORT_CODE, name: str = "Springfield"
-) -> int:
-    async with db.transaction() as tx:
-        await tx.execute(
-            "INSERT INTO districts (id, name, time_zone, sms_short_code) VALUES (?, ?, ?, ?)",
-            (district_id, name, "America/Chicago", short_code),
-        )
-    return district_id
-
-
 async def add_attempts(
     db: Database,
     mode: int,

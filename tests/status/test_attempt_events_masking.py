@@ -9,8 +9,9 @@ from smlog.runtime import open_channel
 from smlog.store import Database
 from smlog.v1 import status_pb2, status_pb2_grpc
 from smlog.v1.common_pb2 import DeviceStatus as S
-from tests.status.helpers import VOICE, add_attempts, add_district
+from tests.status.helpers import VOICE, add_attempts
 from tests.status.test_grpc import dispatch, event, service_token, target
+from tests.support.builders import add_district
 
 __all__ = ["dispatch", "target"]  # fixtures used here
 

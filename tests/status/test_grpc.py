@@ -17,8 +17,9 @@ from smlog.services.status.service import StatusParts, create_parts
 from smlog.store import Database
 from smlog.v1 import dispatch_pb2, dispatch_pb2_grpc, status_pb2, status_pb2_grpc
 from smlog.v1.common_pb2 import DeviceStatus as S
-from tests.status.helpers import VOICE, add_attempts, add_district, attempt_row, count
+from tests.status.helpers import VOICE, add_attempts, attempt_row, count
 from tests.support import tokens
+from tests.support.builders import add_district
 from tests.support.services import grpc_service
 from tests.support.waiting import wait_for
 

@@ -11,7 +11,8 @@ from smlog.services.status.service import create_parts
 from smlog.simulators import voxology as voxology_sim
 from smlog.store import Database
 from smlog.vendors import VoxologyClient
-from tests.status.helpers import VOX_SECRET, add_district, metric
+from tests.status.helpers import VOX_SECRET, metric
+from tests.support.builders import add_district
 from tests.support.services import http_app, started_components
 from tests.support.waiting import wait_for
 

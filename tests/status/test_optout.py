@@ -15,14 +15,8 @@ from smlog.services.status.service import StatusParts, create_parts
 from smlog.store import Database
 from smlog.v1.common_pb2 import MessageType as M
 from smlog.vendors import VoxologyClient
-from tests.status.helpers import (
-    TEXT,
-    add_attempts,
-    add_district,
-    count,
-    inbound_payload,
-    voxology_request,
-)
+from tests.status.helpers import TEXT, add_attempts, count, inbound_payload, voxology_request
+from tests.support.builders import add_district
 from tests.support.services import http_app, started_components
 from tests.support.waiting import wait_for
 

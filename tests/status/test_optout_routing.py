@@ -11,14 +11,9 @@ import aiohttp
 from smlog.config import Settings
 from smlog.services.status.service import StatusParts
 from smlog.store import Database
-from tests.status.helpers import (
-    TEXT,
-    add_attempts,
-    add_district,
-    count,
-    inbound_payload,
-)
+from tests.status.helpers import TEXT, add_attempts, count, inbound_payload
 from tests.status.helpers import voxology_request as signed
+from tests.support.builders import add_district
 from tests.support.waiting import wait_for
 
 PATH = "/webhooks/voxology/inbound"

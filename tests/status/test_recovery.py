@@ -3,7 +3,6 @@ start, and the Mailgun simulator's retries deliver everything across a restart o
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
@@ -18,16 +17,10 @@ from smlog.services.status.service import StatusParts, create_parts
 from smlog.simulators import mailgun
 from smlog.store import Database
 from smlog.v1.common_pb2 import DeviceStatus as S
-from tests.status.helpers import (
-    EMAIL,
-    VOICE,
-    add_attempts,
-    add_district,
-    attempt_row,
-    call_payload,
-    count,
-)
+from tests.status.helpers import EMAIL, VOICE, add_attempts, attempt_row, call_payload, count
+from tests.support.builders import add_district
 from tests.support.services import http_app, started_components
+from tests.support.simulators import sim_stats, wait_sim_stats
 from tests.support.waiting import wait_for
 
 
@@ -93,7 +86,9 @@ async def test_mailgun_retries_deliver_everything_across_an_edge_restart(
                 form.add_field(name, value)
             async with http.post(f"{sim}/v3/mg.smlog.test/messages", data=form) as r:
                 assert r.status == 200, await r.text()
-            await _wait_stats(http, sim, lambda s: s["callbacks"].get("retried", 0) >= 10)
+            await wait_sim_stats(
+                http, sim, lambda s: s["callbacks"].get("retried", 0) >= 10, timeout=30
+            )
             await edge.start()
 
             async def everything_applied() -> bool:
@@ -104,7 +99,7 @@ async def test_mailgun_retries_deliver_everything_across_an_edge_restart(
             await wait_for(everything_applied, timeout=30)
 
             async def journal_matches_sent_posts() -> bool:
-                stats = await _stats(http, sim)
+                stats = await sim_stats(http, sim)
                 journal = await db.fetch_one(
                     "SELECT count(*), sum(CASE WHEN state = 0 THEN 1 ELSE 0 END)"
                     " FROM webhook_journal"
@@ -114,7 +109,7 @@ async def test_mailgun_retries_deliver_everything_across_an_edge_restart(
 
             # Every post the sim counts as sent was journaled once and applied.
             await wait_for(journal_matches_sent_posts, timeout=30)
-            stats = await _stats(http, sim)
+            stats = await sim_stats(http, sim)
         keys = await db.fetch_all("SELECT event_key FROM attempt_events")
         sim_ids = {"mailgun:" + e["id"] for e in await _events_once(sim, auth)}
         assert {str(k[0]) for k in keys} == sim_ids  # each event applied exactly once
@@ -124,24 +119,6 @@ async def test_mailgun_retries_deliver_everything_across_an_edge_restart(
             assert row["vendor_detail"] == "delivered"
         assert stats["callbacks"]["sent"] > len(sim_ids)  # duplicates really arrived
         assert stats["callbacks"]["retried"] >= 10  # and the restart really cost posts
-
-
-async def _stats(http: aiohttp.ClientSession, sim: str) -> dict[str, Any]:
-    async with http.get(f"{sim}/admin/stats") as r:
-        stats: dict[str, Any] = await r.json()
-        return stats
-
-
-async def _wait_stats(
-    http: aiohttp.ClientSession, sim: str, predicate: Any, timeout: float = 30.0
-) -> dict[str, Any]:
-    async with asyncio.timeout(timeout):
-        while True:
-            async with http.get(f"{sim}/admin/stats") as r:
-                stats: dict[str, Any] = await r.json()
-            if predicate(stats):
-                return stats
-            await asyncio.sleep(0.05)
 
 
 async def _events(http: aiohttp.ClientSession, sim: str) -> list[dict[str, Any]]:

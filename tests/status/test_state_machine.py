@@ -21,7 +21,8 @@ from smlog.services.status.machine import AttemptState, step
 from smlog.store import open_database
 from smlog.v1.common_pb2 import DeviceStatus as S
 from tests.status import sequences
-from tests.status.helpers import add_attempts, add_district
+from tests.status.helpers import add_attempts
+from tests.support.builders import add_district
 
 QUEUED = S.DEVICE_STATUS_QUEUED
 

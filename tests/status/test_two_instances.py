@@ -26,13 +26,13 @@ from tests.status.helpers import (
     TEXT,
     VOICE,
     add_attempts,
-    add_district,
     call_payload,
     count,
     sms_payload,
     started_status,
     voxology_request,
 )
+from tests.support.builders import add_district
 from tests.support.waiting import wait_for
 
 VOICE_ATTEMPTS = 90

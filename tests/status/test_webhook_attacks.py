@@ -11,8 +11,9 @@ import pytest
 
 from smlog.services.status.service import StatusParts
 from smlog.store import Database
-from tests.status.helpers import VOICE, add_attempts, add_district, call_payload, count, metric
+from tests.status.helpers import VOICE, add_attempts, call_payload, count, metric
 from tests.status.helpers import voxology_request as signed
+from tests.support.builders import add_district
 
 CALL = "/webhooks/voxology/call"
 DEEP = b"[" * 120_000 + b"]" * 120_000  # under the 256 KiB body limit

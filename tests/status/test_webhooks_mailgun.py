@@ -13,15 +13,8 @@ import pytest
 from smlog.services.status.service import StatusParts
 from smlog.store import Database
 from smlog.v1.common_pb2 import DeviceStatus as S
-from tests.status.helpers import (
-    EMAIL,
-    add_attempts,
-    add_district,
-    attempt_row,
-    count,
-    mailgun_payload,
-    target_of,
-)
+from tests.status.helpers import EMAIL, add_attempts, attempt_row, count, mailgun_payload, target_of
+from tests.support.builders import add_district
 from tests.support.waiting import wait_for
 
 PATH = "/webhooks/mailgun"

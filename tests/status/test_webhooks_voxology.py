@@ -17,7 +17,6 @@ from tests.status.helpers import (
     TEXT,
     VOICE,
     add_attempts,
-    add_district,
     attempt_row,
     call_payload,
     count,
@@ -26,6 +25,7 @@ from tests.status.helpers import (
     target_of,
     voxology_request,
 )
+from tests.support.builders import add_district
 from tests.support.waiting import wait_for
 
 CALL = "/webhooks/voxology/call"

@@ -7,6 +7,7 @@
 - ``tokens``, ``rights``: callers' tokens and channels, the rights lists they hold.
 - ``builders``, ``campaign``, ``log_data``: store rows written directly (a whole campaign
   with dispatch's counters; the log tests' two districts).
+- ``simulators``: a running simulator's counters, and waiting for them.
 - ``waiting``, ``clock``: polling for a condition, a clock moved by hand.
 
 Whole processes (end-to-end, kill tests) start through ``smlog.cli.stackrun``."""

@@ -53,13 +53,20 @@ def status(name: str) -> int:
 
 
 async def add_district(
-    db: Database, district_id: int, *, name: str = "", time_zone: str = "America/Chicago"
+    db: Database,
+    district_id: int = 1,
+    *,
+    name: str = "",
+    time_zone: str = "America/Chicago",
+    short_code: str | None = None,
 ) -> int:
-    # One district per short code (migration 0050): district 1 has 55555, district 2 55556...
+    """A districts row. One district per short code (migration 0050): by default district 1
+    has 55555, district 2 55556...; ``short_code=""`` for a district without one."""
+    code = str(55554 + district_id) if short_code is None else short_code
     async with db.transaction() as tx:
         await tx.execute(
             "INSERT INTO districts (id, name, time_zone, sms_short_code) VALUES (?, ?, ?, ?)",
-            (district_id, name or f"District {district_id}", time_zone, str(55554 + district_id)),
+            (district_id, name or f"District {district_id}", time_zone, code),
         )
     return district_id
 
