@@ -30,7 +30,7 @@ from smlog.readmodel.deliveries import check_modes, check_statuses
 from smlog.services.dispatch import accept
 from smlog.services.dispatch.policy import modes_of
 from smlog.services.dispatch.start import start_dispatch
-from smlog.store import Database
+from smlog.store import Database, in_marks
 from smlog.v1.common_pb2 import (
     DeliveryMode,
     DeviceStatus,
@@ -87,7 +87,7 @@ async def _draft_of(db: Database, message_id: int, modes: Sequence[int]) -> Mess
         subject=str(row["subject"]),
         delivery_modes=list(modes),  # type: ignore[arg-type]
         content=content,
-        calendar_ids=[int(c[0]) for c in calendars],
+        calendar_ids=[int(c["calendar_id"]) for c in calendars],
         has_attachment=bool(row["has_attachment"]),
         attachment_name=str(row["attachment_name"]),
         general_criteria=GeneralFilterCriteria(
@@ -110,7 +110,7 @@ async def _current_devices(db: Database, district_id: int, person_id: str) -> li
         " ORDER BY r.message_id DESC LIMIT 1",
         (person_id, district_id),
     )
-    return list(json.loads(str(row[0]))) if row is not None else []
+    return list(json.loads(str(row["devices_json"]))) if row is not None else []
 
 
 def _key(device: dict[str, Any]) -> tuple[str, str]:
@@ -128,8 +128,8 @@ async def _recipients(
     modes: Sequence[int],
 ) -> list[Recipient]:
     """The original's people with devices to resend to, each with only those devices."""
-    marks_s = ",".join("?" * len(statuses))
-    marks_m = ",".join("?" * len(modes))
+    marks_s = in_marks(len(statuses))
+    marks_m = in_marks(len(modes))
     sql = (
         "SELECT r.id, r.person_id, r.name, r.student_name, r.preferred_language,"  # noqa: S608
         " t.mode, t.address, t.extension FROM targets t JOIN recipients r ON r.id = t.recipient_id"
@@ -140,15 +140,15 @@ async def _recipients(
     wanted: dict[int, dict[tuple[str, str], set[int]]] = {}
     people: dict[int, Any] = {}
     for r in rows:
-        rid = int(r[0])
+        rid, mode = int(r["id"]), int(r["mode"])
         people[rid] = r
-        address = str(r[6]) if int(r[5]) in _PHONE_MODES else str(r[6]).lower()
-        wanted.setdefault(rid, {}).setdefault((address, str(r[7])), set()).add(int(r[5]))
+        address = str(r["address"]) if mode in _PHONE_MODES else str(r["address"]).lower()
+        wanted.setdefault(rid, {}).setdefault((address, str(r["extension"])), set()).add(mode)
     result: list[Recipient] = []
     for rid, by_device in wanted.items():
         r = people[rid]
         devices: list[Device] = []
-        for device in await _current_devices(db, district_id, str(r[1])):
+        for device in await _current_devices(db, district_id, str(r["person_id"])):
             device_modes = by_device.get(_key(device))
             if not device_modes:
                 continue  # reached, or removed from the person since
@@ -165,10 +165,10 @@ async def _recipients(
         if devices:
             result.append(
                 Recipient(
-                    person_id=str(r[1]),
-                    name=str(r[2]),
-                    student_name=str(r[3]),
-                    preferred_language=str(r[4]),
+                    person_id=str(r["person_id"]),
+                    name=str(r["name"]),
+                    student_name=str(r["student_name"]),
+                    preferred_language=str(r["preferred_language"]),
                     devices=devices,
                 )
             )
@@ -195,7 +195,7 @@ async def resend_message(
             f"message {original_id} is still sending; resend it once it is finished or canceled"
         )
     full = await db.fetch_one("SELECT delivery_modes FROM messages WHERE id = ?", (original_id,))
-    own_modes = modes_of(int(full[0])) if full is not None else []
+    own_modes = modes_of(int(full["delivery_modes"])) if full is not None else []
     for mode in chosen_modes:
         if mode not in own_modes:
             name = DeliveryMode.Name(mode)  # type: ignore[arg-type]
@@ -204,7 +204,7 @@ async def resend_message(
     draft = await _draft_of(db, original_id, send_modes)
     message_id, status, created = await accept.create_message(db, caller, request_id, draft, now_us)
     link = await db.fetch_one("SELECT resend_of FROM messages WHERE id = ?", (message_id,))
-    linked = link[0] if link is not None else None
+    linked = link["resend_of"] if link is not None else None
     if linked is None and created is False and status != accept.DRAFT:
         raise InvalidArgumentError("request_id", "already used for another message")
     if linked is not None and int(linked) != original_id:
@@ -224,8 +224,10 @@ async def resend_message(
         started = await start_dispatch(db, message_id, now_us)
     counts = await db.fetch_one(
         "SELECT m.total_recipients, (SELECT count(*) FROM targets t WHERE t.message_id = m.id"
-        " AND t.address <> '') FROM messages m WHERE m.id = ?",
+        " AND t.address <> '') AS targets FROM messages m WHERE m.id = ?",
         (message_id,),
     )
-    recipients, targets = (int(counts[0]), int(counts[1])) if counts is not None else (0, 0)
+    recipients, targets = (
+        (int(counts["total_recipients"]), int(counts["targets"])) if counts is not None else (0, 0)
+    )
     return message_id, created, recipients, targets, started

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from prometheus_client import Counter, Gauge
 
 from smlog.runtime.tasks import cancel_task
-from smlog.store import Database, Transaction
+from smlog.store import Database, Transaction, in_marks
 from smlog.v1.common_pb2 import MessageStatus
 
 __all__ = ["PURGED_ROWS", "Purger", "purge_pass"]
@@ -91,10 +91,10 @@ async def _purge_targets(tx: Transaction, message_id: int, batch: int, result: P
     rows = await tx.fetch_all(
         "SELECT id FROM targets WHERE message_id = ? ORDER BY id LIMIT ?", (message_id, batch)
     )
-    ids = [int(r[0]) for r in rows]
+    ids = [int(r["id"]) for r in rows]
     if not ids:
         return 0
-    marks = ",".join("?" * len(ids))
+    marks = in_marks(len(ids))
     attempts = f"SELECT id FROM attempts WHERE target_id IN ({marks})"  # noqa: S608
     for table, column in _BY_ATTEMPT:
         count = await tx.execute(
@@ -152,7 +152,7 @@ async def _expired(db: Database, district_id: int, cutoff_us: int, limit: int) -
         " AND status NOT IN (?, ?) AND end_time < ? ORDER BY end_time, id LIMIT ?",
         (district_id, *_OPEN, cutoff_us, limit),
     )
-    return [int(r[0]) for r in rows]
+    return [int(r["id"]) for r in rows]
 
 
 async def purge_pass(
@@ -166,20 +166,22 @@ async def purge_pass(
     )
     budget = max_messages
     for row in districts:
-        district_id, days = int(row[0]), int(row[1])
+        district_id, days = int(row["id"]), int(row["retention_days"])
         cutoff = now_us - days * DAY_US
         if budget > 0:
             for message_id in await _expired(db, district_id, cutoff, budget):
                 await purge_message(db, message_id, batch, result)
                 budget -= 1
         oldest = await db.fetch_one(
-            "SELECT min(end_time) FROM messages WHERE district_id = ? AND end_time IS NOT NULL"
+            "SELECT min(end_time) AS oldest FROM messages WHERE district_id = ?"
+            " AND end_time IS NOT NULL"
             " AND status NOT IN (?, ?)",
             (district_id, *_OPEN),
         )
         label = str(district_id)
         PERIOD.labels(label).set(days * 86_400)
-        age = 0.0 if oldest is None or oldest[0] is None else (now_us - int(oldest[0])) / 1e6
+        oldest_us = oldest["oldest"] if oldest is not None else None
+        age = 0.0 if oldest_us is None else (now_us - int(oldest_us)) / 1e6
         OLDEST_AGE.labels(label).set(max(age, 0.0))
     return result
 

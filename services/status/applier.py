@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from smlog.domain import STATUS_GROUPS
 from smlog.services.status.events import Disposition, StatusEvent
 from smlog.services.status.machine import AttemptState, step
-from smlog.store import Transaction, row_lock
+from smlog.store import Transaction, chunked, in_marks, row_lock
 
 __all__ = ["ApplyResult", "Outcome", "apply_events"]
 
@@ -40,15 +40,10 @@ class ApplyResult:
         return sum(1 for d in self.dispositions if d == disposition)
 
 
-def _chunks(values: Sequence[object]) -> Iterable[Sequence[object]]:
-    for i in range(0, len(values), _CHUNK):
-        yield values[i : i + _CHUNK]
-
-
 async def _existing_keys(tx: Transaction, table: str, keys: Sequence[str]) -> set[str]:
     found: set[str] = set()
-    for chunk in _chunks(keys):
-        marks = ",".join("?" * len(chunk))
+    for chunk in chunked(keys, _CHUNK):
+        marks = in_marks(len(chunk))
         rows = await tx.fetch_all(
             f"SELECT event_key FROM {table} WHERE event_key IN ({marks})",  # noqa: S608
             tuple(chunk),
@@ -63,8 +58,8 @@ async def _load_attempts(tx: Transaction, ids: Sequence[int]) -> dict[int, Attem
     are taken in id order, so two instances never wait on each other in a cycle."""
     states: dict[int, AttemptState] = {}
     lock = row_lock(tx.dialect)
-    for chunk in _chunks(sorted(ids)):
-        marks = ",".join("?" * len(chunk))
+    for chunk in chunked(sorted(ids), _CHUNK):
+        marks = in_marks(len(chunk))
         columns = "id, target_id, number, mode, status, status_time, is_final, vendor_code"
         sql = (
             f"SELECT {columns}, vendor_detail FROM attempts WHERE id IN ({marks})"  # noqa: S608

@@ -22,7 +22,7 @@ from smlog.errors import InvalidArgumentError, PermissionDeniedError
 from smlog.readmodel.access import Viewer, load_visible_message
 from smlog.readmodel.masking import mask_detail, show_device
 from smlog.readmodel.rows import DeliveryRow
-from smlog.store import ReadOnly, Row
+from smlog.store import ReadOnly, Row, in_marks
 from smlog.v1.common_pb2 import DeliveryMode
 
 _MODES = frozenset(v for v in DeliveryMode.values() if v)
@@ -89,10 +89,10 @@ class DeliveryQuery:
         where = ["t.message_id = ?"]
         params: list[Any] = [self.message_id]
         if self.modes:
-            where.append(f"t.mode IN ({', '.join('?' * len(self.modes))})")
+            where.append(f"t.mode IN ({in_marks(len(self.modes))})")
             params.extend(self.modes)
         if self.statuses:
-            where.append(f"t.status IN ({', '.join('?' * len(self.statuses))})")
+            where.append(f"t.status IN ({in_marks(len(self.statuses))})")
             params.extend(self.statuses)
         if after_id:
             where.append("t.id > ?")

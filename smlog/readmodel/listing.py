@@ -26,7 +26,7 @@ from smlog.readmodel.logsql import (
     from_position,
     lookup_covers,
 )
-from smlog.store import ReadOnly, Row
+from smlog.store import ReadOnly, Row, in_marks
 from smlog.store.search import has_lookup_index_hint, subject_index_query
 from smlog.v1.common_pb2 import Calendar, User
 from smlog.v1.log_pb2 import MessageSummary
@@ -148,7 +148,7 @@ async def calendars_of(db: ReadOnly, message_ids: Sequence[int]) -> dict[int, li
     found: dict[int, list[Calendar]] = {i: [] for i in message_ids}
     if not message_ids:
         return found
-    marks = ", ".join("?" * len(message_ids))
+    marks = in_marks(len(message_ids))
     sql = (
         "SELECT mc.message_id, c.id, c.school_name, c.school_year FROM message_calendars mc"  # noqa: S608 - placeholders only
         f" JOIN calendars c ON c.id = mc.calendar_id WHERE mc.message_id IN ({marks})"
@@ -156,8 +156,12 @@ async def calendars_of(db: ReadOnly, message_ids: Sequence[int]) -> dict[int, li
     )
     rows = await db.fetch_all(sql, list(message_ids))
     for r in rows:
-        found[int(r[0])].append(
-            Calendar(calendar_id=int(r[1]), school_name=str(r[2]), school_year=str(r[3]))
+        found[int(r["message_id"])].append(
+            Calendar(
+                calendar_id=int(r["id"]),
+                school_name=str(r["school_name"]),
+                school_year=str(r["school_year"]),
+            )
         )
     return found
 

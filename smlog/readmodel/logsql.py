@@ -17,6 +17,7 @@ from typing import Any
 
 from smlog.readmodel.access import ALL_TYPES
 from smlog.readmodel.filters import MessageFilter
+from smlog.store import in_marks
 from smlog.store.search import (
     messages_by_id_lookup,
     subject_match,
@@ -112,7 +113,7 @@ def conditions(
         where.append(f"{k}.message_type = ?")
         params.append(types[0])
     elif set(types) != set(ALL_TYPES):
-        where.append(f"{k}.message_type IN ({', '.join('?' * len(types))})")
+        where.append(f"{k}.message_type IN ({in_marks(len(types))})")
         params.extend(types)
     return source, where, params
 

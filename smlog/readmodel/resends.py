@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from smlog.auth.visibility import MessageFacts, may_see
 from smlog.readmodel.access import Viewer
-from smlog.store import ReadOnly
+from smlog.store import ReadOnly, in_marks
 
 _FACTS = "id, district_id, created_by_user_id, message_type, status, sent_time"
 
@@ -38,7 +38,7 @@ async def resend_origins(db: ReadOnly, viewer: Viewer, message_ids: list[int]) -
     viewer may see it."""
     if not message_ids:
         return {}
-    marks = ",".join("?" * len(message_ids))
+    marks = in_marks(len(message_ids))
     rows = await db.fetch_all(
         f"SELECT m.id AS resend_id, o.{_FACTS.replace(', ', ', o.')} FROM messages m"  # noqa: S608
         f" JOIN messages o ON o.id = m.resend_of WHERE m.id IN ({marks})",

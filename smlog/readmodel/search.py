@@ -35,7 +35,7 @@ from smlog.readmodel.deliveries import check_modes
 from smlog.readmodel.filters import day_bounds
 from smlog.readmodel.masking import mask_detail, show_device
 from smlog.readmodel.rows import DeliveryRow
-from smlog.store import ReadOnly, Row
+from smlog.store import ReadOnly, Row, in_marks
 from smlog.store.dialect import PREFIX_TOP, folded
 from smlog.v1.common_pb2 import DeliveryMode, MessageStatus
 from smlog.v1.log_pb2 import SearchDeliveriesRequest
@@ -164,7 +164,7 @@ class DeliverySearch:
         if self.kind in ("phone", "email") and not modes:
             where.append("0 = 1")  # the modes asked for cannot hold this kind of address
         elif modes:
-            where.append(f"t.mode IN ({', '.join('?' * len(modes))})")
+            where.append(f"t.mode IN ({in_marks(len(modes))})")
             params.extend(modes)
         visible, visible_params = self._visible()
         where.append(visible)
@@ -184,7 +184,7 @@ class DeliverySearch:
         # messages (its indexes lead with district_id): the search term's index drives it.
         where = [
             "+m.district_id = ? AND m.sent_time IS NOT NULL AND m.status <> ?",
-            f"+m.message_type IN ({', '.join('?' * len(types))})",
+            f"+m.message_type IN ({in_marks(len(types))})",
         ]
         params: list[Any] = [viewer.district_id, _DRAFT, *types]
         if not viewer.all_messages:
