@@ -29,7 +29,7 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from smlog.auth import mint_token
+from smlog.auth import Right, mint_token
 from smlog.bench.report_seed import DISTRICT_ID, USER_ID, seed_district, seed_message
 from smlog.runtime import open_channel
 from smlog.runtime.tasks import free_port
@@ -42,7 +42,7 @@ Progress = Callable[[str], None]
 BIG_ROWS = 1_000_000
 _F = reports_pb2.ReportFormat
 _ROOT = Path(__file__).resolve().parents[1]
-_RIGHTS = ["sent_message_log", "all_messages", "type_general"]
+_RIGHTS = [Right.SENT_MESSAGE_LOG.value, Right.ALL_MESSAGES.value, Right.TYPE_GENERAL.value]
 
 
 def peak_rss_mb(pid: int) -> float:

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from smlog.domain import status_group
+from smlog.domain.modes import MODES, mode_bits
 from smlog.store import Database
 from smlog.v1.common_pb2 import DeliveryMode, DeviceStatus, MessageStatus
 
@@ -24,12 +25,6 @@ USER_ID = "bench-sender"
 _FLUSH = 50_000
 _M = DeliveryMode
 _S = DeviceStatus
-MODES = (
-    _M.DELIVERY_MODE_INBOX,
-    _M.DELIVERY_MODE_EMAIL,
-    _M.DELIVERY_MODE_VOICE,
-    _M.DELIVERY_MODE_TEXT,
-)
 # Final statuses per mode, weighted: mostly successful, a few errors and cancellations.
 _FINALS: dict[int, tuple[tuple[int, str], ...]] = {
     _M.DELIVERY_MODE_INBOX: ((_S.DEVICE_STATUS_SENT, ""),) * 9 + ((_S.DEVICE_STATUS_CANCELED, ""),),
@@ -160,7 +155,7 @@ async def _message_row(db: Database, message_id: int, people: int) -> None:
                 "Benchmark Sender",
                 "Early dismissal today: weather",
                 "early dismissal today: weather",
-                sum(1 << m for m in MODES),
+                mode_bits(MODES),
                 json.dumps({"emailBody": "School closes at noon."}),
                 MessageStatus.MESSAGE_STATUS_SENT,
                 SENT_US - 60_000_000,

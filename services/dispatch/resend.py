@@ -25,6 +25,7 @@ from google.protobuf import json_format
 
 from smlog.auth import Caller
 from smlog.auth.visibility import may_see
+from smlog.domain.modes import PHONE_MODES
 from smlog.errors import FailedPreconditionError, InvalidArgumentError
 from smlog.readmodel.deliveries import check_modes, check_statuses
 from smlog.services.dispatch import accept
@@ -63,7 +64,6 @@ _FINISHED = frozenset(
     }
 )
 _PHONE = DeviceType.DEVICE_TYPE_PHONE
-_PHONE_MODES = (DeliveryMode.DELIVERY_MODE_VOICE, DeliveryMode.DELIVERY_MODE_TEXT)
 _BATCH = 500
 
 
@@ -142,7 +142,7 @@ async def _recipients(
     for r in rows:
         rid, mode = int(r["id"]), int(r["mode"])
         people[rid] = r
-        address = str(r["address"]) if mode in _PHONE_MODES else str(r["address"]).lower()
+        address = str(r["address"]) if mode in PHONE_MODES else str(r["address"]).lower()
         wanted.setdefault(rid, {}).setdefault((address, str(r["extension"])), set()).add(mode)
     result: list[Recipient] = []
     for rid, by_device in wanted.items():

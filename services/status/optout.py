@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass
 from enum import Enum
 
+from smlog.domain.modes import mode_bits
 from smlog.readmodel.masking import format_phone
 from smlog.services.status.payloads import InboundText
 from smlog.store import Transaction
@@ -161,7 +162,7 @@ async def _log_entry(
             message_type,
             subject,
             subject.lower(),
-            1 << _TEXT,
+            mode_bits([_TEXT]),
             json.dumps({"text_body": word}),
             MessageStatus.MESSAGE_STATUS_SENT,
             now,

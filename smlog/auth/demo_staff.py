@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from smlog.auth.rights import Right
+from smlog.auth.rights import TYPE_RIGHTS, Right
 
 R = Right
-ALL_TYPES = (R.TYPE_GENERAL, R.TYPE_PRIORITY, R.TYPE_EMERGENCY, R.TYPE_TEXT_OPT_IN,
-             R.TYPE_TEXT_OPT_OUT)  # fmt: skip
+ALL_TYPES = tuple(TYPE_RIGHTS.values())
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ __all__ = [
     "INBOX",
     "MODES",
     "MODE_NAMES",
+    "PHONE_MODES",
     "TEXT",
     "VOICE",
     "mode_bits",
@@ -25,6 +26,8 @@ VOICE = DeliveryMode.DELIVERY_MODE_VOICE
 TEXT = DeliveryMode.DELIVERY_MODE_TEXT
 MODES: tuple[int, ...] = (INBOX, EMAIL, VOICE, TEXT)
 MODE_NAMES: dict[int, str] = {INBOX: "inbox", EMAIL: "email", VOICE: "voice", TEXT: "text"}
+# The modes that reach a phone number (a voice call or a text).
+PHONE_MODES: tuple[int, ...] = (VOICE, TEXT)
 
 # A district that sets no dialing window: 8:00 to 21:00 local time, in minutes after midnight.
 DEFAULT_DIAL_WINDOW: tuple[int, int] = (8 * 60, 21 * 60)

@@ -17,12 +17,10 @@ from __future__ import annotations
 
 import re
 
+from smlog.domain.modes import PHONE_MODES
 from smlog.v1.common_pb2 import DeliveryMode
 
 # Plain ints: attribute lookups on protobuf enum wrappers cost more than this whole function.
-_PHONE_MODES = frozenset(
-    {int(DeliveryMode.DELIVERY_MODE_VOICE), int(DeliveryMode.DELIVERY_MODE_TEXT)}
-)
 _EMAIL = int(DeliveryMode.DELIVERY_MODE_EMAIL)
 # An address: no spaces, brackets, quotes or separators around the "@".
 _EMAIL_IN_TEXT = re.compile(r"[^\s<>\"'(),;:\[\]]+@[^\s<>\"'(),;:\[\]]+")
@@ -66,7 +64,7 @@ def show_device(mode: int, address: str, extension: str = "", *, full: bool) -> 
     """The device column for one target."""
     if not address:
         return ""
-    if mode in _PHONE_MODES:
+    if mode in PHONE_MODES:
         return format_phone(address, extension, full=full)
     if mode == _EMAIL:
         return address if full else mask_email(address)

@@ -29,6 +29,7 @@ import phonenumbers
 
 from smlog.auth import Right
 from smlog.auth.visibility import MessageFacts, may_see
+from smlog.domain.modes import PHONE_MODES
 from smlog.errors import InvalidArgumentError, PermissionDeniedError
 from smlog.readmodel.access import Viewer
 from smlog.readmodel.deliveries import check_modes
@@ -48,7 +49,6 @@ MAX_NAMES = 100
 # Numbers written without a country code are read as North American (the districts' plan).
 DEFAULT_REGION = "US"
 
-_PHONE_MODES = (int(DeliveryMode.DELIVERY_MODE_VOICE), int(DeliveryMode.DELIVERY_MODE_TEXT))
 _EMAIL_MODES = (int(DeliveryMode.DELIVERY_MODE_EMAIL),)
 _DRAFT = int(MessageStatus.MESSAGE_STATUS_DRAFT)
 
@@ -151,7 +151,7 @@ class DeliverySearch:
         params: list[Any] = []
         modes = self.modes
         if self.kind in ("phone", "email"):
-            allowed = _PHONE_MODES if self.kind == "phone" else _EMAIL_MODES
+            allowed = PHONE_MODES if self.kind == "phone" else _EMAIL_MODES
             modes = tuple(m for m in (modes or allowed) if m in allowed)
             where.append("lower(t.address) = ?")
             params.append(self.value)
