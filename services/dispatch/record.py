@@ -25,7 +25,7 @@ from smlog.store import Database, fetch_in
 
 __all__ = ["Answer", "ResultWriter"]
 
-log = logging.getLogger("smlog.dispatch.results")
+log = logging.getLogger("smlog.dispatch.record")
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,10 @@ RPCs (``servicer``), each a thin handler over one stage:
 9. ``progress``, ``watch``  GetProgress / WatchMessage from the stored counters.
 10. ``resume``  at start-up: attempts stored but not known sent are sent again, same key.
 
+Beside the pipeline: ``resend`` (ResendMessage: a finished message again, to the devices it
+did not reach, through ``accept`` and ``start``) and ``retention`` (``Purger``: finished
+messages past their district's retention period). ``faults`` holds the hooks tests turn on.
+
 ``loops.Dispatcher`` runs the loops; ``attempt_state.AttemptState`` is the one owner of
 what is held in memory about attempts (sending, sent but not recorded).
 """

@@ -35,7 +35,7 @@ from smlog.v1.common_pb2 import DispatchProgress
 
 __all__ = ["ChangeHub", "ProgressWatch"]
 
-log = logging.getLogger("smlog.dispatch.watching")
+log = logging.getLogger("smlog.dispatch.watch")
 
 OPEN_STREAMS = Gauge("smlog_dispatch_watch_streams", "WatchMessage streams open now.")
 PROGRESS_READS = Counter(
