@@ -1,7 +1,9 @@
-"""Tells dispatch about attempts that reached a final status: batched, fire-and-forget.
+"""Nudges dispatch when attempts reached a final status: one empty ReportAttemptOutcomes
+call per wake-up, fire-and-forget.
 
-``attempt_outcomes`` is the source of truth and dispatch drains it itself (polling and at
-start), so a failed call only delays dispatch; it is logged and dropped, never retried here.
+``attempt_outcomes`` is the source of truth and dispatch drains it itself (on the nudge,
+polling and at start), so the call carries no outcomes (dispatch would not read them) and a
+failed call only delays dispatch; it is logged and dropped, never retried here.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import grpc
 from grpc import aio
 from prometheus_client import Counter
 
-from smlog.clock import to_timestamp
 from smlog.config import Settings
 from smlog.runtime import ServiceTokens, open_channel
 from smlog.runtime.tasks import cancel_task
@@ -32,8 +33,6 @@ NOTIFY_CALLS = Counter(
     "ReportAttemptOutcomes calls to dispatch, by result.",
     ["result"],
 )
-_BATCH = 5000
-_MAX_PENDING = 200_000
 _LOG_EVERY_SECONDS = 60.0
 
 
@@ -41,7 +40,6 @@ class OutcomeNotifier:
     def __init__(self, settings: Settings, target: str | None = None) -> None:
         self._settings = settings
         self._target = target or settings.target("dispatch")
-        self._pending: list[Outcome] = []
         self._wake = asyncio.Event()
         self._channel: aio.Channel | None = None
         self._task: asyncio.Task[None] | None = None
@@ -68,12 +66,10 @@ class OutcomeNotifier:
             self._channel = None
 
     def offer(self, outcomes: Sequence[Outcome]) -> None:
-        if not outcomes:
-            return
-        self._pending.extend(outcomes)
-        if len(self._pending) > _MAX_PENDING:  # dispatch is away; it drains the table later
-            del self._pending[: len(self._pending) - _MAX_PENDING]
-        self._wake.set()
+        """Attempts turned final (committed): dispatch is nudged once for all offered since
+        the last call."""
+        if outcomes:
+            self._wake.set()
 
     async def _run(self) -> None:
         assert self._channel is not None
@@ -81,34 +77,22 @@ class OutcomeNotifier:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            while self._pending:
-                batch, self._pending = self._pending[:_BATCH], self._pending[_BATCH:]
-                request = dispatch_pb2.ReportAttemptOutcomesRequest(
-                    outcomes=[
-                        dispatch_pb2.AttemptOutcome(
-                            attempt_id=o.attempt_id,
-                            status=o.status,  # type: ignore[arg-type]
-                            status_time=to_timestamp(o.status_time),
-                        )
-                        for o in batch
-                    ]
+            try:
+                await stub.ReportAttemptOutcomes(
+                    dispatch_pb2.ReportAttemptOutcomesRequest(),
+                    timeout=self._settings.status_notify_timeout_seconds,
                 )
-                try:
-                    await stub.ReportAttemptOutcomes(
-                        request, timeout=self._settings.status_notify_timeout_seconds
+            except grpc.RpcError as exc:
+                code = exc.code() if isinstance(exc, aio.AioRpcError) else None
+                NOTIFY_CALLS.labels("failed").inc()
+                now = time.monotonic()
+                if now >= self._quiet_until:  # one line a minute while dispatch is away
+                    self._quiet_until = now + _LOG_EVERY_SECONDS
+                    log.warning(
+                        "dispatch not told about final outcomes (%s); it drains them from"
+                        " the store",
+                        code.name if code is not None else "error",
                     )
-                except grpc.RpcError as exc:
-                    code = exc.code() if isinstance(exc, aio.AioRpcError) else None
-                    NOTIFY_CALLS.labels("failed").inc()
-                    self._pending.clear()
-                    now = time.monotonic()
-                    if now >= self._quiet_until:  # one line a minute while dispatch is away
-                        self._quiet_until = now + _LOG_EVERY_SECONDS
-                        log.warning(
-                            "dispatch not told about final outcomes (%s); it drains them from"
-                            " the store",
-                            code.name if code is not None else "error",
-                        )
-                    break
-                NOTIFY_CALLS.labels("ok").inc()
-                self._quiet_until = 0.0
+                continue
+            NOTIFY_CALLS.labels("ok").inc()
+            self._quiet_until = 0.0

@@ -232,11 +232,7 @@ class Harness:
     async def report(self, attempt_id: int, status: int, time_us: int | None = None) -> None:
         await apply_status(self.db, attempt_id, status, time_us)
         assert self.service_stub is not None
-        await self.service_stub.ReportAttemptOutcomes(
-            d.ReportAttemptOutcomesRequest(
-                outcomes=[d.AttemptOutcome(attempt_id=attempt_id, status=status)]  # type: ignore[arg-type]
-            )
-        )
+        await self.service_stub.ReportAttemptOutcomes(d.ReportAttemptOutcomesRequest())
 
     async def db_exec(self, sql: str, params: tuple[Any, ...] = ()) -> None:
         async with self.db.transaction() as tx:
