@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from smlog.auth import mint_token
 from smlog.cli.main import main
 from smlog.services.status.optout import record_inbound
 from smlog.services.status.payloads import InboundText
 from tests.support.dispatch import Harness
 from tests.support.reports import ReportEnv, read_csv, running
+from tests.support.tokens import user_token
 
 RIGHTS = [
     "sent_message_log", "all_messages", "type_general", "type_emergency", "send_messages",
@@ -51,8 +51,7 @@ class Cli:
         }
 
     def token(self, district: int = 1, rights: list[str] = RIGHTS, user: str = "u1") -> str:
-        return mint_token(self.h.settings.jwt_secret, user_id=user, district_id=district,
-                          rights=rights, name="Ann Admin")  # fmt: skip
+        return user_token(self.h.settings, user, district, rights, name="Ann Admin")
 
     async def run(self, service: str, *argv: str, token: str = "") -> tuple[int, str, str]:
         self.capsys.readouterr()

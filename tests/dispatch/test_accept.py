@@ -5,13 +5,13 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from smlog.auth import mint_token
 from smlog.runtime import open_channel
 from smlog.v1 import common_pb2 as c
 from smlog.v1 import dispatch_pb2 as d
 from smlog.v1 import dispatch_pb2_grpc
 from tests.dispatch.people import VOICE_OK, M, email, person, phone
 from tests.support.dispatch import Harness
+from tests.support.tokens import user_token
 
 MS = c.MessageStatus
 
@@ -62,9 +62,7 @@ async def test_invalid_drafts_store_nothing(
 
 
 async def test_type_right_is_required(h: Harness) -> None:
-    token = mint_token(
-        h.settings.jwt_secret, user_id="u2", district_id=1, rights=["send_messages", "type_general"]
-    )
+    token = user_token(h.settings, "u2", 1, ["send_messages", "type_general"])
     assert h.host is not None
     async with open_channel(f"127.0.0.1:{h.host.port}", token=token) as channel:
         stub = dispatch_pb2_grpc.DispatchServiceStub(channel)
@@ -135,12 +133,7 @@ async def test_no_recipients_and_cancel_after_finish(h: Harness) -> None:
 
 async def test_other_district_sees_nothing(h: Harness) -> None:
     message_id = await h.send([person("p1", phone(VOICE_OK))], [M.DELIVERY_MODE_VOICE])
-    token = mint_token(
-        h.settings.jwt_secret,
-        user_id="x",
-        district_id=2,
-        rights=["send_messages", "cancel_messages"],
-    )
+    token = user_token(h.settings, "x", 2, ["send_messages", "cancel_messages"])
     assert h.host is not None
     async with open_channel(f"127.0.0.1:{h.host.port}", token=token) as channel:
         stub = dispatch_pb2_grpc.DispatchServiceStub(channel)

@@ -9,7 +9,6 @@ import re
 
 import pytest
 
-from smlog.auth import mint_token
 from smlog.cli.main import main
 from smlog.domain.labels import mode_label
 from smlog.v1 import common_pb2 as c
@@ -28,6 +27,7 @@ from tests.dispatch.people import (
 )
 from tests.support.dispatch import Harness
 from tests.support.reports import download, read_csv, read_docx, read_pdf, running
+from tests.support.tokens import user_token
 
 E, V, T = M.DELIVERY_MODE_EMAIL, M.DELIVERY_MODE_VOICE, M.DELIVERY_MODE_TEXT
 STOPPED = "+15555550131"
@@ -129,8 +129,9 @@ async def test_a_real_campaign_shows_the_same_hand_computed_figures_everywhere(
 
         # The command line's Message Detail table (pending is the fifth figure there).
         monkeypatch.setenv("COLUMNS", "80")
-        token = mint_token(h.settings.jwt_secret, user_id="u1", district_id=1,
-                           rights=["sent_message_log", "all_messages", "type_general"])  # fmt: skip
+        token = user_token(
+            h.settings, "u1", 1, ["sent_message_log", "all_messages", "type_general"]
+        )
         capsys.readouterr()
         argv = ["log", "show", str(message_id), "--target", f"127.0.0.1:{env.log_port}"]
         assert await asyncio.to_thread(main, [*argv, "--token", token]) == 0

@@ -10,7 +10,6 @@ from typing import Any
 import aiohttp
 import pytest
 
-from smlog.auth import mint_token
 from smlog.cli.stackrun import private_settings
 from smlog.cli.up import Stack
 from smlog.config import Settings
@@ -21,6 +20,7 @@ from smlog.v1 import dispatch_pb2 as d
 from smlog.v1 import dispatch_pb2_grpc
 from tests.dispatch.people import M, email, person, phone
 from tests.support.rights import ALL_RIGHTS
+from tests.support.tokens import user_token
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -51,7 +51,7 @@ async def test_kill_9_mid_campaign(tmp_path: Path, settings: Settings) -> None:
     stack = Stack(settings, names, extra_args=args, quiet=True)
     await stack.start()
     db = await connect(settings.store_url(), readers=1, read_only=True)
-    token = mint_token(settings.jwt_secret, user_id="u1", district_id=1, rights=ALL_RIGHTS)
+    token = user_token(settings, "u1", 1, ALL_RIGHTS)
     try:
         async with open_channel(settings.target("dispatch"), token=token) as channel:
             stub = dispatch_pb2_grpc.DispatchServiceStub(channel)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from smlog.auth import Right, mint_token
+from smlog.auth import Right
 from smlog.auth.tokens import Caller
 from smlog.readmodel import message_detail, viewer_of
 from smlog.runtime import open_channel
@@ -23,13 +23,14 @@ from tests.dispatch.people import (
     phone,
 )
 from tests.support.dispatch import ALL_RIGHTS, Harness
+from tests.support.tokens import user_token
 
 S = DeviceStatus
 
 
 def stub_for(h: Harness, user: str, rights: list[str]) -> dispatch_pb2_grpc.DispatchServiceStub:
     assert h.host is not None
-    token = mint_token(h.settings.jwt_secret, user_id=user, district_id=1, rights=rights)
+    token = user_token(h.settings, user, 1, rights)
     return dispatch_pb2_grpc.DispatchServiceStub(
         open_channel(f"127.0.0.1:{h.host.port}", token=token)
     )

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 import grpc
 import pytest
 
-from smlog.auth import mint_service_token, mint_token
 from smlog.runtime import open_channel
 from smlog.runtime.tasks import free_port
 from smlog.services.status.service import create_parts
@@ -28,6 +27,7 @@ from tests.dispatch.people import VOICE_SILENT, M, person, phone
 from tests.support.dispatch import Harness
 from tests.support.reports import running
 from tests.support.services import grpc_service
+from tests.support.tokens import service_token, user_token
 from tests.support.waiting import wait_for
 
 OK = grpc.StatusCode.OK
@@ -66,10 +66,8 @@ CASES = [
 
 def _token(h: Harness, kind: Kind) -> str:
     if kind.service:
-        return mint_service_token(h.settings.service_jwt_secret, "status")
-    return mint_token(
-        h.settings.jwt_secret, user_id=kind.user, district_id=kind.district, rights=kind.rights
-    )
+        return service_token(h.settings, "status")
+    return user_token(h.settings, kind.user, kind.district, kind.rights)
 
 
 async def _code(call: Callable[[], Awaitable[object]]) -> grpc.StatusCode:

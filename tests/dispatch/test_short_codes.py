@@ -6,13 +6,13 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from smlog.auth import mint_service_token, mint_token
 from smlog.runtime import open_channel
 from smlog.store import migrate
 from smlog.v1 import common_pb2 as c
 from smlog.v1 import dispatch_pb2 as d
 from smlog.v1 import dispatch_pb2_grpc
 from tests.support.dispatch import Harness
+from tests.support.tokens import service_token, user_token
 
 ADMIN = ["district_admin", "send_messages", "type_general"]
 INSERT = "INSERT INTO districts (id, name, time_zone, sms_short_code) VALUES (?, ?, 'UTC', ?)"
@@ -47,8 +47,8 @@ async def codes(h: Harness) -> dict[int, str]:
 
 
 async def test_short_codes_are_an_operator_setting_and_unique(h: Harness) -> None:
-    operator = mint_service_token(h.settings.service_jwt_secret, "operator")
-    admin2 = mint_token(h.settings.jwt_secret, user_id="a2", district_id=2, rights=ADMIN)
+    operator = service_token(h.settings, "operator")
+    admin2 = user_token(h.settings, "a2", 2, ADMIN)
     await upsert(h, operator, district(1, "55555"))
     await upsert(h, admin2, district(2, ""))
     # The attack: district 2's admin claims district 1's short code (and with it the STOP

@@ -5,7 +5,6 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from smlog.auth import mint_service_token
 from smlog.runtime import open_channel
 from smlog.v1 import log_pb2_grpc
 from smlog.v1.common_pb2 import MessageType
@@ -18,6 +17,7 @@ from smlog.v1.log_pb2 import (
 from tests.support.log import LogEnv, rpc_error
 from tests.support.log_data import LogData, seed_log
 from tests.support.rights import ALL, BOTH, MY, TYPES
+from tests.support.tokens import service_token
 
 T = MessageType
 S = MessageScope
@@ -58,7 +58,7 @@ async def test_without_log_rights_everything_is_denied(
 
 
 async def test_service_identities_are_refused(env: LogEnv, data: LogData) -> None:
-    token = mint_service_token(env.settings.service_jwt_secret, "dispatch")
+    token = service_token(env.settings, "dispatch")
     channel = open_channel(f"127.0.0.1:{env.port}", token=token)
     env.channels.append(channel)
     stub = log_pb2_grpc.SentMessageLogServiceStub(channel)

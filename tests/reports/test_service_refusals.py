@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 import grpc
 import pytest
 
-from smlog.auth import mint_service_token
 from smlog.config import Settings
 from smlog.runtime import open_channel
 from smlog.v1 import log_pb2, reports_pb2, reports_pb2_grpc
@@ -16,6 +15,7 @@ from tests.support.builders import EMAIL, GENERAL, Device, Person, add_campaign
 from tests.support.campaign import seed_campaign
 from tests.support.reports import ReportEnv, download, refusal, running
 from tests.support.rights import ALL, MY, TYPES
+from tests.support.tokens import service_token
 
 INVALID = grpc.StatusCode.INVALID_ARGUMENT
 DENIED = grpc.StatusCode.PERMISSION_DENIED
@@ -98,7 +98,7 @@ async def test_without_the_log_right_it_is_denied(
 
 
 async def test_service_identities_are_refused(env: ReportEnv, mid: int) -> None:
-    token = mint_service_token(env.settings.service_jwt_secret, "dispatch")
+    token = service_token(env.settings, "dispatch")
     channel = open_channel(f"127.0.0.1:{env.reports_port}", token=token)
     env.channels.append(channel)
     err, _ = await refusal(reports_pb2_grpc.ReportServiceStub(channel), Req(message_id=mid))

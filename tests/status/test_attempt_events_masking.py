@@ -3,7 +3,6 @@ device-details right; with it (or as a service) the vendor's text comes whole.""
 
 from __future__ import annotations
 
-from smlog.auth import mint_token
 from smlog.config import Settings
 from smlog.runtime import open_channel
 from smlog.store import Database
@@ -12,6 +11,7 @@ from smlog.v1.common_pb2 import DeviceStatus as S
 from tests.status.helpers import VOICE, add_attempts
 from tests.status.test_grpc import dispatch, event, service_token, target
 from tests.support.builders import add_district
+from tests.support.tokens import user_token
 
 __all__ = ["dispatch", "target"]  # fixtures used here
 
@@ -33,9 +33,7 @@ async def test_vendor_detail_is_masked_without_the_device_right(
         assert [e.vendor_detail for e in reply.events] == [DETAIL]
     rights = ["sent_message_log", "all_messages", "type_general"]
     for extra, want in [([], MASKED), (["view_device_details"], DETAIL)]:
-        token = mint_token(
-            status_settings.jwt_secret, user_id="u", district_id=1, rights=rights + extra
-        )
+        token = user_token(status_settings, "u", 1, rights + extra)
         async with open_channel(target, token=token) as channel:
             stub = status_pb2_grpc.StatusServiceStub(channel)
             reply = await stub.ListAttemptEvents(status_pb2.ListAttemptEventsRequest(attempt_id=a))

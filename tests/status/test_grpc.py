@@ -10,7 +10,6 @@ import grpc
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from smlog.auth import mint_token
 from smlog.config import Settings
 from smlog.runtime import ServiceParts, Servicer, open_channel
 from smlog.services.status.service import StatusParts, create_parts
@@ -21,6 +20,7 @@ from tests.status.helpers import VOICE, add_attempts, attempt_row, count
 from tests.support import tokens
 from tests.support.builders import add_district
 from tests.support.services import grpc_service
+from tests.support.tokens import user_token
 from tests.support.waiting import wait_for
 
 
@@ -135,9 +135,7 @@ async def test_ingest_refuses_oversized_batches_and_users(
             await stub.IngestEvents(status_pb2.IngestEventsRequest(events=too_many))
     assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "10,000" in (error.value.details() or "")
-    user = mint_token(
-        status_settings.jwt_secret, user_id="u1", district_id=1, rights=["sent_message_log"]
-    )
+    user = user_token(status_settings, "u1", 1, ["sent_message_log"])
     async with open_channel(target, token=user) as channel:
         stub = status_pb2_grpc.StatusServiceStub(channel)
         with pytest.raises(grpc.aio.AioRpcError) as error:
@@ -164,9 +162,7 @@ async def test_list_attempt_events_by_service_and_by_district_user(
     assert reply.events[0].source == "loadtest"
 
     def user(district: int, rights: list[str]) -> str:
-        return mint_token(
-            status_settings.jwt_secret, user_id="u", district_id=district, rights=rights
-        )
+        return user_token(status_settings, "u", district, rights)
 
     everything = ["sent_message_log", "all_messages", "type_general"]
     async with open_channel(target, token=user(1, everything)) as channel:
