@@ -23,6 +23,7 @@ from smlog.store.opening import connect
 from smlog.v1 import common_pb2 as c
 from smlog.v1 import dispatch_pb2, dispatch_pb2_grpc
 from tests.pgserver import store_url_for_test
+from tests.support.processes import running_stack
 from tests.support.waiting import wait_for
 
 S = c.DeviceStatus
@@ -126,14 +127,13 @@ async def fault_stack(tmp_path: Path, **overrides: str) -> AsyncIterator[Run]:
     async with store_url_for_test(tmp_path) as url:
         store = {"db_url": url} if url else {}
         settings, args = private_settings(tmp_path, {**FAST, **store, **overrides})
-        stack = Stack(settings, PROCESSES, extra_args=args, log_dir=tmp_path / "logs")
-        await stack.start()
-        db = await connect(settings.store_url(), readers=1, read_only=True)
-        try:
-            yield Run(stack, db)
-        finally:
-            await db.close()
-            await stack.stop()
+        logs = tmp_path / "logs"
+        async with running_stack(settings, args, PROCESSES, log_dir=logs) as stack:
+            db = await connect(settings.store_url(), readers=1, read_only=True)
+            try:
+                yield Run(stack, db)
+            finally:
+                await db.close()
 
 
 def by_outcome(statuses: Counter[int], outcomes: Mapping[str, tuple[int, ...]]) -> dict[str, int]:

@@ -13,8 +13,8 @@ import pytest
 
 from smlog.cli.health import wait_healthy
 from smlog.cli.serve import PROCESS_NAMES
-from smlog.cli.up import Stack
 from tests.e2e.conftest import StackConfig
+from tests.support.processes import running_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -87,16 +87,13 @@ async def test_up_starts_every_service_healthy_and_leaves_nothing_behind(
 
 
 async def test_stack_helper_restarts_one_service(stack_config: StackConfig) -> None:
-    stack = Stack(stack_config.settings, ["log"], extra_args=stack_config.args, quiet=True)
-    await stack.start()
-    try:
+    config = stack_config
+    async with running_stack(config.settings, config.args, ["log"], quiet=True) as stack:
         first = stack.procs["log"].pid
         stack.kill("log")
         await stack.restart("log")
         assert stack.procs["log"].pid != first
         await wait_healthy(stack_config.settings, "log", timeout=5)
-    finally:
-        await stack.stop()
 
 
 def test_bad_flag_is_one_line() -> None:
@@ -164,14 +161,11 @@ async def test_a_tls_stack_serves_tls_clients_and_refuses_plaintext(tmp_path: Pa
         "grace_seconds": "2",
     }
     settings, args = private_settings(tmp_path, tls)
-    stack = Stack(settings, ["dispatch", "log"], extra_args=args, quiet=True)
-    await stack.start()  # waits for health, itself a TLS client of each process
-    try:
+    # Starting waits for health, itself a TLS client of each process.
+    async with running_stack(settings, args, ["dispatch", "log"], quiet=True):
         ok = await asyncio.to_thread(_smlog, "log", "list", "--json", "--dev-token", *args)
         assert ok.returncode == 0, ok.stderr
         plain = [*args, "--set", "tls_ca_file="]
         refused = await asyncio.to_thread(_smlog, "log", "list", "--dev-token", *plain)
         assert refused.returncode == 1
         assert "UNAVAILABLE" in refused.stderr
-    finally:
-        await stack.stop()

@@ -10,4 +10,5 @@
 - ``simulators``: a running simulator's counters, and waiting for them.
 - ``waiting``, ``clock``: polling for a condition, a clock moved by hand.
 
-Whole processes (end-to-end, kill tests) start through ``smlog.cli.stackrun``."""
+- ``processes``: real ``smlog`` processes (end-to-end and kill tests) on the free ports of
+  ``smlog.cli.stackrun.private_settings``, stopped however the test ends."""
