@@ -9,6 +9,5 @@
   with dispatch's counters; the log tests' two districts).
 - ``simulators``: a running simulator's counters, and waiting for them.
 - ``waiting``, ``clock``: polling for a condition, a clock moved by hand.
-
 - ``processes``: real ``smlog`` processes (end-to-end and kill tests) on the free ports of
   ``smlog.cli.stackrun.private_settings``, stopped however the test ends."""
