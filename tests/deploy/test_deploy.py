@@ -573,6 +573,14 @@ def test_dockerfile_copies_only_what_exists_and_what_the_package_needs() -> None
     for pattern in re.findall(r'"([a-z_]+)\*"', packages.group(1)):
         assert pattern in copied, f"the image lacks the {pattern} package"
     assert "README.md" in copied  # pyproject's readme; the build fails without it
+    # The folders smlog/ links to (smlog.services, smlog.bench, ...) go in too, or the
+    # wheel's links dangle and `smlog` itself fails to start.
+    ignore = (DEPLOY / "Dockerfile.dockerignore").read_text().splitlines()
+    for link in (ROOT / "smlog").iterdir():
+        if link.is_symlink():
+            folder = link.resolve().relative_to(ROOT).as_posix()
+            assert folder in copied, f"the image lacks {folder}/"
+            assert f"!{folder}/**" in ignore, f"the build context leaves out {folder}/"
 
 
 def test_dockerfile_exposes_every_default_port() -> None:
