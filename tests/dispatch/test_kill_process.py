@@ -7,9 +7,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 
+from smlog.cli.accounting import sim_stats
 from smlog.cli.stackrun import private_settings
 from smlog.config import Settings
 from smlog.runtime import open_channel
@@ -37,12 +37,6 @@ def _config(tmp_path: Path, db_url: str) -> tuple[Settings, list[str]]:
             "text_status_deadline_seconds": "900", "email_status_deadline_seconds": "900",
         },
     )  # fmt: skip
-
-
-async def _stats(url: str) -> dict[str, Any]:
-    async with aiohttp.ClientSession() as s, s.get(f"{url}/admin/stats") as r:
-        body: dict[str, Any] = await r.json()
-    return body
 
 
 async def test_kill_9_mid_campaign(tmp_path: Path, settings: Settings) -> None:
@@ -107,9 +101,9 @@ async def test_kill_9_mid_campaign(tmp_path: Path, settings: Settings) -> None:
                 " FROM message_mode_stats ORDER BY mode"
             )
             assert [tuple(r) for r in stats] == [(2, N, N, N), (3, N, N, N)]
-            voxology = await _stats(settings.voxology_url)
+            voxology = await sim_stats(settings.voxology_url)
             assert voxology["accepted"] == {"call": N}
-            mailgun = await _stats(settings.mailgun_url)
+            mailgun = await sim_stats(settings.mailgun_url)
             assert sum(mailgun["accepted"].values()) == N
         finally:
             await db.close()
