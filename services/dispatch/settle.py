@@ -113,7 +113,7 @@ async def settle(tx: Transaction, finals: Sequence[Final], policy: DispatchPolic
     if decision.closed_per_message:
         tx.queue(
             "UPDATE messages SET pending_targets = pending_targets - ? WHERE id = ?",
-            [(n, message_id) for message_id, n in decision.closed_per_message.items()],
+            [(n, message_id) for message_id, n in sorted(decision.closed_per_message.items())],
         )
         await _complete(tx, decision, result)
     result.finalized = len(decision.closes)
@@ -131,7 +131,8 @@ async def _count(tx: Transaction, decision: SettleDecision, result: Settled) -> 
         " first_attempt_pending = first_attempt_pending - ? WHERE message_id = ? AND mode = ?",
         [
             (c.successful, c.error, c.canceled, c.first_done, m, mode)
-            for (m, mode), c in decision.counts.items()
+            # In key order: workers updating the same rows never wait on each other in a cycle.
+            for (m, mode), c in sorted(decision.counts.items())
         ],
     )
     firsts = [(c.first_time, m, mode) for (m, mode), c in decision.counts.items() if c.first_done]
