@@ -63,6 +63,7 @@ __all__ = ["Dispatcher"]
 log = logging.getLogger("smlog.dispatch")
 SEND_TRIES = 3  # tries of a job that fails before its vendor request (not vendor errors)
 SEND_RETRY_SECONDS = 1.0
+CANCEL_RETRY_MAX_SECONDS = 10.0  # between tries of closing what a cancel elsewhere left here
 
 
 class Dispatcher:
@@ -120,6 +121,7 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._nudge = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._side_tasks: set[asyncio.Task[None]] = set()
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -143,9 +145,9 @@ class Dispatcher:
         self._tasks = [asyncio.create_task(run(), name=f"dispatch-{n}") for n, run in loops]
 
     async def stop(self) -> None:
-        for task in self._tasks:
+        for task in [*self._tasks, *self._side_tasks]:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*self._tasks, *self._side_tasks, return_exceptions=True)
         self._tasks = []
         await self.voxology.stop()
         await self.mailgun.stop()
@@ -172,6 +174,44 @@ class Dispatcher:
         )
         self._after(settled)
         return count
+
+    def canceled_elsewhere(self, message_id: int) -> None:
+        """Another worker canceled ``message_id``: stop sending its jobs, and close the unsent
+        attempts this worker holds (they are skipped from now on, so none is left open)."""
+        if message_id in self.canceled:
+            return  # canceled here, or told already
+        self.canceled.add(message_id)
+        self._spawn(self._cancel_held(message_id))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work, name="dispatch-side-task")
+        self._side_tasks.add(task)
+        task.add_done_callback(self._side_tasks.discard)
+
+    async def _cancel_held(self, message_id: int) -> None:
+        # Until it succeeds: the jobs skipped meanwhile stay stored unsent under this worker's
+        # lease (if it dies, another worker takes them over and sends them).
+        tries = 0
+        while True:
+            tries += 1
+            try:
+                _, settled = await cancel_message(
+                    self.db,
+                    message_id,
+                    self.policy,
+                    self.clock.now_us(),
+                    self.attempts.sending,
+                    self.lease.worker,
+                    again=True,
+                )
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("closing a canceled message's attempts failed (try %d)", tries)
+                await asyncio.sleep(min(SEND_RETRY_SECONDS * tries, CANCEL_RETRY_MAX_SECONDS))
+                continue
+            self._after(settled)
+            return
 
     # -- sending ---------------------------------------------------------------------------
 
@@ -403,6 +443,9 @@ class Dispatcher:
             for job in taken.jobs:
                 # Its own, lapsed while the store was away: still queued here, not sent twice.
                 if not held.isdisjoint(job.attempt_ids):
+                    continue
+                if job.message_id in self.canceled:  # close it, as a cancel here would
+                    self._spawn(self._cancel_held(job.message_id))
                     continue
                 self._put(job)
             if taken.attempts or taken.batches:

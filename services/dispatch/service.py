@@ -59,7 +59,11 @@ async def create(settings: Settings, *, clock: Clock | None = None) -> ServicePa
         engine.nudge()
 
     wakeups = Wakeups(
-        db, on_work=work, on_progress=watch.hub.notified, on_listening=watch.hub.slow_down
+        db,
+        on_work=work,
+        on_progress=watch.hub.notified,
+        on_listening=watch.hub.slow_down,
+        on_canceled=engine.canceled_elsewhere,
     )
     servicer = DispatchServicer(db=db, clock=clock, catalog=catalog, engine=engine, watch=watch)
     purger = Purger(

@@ -13,6 +13,7 @@ from collections import Counter
 from smlog.auth import Caller, Right
 from smlog.config import Settings
 from smlog.services.dispatch import accept
+from smlog.services.dispatch.cancel import cancel_message
 from smlog.services.dispatch.catalog import Catalog
 from smlog.services.dispatch.claim import claim_due
 from smlog.services.dispatch.lease import TAKEOVERS, Lease, renew, take_over
@@ -168,3 +169,35 @@ async def test_an_outcome_is_settled_once_with_concurrent_drainers(settings: Set
     assert [(int(r[0]), int(r[1])) for r in stats] == [(PEOPLE, 0), (PEOPLE, 0)]
     assert message is not None
     assert (int(message[0]), int(message[1])) == (c.MESSAGE_STATUS_SENT, 0)
+
+
+async def test_a_cancel_leaves_another_workers_claims_to_that_worker(settings: Settings) -> None:
+    message_id = await _campaign(settings, people=20)
+    a, b = await _workers(settings, 2)
+    policy = DispatchPolicy.from_settings(settings)
+    canceled = "SELECT count(*) FROM attempts WHERE message_id = ? AND status = ?"
+    try:
+        jobs = await _claim_all(a, settings, Lease("a", 30))
+        sending = jobs[0].attempt_ids[0]  # worker a's request for it is on its way
+        await cancel_message(b, message_id, policy, START_US + 2, set(), "b")
+        # b cannot know which of a's claims a is sending: it closes none of them.
+        row = await b.fetch_one(canceled, (message_id, S.DEVICE_STATUS_CANCELED))
+        assert row is not None
+        assert int(row[0]) == 0
+        # Told of the cancel, a closes what it holds and is not sending.
+        await cancel_message(a, message_id, policy, START_US + 3, {sending}, "a", again=True)
+        row = await a.fetch_one(canceled, (message_id, S.DEVICE_STATUS_CANCELED))
+        open_ = await a.fetch_all(
+            "SELECT id FROM attempts WHERE message_id = ? AND is_final = 0", (message_id,)
+        )
+        cancel_time = await a.fetch_one(
+            "SELECT cancel_time FROM messages WHERE id = ?", (message_id,)
+        )
+    finally:
+        await a.close()
+        await b.close()
+    assert row is not None
+    assert int(row[0]) == 2 * 20 - 1
+    assert [int(r[0]) for r in open_] == [sending]
+    assert cancel_time is not None
+    assert int(cancel_time[0]) == START_US + 2
