@@ -36,6 +36,8 @@ TAKEOVERS = Counter(
     " whose lease ran out, and sent again with their idempotency key.",
     ["kind"],
 )
+for _kind in ("attempt", "email_batch"):
+    TAKEOVERS.labels(_kind)  # 0 from the start: the dashboard shows none, not no data
 
 
 @dataclass(frozen=True, slots=True)
