@@ -12,8 +12,11 @@ end and reports:
   inbox item written), ``sending_s``. Not per second of the Total Message Duration: that
   includes the status deadline, which the vendor's silent calls (0.2 % of the realistic
   profile) always wait out, whatever the throughput;
-- ``cpu_us_per_attempt``: CPU time of all six processes during the campaign, per attempt, and
-  ``cpu_s`` the same CPU seconds per process;
+- ``cpu_us_per_attempt``: CPU time of all processes during the campaign, per attempt;
+  ``cpu_s`` the same CPU seconds per process, and ``cpu_us_per_attempt_by_process`` per
+  attempt per process (with several dispatch workers, ``dispatch``, ``dispatch-2``, ...: the
+  cost of scaling out);
+- ``workers``: dispatch processes sharing the campaign (more than one needs PostgreSQL);
 - ``first_attempt_s`` (the slowest mode's First Attempt Duration) and ``total_s`` (dispatch
   start → last device final; at least the status deadline, for the silent calls);
 - ``duplicates`` and ``lost`` as ``cli.accounting`` defines them (0 = nothing sent twice,
@@ -55,11 +58,18 @@ def _extra() -> dict[str, str]:
     }
 
 
-async def bench_dispatch(count: int = 20_000, say: Any = print, db_url: str = "") -> dict[str, Any]:
-    """The figures on a temp SQLite file, or on the empty database at ``db_url``."""
+async def bench_dispatch(
+    count: int = 20_000, say: Any = print, db_url: str = "", workers: int = 1
+) -> dict[str, Any]:
+    """The figures on a temp SQLite file, or on the empty database at ``db_url`` with
+    ``workers`` dispatch processes."""
     extra = {**_extra(), **({"db_url": db_url} if db_url else {})}
-    async with private_stack(extra=extra, prefix="smlog-dispatch-bench-") as stack:
-        return await _run(stack, count, say)
+    async with private_stack(
+        extra=extra, prefix="smlog-dispatch-bench-", dispatch_workers=workers
+    ) as stack:
+        figures = await _run(stack, count, say)
+    figures["workers"] = workers
+    return figures
 
 
 async def sending_seconds(settings: Settings, message_id: int) -> float:
@@ -104,6 +114,10 @@ async def _run(stack: Stack, count: int, say: Any) -> dict[str, Any]:
         "sending_s": round(sending_s, 3),
         "cpu_us_per_attempt": round(cpu * 1e6 / attempts, 1) if attempts else 0.0,
         "cpu_s": {name: round(value, 2) for name, value in cpu_s.items()},
+        "cpu_us_per_attempt_by_process": {
+            name: round(value * 1e6 / attempts, 1) if attempts else 0.0
+            for name, value in cpu_s.items()
+        },
         "first_attempt_s": round(first_attempt_s(last), 3),
         "total_s": round(seconds(last.total_message_duration), 3),
         "status_deadline_s": DEADLINE_SECONDS,

@@ -67,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--only", nargs="+", choices=serve.PROCESS_NAMES, help="start only these services"
     )
+    p.add_argument(
+        "--scale",
+        action="append",
+        metavar="SERVICE=N",
+        help="run N instances of a service: dispatch=3 (needs a PostgreSQL store)",
+    )
     add_config_flags(p)
     p.set_defaults(run=up.run)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from smlog.auth import mint_service_token, mint_token
 from smlog.cli.connect import DEV_RIGHTS
 from smlog.cli.follow import progress_updates
-from smlog.cli.up import Stack
+from smlog.cli.up import Stack, scaled
 from smlog.config import SERVICES, Settings
 from smlog.runtime.tasks import free_port
 from smlog.v1 import common_pb2, dispatch_pb2, dispatch_pb2_grpc
@@ -66,11 +66,21 @@ async def private_stack(
     extra: dict[str, str] | None = None,
     names: Sequence[str] = SERVICES,
     prefix: str = "smlog-stack-",
+    dispatch_workers: int = 1,
 ) -> AsyncIterator[Stack]:
-    """Started processes on a temp store (logs in its ``logs/``), stopped and removed after."""
+    """Started processes on a temp store (logs in its ``logs/``), stopped and removed after.
+    ``dispatch_workers`` > 1 (a PostgreSQL store only) adds dispatch-2... on free ports."""
     with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         settings, args = private_settings(Path(tmp), extra)
-        stack = Stack(settings, names, extra_args=args, log_dir=Path(tmp) / "logs")
+        extra_workers = range(dispatch_workers - 1)
+        ports = {
+            "dispatch_port": [free_port() for _ in extra_workers],
+            "dispatch_metrics_port": [free_port() for _ in extra_workers],
+        }
+        instances = scaled(settings, {"dispatch": dispatch_workers}, ports)
+        stack = Stack(
+            settings, names, extra_args=args, log_dir=Path(tmp) / "logs", instances=instances
+        )
         await stack.start()
         try:
             yield stack

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import os
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, get_type_hints
@@ -151,6 +152,11 @@ class Settings:
     dispatch_flush_seconds: float = 0.05
     dispatch_flush_rows: int = 500
     dispatch_watch_interval_seconds: float = 0.25
+    # Several dispatch workers on one PostgreSQL database (docs/scale-out.md): this worker's
+    # name (empty: host name and gRPC port, stable across restarts), and how long what it
+    # claimed stays its own without a renewal before another worker takes it over.
+    dispatch_worker: str = ""
+    dispatch_lease_seconds: float = 30.0
     # WatchMessage streams: open at once per caller and per dispatch process, and how long one
     # stream may last (the caller watches again after; docs/security.md).
     watch_max_streams_per_caller: int = 16
@@ -240,6 +246,8 @@ class Settings:
                 )
         if self.db_pool_size < 1:
             raise ConfigError("SMLOG_DB_POOL_SIZE: at least 1")
+        if self.dispatch_lease_seconds < 1:
+            raise ConfigError("SMLOG_DISPATCH_LEASE_SECONDS: at least 1 (renewed every third)")
         for name in ("jwt_secret", "service_jwt_secret"):
             if len(getattr(self, name).encode()) < 32:
                 raise ConfigError(
@@ -281,6 +289,10 @@ class Settings:
     def metrics_port(self, service: str) -> int:
         value: int = getattr(self, f"{service.replace('-', '_')}_metrics_port")
         return value
+
+    def worker_name(self) -> str:
+        """This dispatch worker's name: the one set, else host name and gRPC port."""
+        return self.dispatch_worker or f"{socket.gethostname()}:{self.dispatch_port}"
 
     def target(self, service: str) -> str:
         """The gRPC address other services use to reach ``service``."""

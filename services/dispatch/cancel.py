@@ -15,7 +15,8 @@ from smlog.errors import FailedPreconditionError
 from smlog.services.dispatch.decisions import StoredAttempt, WaitingTarget, decide_cancel
 from smlog.services.dispatch.policy import DispatchPolicy
 from smlog.services.dispatch.settle import Settled, settle
-from smlog.store import Database, Transaction, fetch_in
+from smlog.services.dispatch.wakeups import CANCELED, progressed
+from smlog.store import Database, Transaction, fetch_in, row_lock
 from smlog.v1.common_pb2 import DeviceStatus, MessageStatus
 
 __all__ = ["cancel_message"]
@@ -42,9 +43,16 @@ async def cancel_message(
     policy: DispatchPolicy,
     now_us: int,
     in_flight: Collection[int],
+    worker: str = "",
+    *,
+    again: bool = False,
 ) -> tuple[int, Settled]:
     """Cancel ``message_id``; returns the devices canceled and what the transaction
-    did. ``in_flight``: attempts a worker is sending now."""
+    did. ``in_flight``: attempts this worker is sending now. With several workers, the
+    unsent attempts another worker (not ``worker``) holds under a live lease count as in
+    flight too: that worker may be sending them. The cancel notifies every worker
+    (``wakeups.CANCELED``), and each one then runs it ``again``: it closes the unsent
+    attempts it holds itself and is not sending, and stops sending the message's jobs."""
     async with db.transaction() as tx:
         row = await tx.fetch_one(
             "SELECT status, cancel_time FROM messages WHERE id = ?", (message_id,)
@@ -59,28 +67,43 @@ async def cancel_message(
             )
             return 0, Settled()
         if status != MessageStatus.MESSAGE_STATUS_IN_PROGRESS:
+            if again:
+                return 0, Settled()  # it finished meanwhile
             raise FailedPreconditionError(
                 f"message {message_id} has finished ({_name(status)}); nothing to cancel"
             )
-        if row["cancel_time"] is not None:
+        if row["cancel_time"] is None:
+            await tx.execute(
+                "UPDATE messages SET cancel_time = ? WHERE id = ?", (now_us, message_id)
+            )
+            tx.notify(CANCELED, str(message_id))
+        elif not again:
             return 0, Settled()
-        await tx.execute("UPDATE messages SET cancel_time = ? WHERE id = ?", (now_us, message_id))
         waiting = [
             WaitingTarget(int(t["id"]), int(t["attempt_count"]), int(t["status"]))
             for t in await tx.fetch_all(
-                "SELECT id, attempt_count, status FROM targets WHERE message_id = ?"
-                " AND is_final = 0 AND next_attempt_time IS NOT NULL",
+                "SELECT id, attempt_count, status FROM targets WHERE message_id = ?"  # noqa: S608
+                " AND is_final = 0 AND next_attempt_time IS NOT NULL ORDER BY id"
+                + row_lock(tx.dialect),  # a worker claiming them finishes first
                 (message_id,),
             )
         ]
+        found = await tx.fetch_all(
+            "SELECT id, target_id, number, mode, claimed_by, lease_until FROM attempts"
+            " WHERE message_id = ? AND is_final = 0 AND request_time IS NULL",
+            (message_id,),
+        )
         unsent = [
             StoredAttempt(int(a["id"]), int(a["target_id"]), int(a["number"]), int(a["mode"]))
-            for a in await tx.fetch_all(
-                "SELECT id, target_id, number, mode FROM attempts WHERE message_id = ?"
-                " AND is_final = 0 AND request_time IS NULL",
-                (message_id,),
-            )
+            for a in found
         ]
+        if worker:
+            elsewhere = {
+                int(a["id"])
+                for a in found
+                if str(a["claimed_by"]) != worker and (again or int(a["lease_until"]) >= now_us)
+            }
+            in_flight = set(in_flight) | elsewhere
         redials = [a.target_id for a in unsent if a.number > 1 and a.attempt_id not in in_flight]
         previous = await _previous_statuses(tx, redials)
         decision = decide_cancel(waiting, unsent, in_flight, previous, now_us)
@@ -90,5 +113,6 @@ async def cancel_message(
             [(canceled, now_us, a.attempt_id) for a in decision.canceled_attempts],
         )
         settled = await settle(tx, decision.finals, policy)
+        progressed(tx, [message_id])
     settled.attempts_final = [(a.mode, canceled) for a in decision.canceled_attempts]
     return settled.canceled, settled

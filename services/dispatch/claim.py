@@ -5,6 +5,11 @@ number first, then by due time: it inserts their attempts (Queued; email In Prog
 into recorded batches; inbox Sent at once with its portal inbox row), bumps attempt counts and
 Total Attempts, and clears the due time. Non-emergency voice and text outside the district's
 dialing window are not claimed: their due time moves to the window's next opening.
+
+Several workers may claim at once (PostgreSQL): the due targets are read with
+``FOR UPDATE SKIP LOCKED``, so a target another worker is claiming is passed over and never
+claimed twice; attempt ids come from the database (``next_ids``), and every attempt and email
+batch stored carries this worker's lease (``lease``) until its vendor answer is written.
 """
 
 from __future__ import annotations
@@ -16,11 +21,13 @@ from typing import Any
 from smlog.domain import status_group
 from smlog.services.dispatch.catalog import Catalog
 from smlog.services.dispatch.decisions import Final
+from smlog.services.dispatch.lease import UNNAMED, Lease
 from smlog.services.dispatch.optouts import opted_out_numbers
 from smlog.services.dispatch.policy import EMAIL, INBOX, MODES, TEXT, VOICE, DispatchPolicy
 from smlog.services.dispatch.pools import EmailJob, Job, PhoneJob
 from smlog.services.dispatch.settle import Settled, settle
-from smlog.store import Database, Transaction
+from smlog.services.dispatch.wakeups import progressed
+from smlog.store import Database, Transaction, row_lock
 from smlog.v1.common_pb2 import DeviceStatus
 
 __all__ = ["Claim", "claim_due"]
@@ -53,7 +60,7 @@ _DUE = (
     "SELECT * FROM (SELECT id, message_id, address, extension, attempt_count, mode, priority,"
     " next_attempt_time FROM targets WHERE mode = ? AND priority = ?"
     " AND next_attempt_time IS NOT NULL AND next_attempt_time <= ?"
-    " ORDER BY next_attempt_time, id LIMIT ?) AS due"
+    " ORDER BY next_attempt_time, id LIMIT ?{lock}) AS due"
 )
 
 
@@ -65,7 +72,8 @@ async def _due(tx: Transaction, wants: dict[int, int], now_us: int) -> dict[int,
     found: dict[int, list[_Due]] = {mode: [] for mode, _, _ in parts}
     if not parts:
         return found
-    sql = " UNION ALL ".join([_DUE] * len(parts))
+    due = _DUE.format(lock=row_lock(tx.dialect, skip_locked=True))
+    sql = " UNION ALL ".join([due] * len(parts))
     params = [value for mode, p, want in parts for value in (mode, p, now_us, want)]
     rows = sorted(
         await tx.fetch_all(sql, params),
@@ -95,6 +103,7 @@ async def claim_due(
     now_us: int,
     wants: dict[int, int],
     email_batch: int,
+    lease: Lease = UNNAMED,
 ) -> Claim:
     claim = Claim()
     async with db.transaction() as tx:
@@ -115,7 +124,7 @@ async def claim_due(
                 claim.opted_out.attempts_final = [opt_out] * claim.opted_out.finalized
                 claim.full = True  # the slots freed may be taken by more due texts
         if any(due.values()):
-            await _create(tx, catalog, policy, due, now_us, email_batch, claim)
+            await _create(tx, catalog, policy, due, now_us, email_batch, lease, claim)
     return claim
 
 
@@ -199,10 +208,11 @@ async def _create(
     due: dict[int, list[_Due]],
     now_us: int,
     email_batch: int,
+    lease: Lease,
     claim: Claim,
 ) -> None:
-    row = await tx.fetch_one("SELECT COALESCE(MAX(id), 0) AS last_id FROM attempts")
-    next_id = int(row["last_id"]) + 1 if row is not None else 1
+    ids = iter(await tx.next_ids("attempts", sum(len(rows) for rows in due.values())))
+    until = lease.until(now_us)
     attempts: list[tuple[Any, ...]] = []
     targets: list[tuple[int, int, int, int, int]] = []
     totals: Counter[tuple[int, int]] = Counter()
@@ -211,8 +221,7 @@ async def _create(
     batches: list[tuple[Any, ...]] = []
 
     def add(d: _Due, status: int) -> int:
-        nonlocal next_id
-        attempt_id, next_id = next_id, next_id + 1
+        attempt_id = next(ids)
         final = status == _S.DEVICE_STATUS_SENT
         attempts.append(
             (
@@ -227,6 +236,8 @@ async def _create(
                 now_us,
                 int(final),
                 now_us if final else None,
+                lease.worker,
+                until,
             )
         )
         targets.append((d.number, status, status_group(status), now_us, d.target_id))
@@ -249,15 +260,26 @@ async def _create(
         )
         inbox_finals.append(Final(d.target_id, d.number, _S.DEVICE_STATUS_SENT, now_us))
     for batch in _email_batches(due.get(EMAIL, []), email_batch):
-        ids = [add(d, _S.DEVICE_STATUS_IN_PROGRESS) for d in batch]
-        key = f"smlog-e{ids[0]}-{len(ids)}"
-        batches.append((batch[0].message_id, key, ids[0], ids[-1], len(ids), now_us))
+        members = [add(d, _S.DEVICE_STATUS_IN_PROGRESS) for d in batch]
+        key = f"smlog-e{members[0]}-{len(members)}"
+        batches.append(
+            (
+                batch[0].message_id,
+                key,
+                members[0],
+                members[-1],
+                len(members),
+                now_us,
+                lease.worker,
+                until,
+            )
+        )
         claim.jobs.append(
             EmailJob(
                 batch[0].message_id,
                 batch[0].priority,
                 key,
-                tuple((i, d.address) for i, d in zip(ids, batch, strict=True)),
+                tuple((i, d.address) for i, d in zip(members, batch, strict=True)),
             )
         )
     for mode in (VOICE, TEXT):
@@ -276,8 +298,8 @@ async def _create(
             )
     tx.queue(
         "INSERT INTO attempts (id, target_id, message_id, mode, number, idempotency_key, status,"
-        " status_time, create_time, is_final, request_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
-        " ?, ?)",
+        " status_time, create_time, is_final, request_time, claimed_by, lease_until)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         attempts,
     )
     tx.queue(
@@ -288,11 +310,13 @@ async def _create(
     tx.queue(
         "UPDATE message_mode_stats SET total_attempts = total_attempts + ?"
         " WHERE message_id = ? AND mode = ?",
-        [(n, message_id, mode) for (message_id, mode), n in totals.items()],
+        # In key order, as every writer of these rows: two workers never wait in a cycle.
+        [(n, message_id, mode) for (message_id, mode), n in sorted(totals.items())],
     )
     tx.queue(
         "INSERT INTO email_batches (message_id, idempotency_key, first_attempt_id,"
-        " last_attempt_id, attempt_count, create_time) VALUES (?, ?, ?, ?, ?, ?)",
+        " last_attempt_id, attempt_count, create_time, claimed_by, lease_until)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         batches,
     )
     tx.queue(
@@ -300,6 +324,7 @@ async def _create(
         " create_time) VALUES (?, ?, ?, ?, ?, ?)",
         inbox_items,
     )
+    progressed(tx, (message_id for message_id, _ in totals))
     claim.settled = await settle(tx, inbox_finals, policy)
     inbox_sent: tuple[int, int] = (INBOX, _S.DEVICE_STATUS_SENT)
     claim.settled.attempts_final = [inbox_sent] * len(inbox_finals)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from smlog.services.dispatch.decisions import Final, expired_status
 from smlog.services.dispatch.policy import MODES, DispatchPolicy
 from smlog.services.dispatch.settle import Settled, settle
-from smlog.store import Database
+from smlog.store import Database, row_lock
 
 __all__ = ["expire_deadlines"]
 
@@ -31,8 +31,11 @@ async def expire_deadlines(
         rows = []
         for mode in MODES:
             rows += await tx.fetch_all(
-                "SELECT id, target_id, number, mode, status FROM attempts WHERE is_final = 0"
-                " AND request_time < ? AND mode = ? ORDER BY request_time LIMIT ?",
+                "SELECT id, target_id, number, mode, status FROM attempts WHERE is_final = 0"  # noqa: S608
+                " AND request_time < ? AND mode = ? ORDER BY request_time LIMIT ?"
+                # Several workers sweep at once: each closes the attempts it locked, and
+                # passes over those another worker (or status, applying events) holds.
+                + row_lock(tx.dialect, skip_locked=True),
                 (now_us - policy.deadline_us[mode], mode, limit),
             )
         if not rows:

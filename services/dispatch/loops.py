@@ -9,9 +9,12 @@
 - writer: vendor answers written in batches (``record``);
 - outcomes: the status service's outbox drained on a nudge, on a poll and at start-up
   (``settle``);
-- deadlines: a periodic sweep (``deadlines``); gauges: a periodic refresh.
+- deadlines: a periodic sweep (``deadlines``); gauges: a periodic refresh;
+- leases: every third of the lease, the leases of what this worker holds are renewed and
+  what a dead worker left is taken over (``lease``).
 CancelMessage runs ``cancel``. At start-up, attempts stored but not known to be sent are
-re-sent with their keys (``resume``). ``AttemptState`` holds what is in memory about attempts.
+re-sent with their keys (``lease.take_over``, ``resume``). ``AttemptState`` holds what is in
+memory about attempts. Several workers may run on one PostgreSQL database (docs/scale-out.md).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from smlog.services.dispatch.claim import claim_due
 from smlog.services.dispatch.clock import Clock
 from smlog.services.dispatch.deadlines import expire_deadlines
 from smlog.services.dispatch.faults import Faults
+from smlog.services.dispatch.lease import Lease, renew, take_over
 from smlog.services.dispatch.outages import Outages
 from smlog.services.dispatch.policy import (
     EMAIL,
@@ -47,7 +51,6 @@ from smlog.services.dispatch.policy import (
 )
 from smlog.services.dispatch.pools import EmailJob, Job, VendorPool
 from smlog.services.dispatch.record import Answer, ResultWriter
-from smlog.services.dispatch.resume import unsent_jobs
 from smlog.services.dispatch.retries import Hold
 from smlog.services.dispatch.send import Failure, Senders
 from smlog.services.dispatch.settle import Settled, drain_outcomes
@@ -60,6 +63,7 @@ __all__ = ["Dispatcher"]
 log = logging.getLogger("smlog.dispatch")
 SEND_TRIES = 3  # tries of a job that fails before its vendor request (not vendor errors)
 SEND_RETRY_SECONDS = 1.0
+CANCEL_RETRY_MAX_SECONDS = 10.0  # between tries of closing what a cancel elsewhere left here
 
 
 class Dispatcher:
@@ -80,6 +84,7 @@ class Dispatcher:
         self.policy = DispatchPolicy.from_settings(settings)
         self.catalog = catalog
         self.attempts = AttemptState()
+        self.lease = Lease(settings.worker_name(), settings.dispatch_lease_seconds)
         self._outcomes_held = False
         self.claim_passes = 0  # scheduler passes completed (tests wait for one to have run)
         self.canceled: set[int] = set()
@@ -116,11 +121,12 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._nudge = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._side_tasks: set[asyncio.Task[None]] = set()
 
     # -- lifecycle -------------------------------------------------------------------------
 
     async def start(self) -> None:
-        resumed = await unsent_jobs(self.db)
+        resumed = (await take_over(self.db, self.lease, self.clock.now_us(), None, start=True)).jobs
         for job in resumed:
             self._put(job)
         while (await self._drain())[0] >= self.settings.dispatch_outcome_batch:
@@ -134,13 +140,14 @@ class Dispatcher:
             ("outcomes", self._outcome_loop),
             ("deadlines", self._deadline_loop),
             ("gauges", self._gauge_loop),
+            ("leases", self._lease_loop),
         ]
         self._tasks = [asyncio.create_task(run(), name=f"dispatch-{n}") for n, run in loops]
 
     async def stop(self) -> None:
-        for task in self._tasks:
+        for task in [*self._tasks, *self._side_tasks]:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*self._tasks, *self._side_tasks, return_exceptions=True)
         self._tasks = []
         await self.voxology.stop()
         await self.mailgun.stop()
@@ -158,10 +165,53 @@ class Dispatcher:
     async def cancel(self, message_id: int) -> int:
         self.canceled.add(message_id)
         count, settled = await cancel_message(
-            self.db, message_id, self.policy, self.clock.now_us(), self.attempts.sending
+            self.db,
+            message_id,
+            self.policy,
+            self.clock.now_us(),
+            self.attempts.sending,
+            self.lease.worker,
         )
         self._after(settled)
         return count
+
+    def canceled_elsewhere(self, message_id: int) -> None:
+        """Another worker canceled ``message_id``: stop sending its jobs, and close the unsent
+        attempts this worker holds (they are skipped from now on, so none is left open)."""
+        if message_id in self.canceled:
+            return  # canceled here, or told already
+        self.canceled.add(message_id)
+        self._spawn(self._cancel_held(message_id))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work, name="dispatch-side-task")
+        self._side_tasks.add(task)
+        task.add_done_callback(self._side_tasks.discard)
+
+    async def _cancel_held(self, message_id: int) -> None:
+        # Until it succeeds: the jobs skipped meanwhile stay stored unsent under this worker's
+        # lease (if it dies, another worker takes them over and sends them).
+        tries = 0
+        while True:
+            tries += 1
+            try:
+                _, settled = await cancel_message(
+                    self.db,
+                    message_id,
+                    self.policy,
+                    self.clock.now_us(),
+                    self.attempts.sending,
+                    self.lease.worker,
+                    again=True,
+                )
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("closing a canceled message's attempts failed (try %d)", tries)
+                await asyncio.sleep(min(SEND_RETRY_SECONDS * tries, CANCEL_RETRY_MAX_SECONDS))
+                continue
+            self._after(settled)
+            return
 
     # -- sending ---------------------------------------------------------------------------
 
@@ -304,6 +354,7 @@ class Dispatcher:
             self.clock.now_us(),
             wants,
             self.settings.dispatch_email_batch_size,
+            self.lease,
         )
         for job in claim.jobs:
             self._put(job)
@@ -331,7 +382,12 @@ class Dispatcher:
         if self.writer.pending:
             await self.writer.flush()  # answers first: fewer outcomes held back below
         count, settled, held = await drain_outcomes(
-            self.db, self.policy, self.settings.dispatch_outcome_batch, self.attempts.unrecorded
+            self.db,
+            self.policy,
+            self.settings.dispatch_outcome_batch,
+            self.attempts.unrecorded,
+            worker=self.lease.worker,
+            now_us=self.clock.now_us(),
         )
         self._outcomes_held = held > 0
         self._after(settled)
@@ -366,6 +422,39 @@ class Dispatcher:
                 count = 0
             if count < limit:
                 await asyncio.sleep(self.settings.dispatch_deadline_sweep_seconds)
+
+    async def _lease_loop(self) -> None:
+        """Renew what this worker holds; take over what a dead worker's lease left."""
+        while True:
+            await asyncio.sleep(self.lease.seconds / 3)
+            try:
+                await renew(self.db, self.lease, self.clock.now_us())
+                await self._take_over()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("renewing or taking over leases failed")
+
+    async def _take_over(self) -> None:
+        batch = self.settings.dispatch_claim_batch
+        while True:
+            taken = await take_over(self.db, self.lease, self.clock.now_us(), batch)
+            held = self.attempts.unrecorded
+            for job in taken.jobs:
+                # Its own, lapsed while the store was away: still queued here, not sent twice.
+                if not held.isdisjoint(job.attempt_ids):
+                    continue
+                if job.message_id in self.canceled:  # close it, as a cancel here would
+                    self._spawn(self._cancel_held(job.message_id))
+                    continue
+                self._put(job)
+            if taken.attempts or taken.batches:
+                log.warning(
+                    "took over attempts of a dispatch worker whose lease ran out",
+                    extra={"attempts": taken.attempts, "email_batches": taken.batches},
+                )
+            if not taken.full:
+                return
 
     async def _gauge_loop(self) -> None:
         while True:

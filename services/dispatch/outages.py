@@ -24,7 +24,14 @@ from smlog.services.dispatch.catalog import Catalog
 from smlog.services.dispatch.policy import EMAIL, TEXT, VOICE
 from smlog.services.dispatch.pools import EmailJob, Job
 from smlog.services.dispatch.record import Answer
-from smlog.services.dispatch.retries import Held, Hold, RetrySchedule, due_holds, jobs_of
+from smlog.services.dispatch.retries import (
+    Held,
+    Hold,
+    RetrySchedule,
+    claim_holds,
+    due_holds,
+    jobs_of,
+)
 from smlog.services.dispatch.send import Failure
 from smlog.store import Database
 from smlog.v1.common_pb2 import DeviceStatus
@@ -49,6 +56,7 @@ class Outages:
     def __init__(self, settings: Settings, catalog: Catalog) -> None:
         self.schedule = RetrySchedule.from_settings(settings)
         self._catalog = catalog
+        self._lease_us = int(settings.dispatch_lease_seconds * 1_000_000)
         probe_us = int(settings.vendor_breaker_probe_seconds * 1_000_000)
         self._closed: set[int] = set()  # modes whose breaker closed since the last turn
         self.breakers = {
@@ -157,6 +165,8 @@ class Outages:
                 if h.key not in self.retrying
             ][:want]
             held = await self._inside_window(held, now_us, turn)
+            # Several workers read the same due rows: each row goes to one of them.
+            held = await claim_holds(db, held, now_us + self._lease_us)
             jobs, stale = await jobs_of(db, held)
             turn.jobs += jobs
             turn.stale += stale

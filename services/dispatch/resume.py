@@ -1,4 +1,6 @@
-"""Start-up: the attempts stored but not known to be accepted are sent again, same key.
+"""Re-sending: the attempts stored but not known to be accepted are sent again, same key.
+
+At start-up, and when another worker's lease ran out (``lease.take_over`` picks them).
 
 An attempt without ``request_time`` may or may not have reached the vendor before the
 process died; re-sending it with its stored idempotency key is safe either way (the vendor
@@ -7,7 +9,7 @@ made final while the process was down: the replayed answer gives it the vendor r
 request time the dead process never wrote (not one ended by us: canceled, Error, Vendor
 Error). An email batch is re-sent exactly as recorded. Requests held for a later try after a
 vendor failure (``vendor_retries``) are not sent here: they keep their schedule
-(``retries``), which builds their jobs with ``phone_jobs`` and ``email_job``.
+(``retries``), which builds their jobs with ``phone_jobs`` and ``email_job`` too.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from smlog.services.dispatch.policy import EMAIL, TEXT, VOICE
-from smlog.services.dispatch.pools import EmailJob, Job, PhoneJob, Retry
+from smlog.services.dispatch.pools import EmailJob, PhoneJob, Retry
 from smlog.store import Database, Row, fetch_in
 from smlog.v1.common_pb2 import DeviceStatus
 
@@ -26,7 +28,7 @@ ENDED_BY_US = (
     DeviceStatus.DEVICE_STATUS_VENDOR_ERROR,
 )
 
-__all__ = ["email_job", "phone_jobs", "unsent_jobs"]
+__all__ = ["ENDED_BY_US", "email_job", "phone_jobs"]
 
 _UNSENT_PHONE = (
     "SELECT a.id, a.message_id, a.mode, a.idempotency_key, t.address, t.extension,"
@@ -36,33 +38,7 @@ _UNSENT_PHONE = (
 )
 
 
-async def unsent_jobs(db: Database) -> list[Job]:
-    rows = await db.fetch_all(
-        _UNSENT_PHONE + " AND a.idempotency_key NOT IN (SELECT idempotency_key FROM"
-        " vendor_retries) ORDER BY a.id",
-        (VOICE, TEXT, *ENDED_BY_US),
-    )
-    jobs: list[Job] = [_phone_job(r, None) for r in rows]
-    batches = await db.fetch_all(
-        "SELECT b.message_id, b.idempotency_key, b.first_attempt_id, b.last_attempt_id"
-        " FROM email_batches b WHERE b.request_time IS NULL AND b.idempotency_key NOT IN"
-        " (SELECT idempotency_key FROM vendor_retries) ORDER BY b.id"
-    )
-    for b in batches:
-        job = await email_job(
-            db,
-            int(b["message_id"]),
-            str(b["idempotency_key"]),
-            int(b["first_attempt_id"]),
-            int(b["last_attempt_id"]),
-            None,
-        )
-        if job is not None:
-            jobs.append(job)
-    return jobs
-
-
-async def phone_jobs(db: Database, held: Sequence[tuple[int, Retry]]) -> list[PhoneJob]:
+async def phone_jobs(db: Database, held: Sequence[tuple[int, Retry | None]]) -> list[PhoneJob]:
     """Jobs of the held voice and text attempts (attempt id, retry state) still unsent."""
     if not held:
         return []

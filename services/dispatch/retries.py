@@ -152,6 +152,25 @@ async def due_holds(
     ]
 
 
+async def claim_holds(db: Database, held: list[Held], lease_until_us: int) -> list[Held]:
+    """The held rows this worker may send now: each row's due time moves to
+    ``lease_until_us`` only if it is still the one read, so of several workers that read a
+    row at once one gets it; if that worker dies, the row is due again when the lease ends.
+    The answer's write removes the row, or holds it again with its next due time."""
+    if not held:
+        return []
+    kept = []
+    async with db.transaction() as tx:
+        for h in held:
+            changed = await tx.execute(
+                "UPDATE vendor_retries SET due_time = ? WHERE idempotency_key = ? AND due_time = ?",
+                (lease_until_us, h.key, h.due_us),
+            )
+            if changed:
+                kept.append(h)
+    return kept
+
+
 async def jobs_of(db: Database, held: list[Held]) -> tuple[list[Job], list[str]]:
     """The jobs of held rows, and the keys of rows with nothing left to send (canceled or
     settled meanwhile), which the caller deletes."""

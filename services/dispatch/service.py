@@ -35,6 +35,7 @@ from smlog.services.dispatch.clock import Clock, SystemClock
 from smlog.services.dispatch.loops import Dispatcher
 from smlog.services.dispatch.retention import Purger
 from smlog.services.dispatch.servicer import DispatchServicer
+from smlog.services.dispatch.wakeups import Wakeups
 from smlog.services.dispatch.watch import ProgressWatch
 from smlog.store import open_database
 from smlog.v1 import dispatch_pb2_grpc
@@ -56,6 +57,18 @@ async def create(settings: Settings, *, clock: Clock | None = None) -> ServicePa
         email=MailgunClient(settings),
     )
     watch = ProgressWatch(db, settings, clock.now_us)
+
+    def work() -> None:
+        engine.wake()
+        engine.nudge()
+
+    wakeups = Wakeups(
+        db,
+        on_work=work,
+        on_progress=watch.hub.notified,
+        on_listening=watch.hub.slow_down,
+        on_canceled=engine.canceled_elsewhere,
+    )
     servicer = DispatchServicer(db=db, clock=clock, catalog=catalog, engine=engine, watch=watch)
     purger = Purger(
         db,
@@ -73,6 +86,6 @@ async def create(settings: Settings, *, clock: Clock | None = None) -> ServicePa
                 "smlog.v1.DispatchService",
             )
         ],
-        components=[engine, watch, purger],
+        components=[engine, watch, purger, wakeups],
         on_close=[db.close],
     )

@@ -29,7 +29,8 @@ from smlog.services.dispatch.decisions import (
     message_outcome,
 )
 from smlog.services.dispatch.policy import OPEN_MESSAGE, DispatchPolicy
-from smlog.store import Database, Transaction, fetch_in
+from smlog.services.dispatch.wakeups import progressed
+from smlog.store import Database, Transaction, fetch_in, row_lock
 
 __all__ = ["Completed", "Settled", "drain_outcomes", "settle"]
 
@@ -59,6 +60,7 @@ _TARGETS = (
     "SELECT t.id, t.message_id, t.mode, t.is_first_device, t.is_final, t.attempt_count,"
     " t.priority, m.cancel_time IS NOT NULL AS canceled"
     " FROM targets t JOIN messages m ON m.id = t.message_id WHERE t.id IN ({marks})"
+    " ORDER BY t.id"
 )
 _COMPLETE = (
     "SELECT m.id, m.sent_time, m.cancel_time IS NOT NULL AS canceled,"
@@ -69,7 +71,9 @@ _COMPLETE = (
 
 
 async def _targets(tx: Transaction, ids: list[int]) -> dict[int, TargetState]:
-    rows = await fetch_in(tx, _TARGETS, ids)
+    # Locked (PostgreSQL), in id order: two workers settling the same target (an outcome and
+    # its deadline, say) take turns, and the second sees it final and skips it.
+    rows = await fetch_in(tx, _TARGETS + row_lock(tx.dialect, of="t"), ids)
     return {
         int(r["id"]): TargetState(
             target_id=int(r["id"]),
@@ -105,10 +109,11 @@ async def settle(tx: Transaction, finals: Sequence[Final], policy: DispatchPolic
             [(r.status, r.group, r.time_us, r.due_us, r.target_id) for r in decision.redials],
         )
     await _count(tx, decision, result)
+    progressed(tx, [m for m, _ in decision.counts] + list(decision.closed_per_message))
     if decision.closed_per_message:
         tx.queue(
             "UPDATE messages SET pending_targets = pending_targets - ? WHERE id = ?",
-            [(n, message_id) for message_id, n in decision.closed_per_message.items()],
+            [(n, message_id) for message_id, n in sorted(decision.closed_per_message.items())],
         )
         await _complete(tx, decision, result)
     result.finalized = len(decision.closes)
@@ -126,7 +131,8 @@ async def _count(tx: Transaction, decision: SettleDecision, result: Settled) -> 
         " first_attempt_pending = first_attempt_pending - ? WHERE message_id = ? AND mode = ?",
         [
             (c.successful, c.error, c.canceled, c.first_done, m, mode)
-            for (m, mode), c in decision.counts.items()
+            # In key order: workers updating the same rows never wait on each other in a cycle.
+            for (m, mode), c in sorted(decision.counts.items())
         ],
     )
     firsts = [(c.first_time, m, mode) for (m, mode), c in decision.counts.items() if c.first_done]
@@ -175,7 +181,13 @@ async def _complete(tx: Transaction, decision: SettleDecision, result: Settled) 
 
 
 async def drain_outcomes(
-    db: Database, policy: DispatchPolicy, limit: int, held: Collection[int] = ()
+    db: Database,
+    policy: DispatchPolicy,
+    limit: int,
+    held: Collection[int] = (),
+    *,
+    worker: str = "",
+    now_us: int = 0,
 ) -> tuple[int, Settled, int]:
     """Consume up to ``limit`` unconsumed rows of ``attempt_outcomes`` (the status service's
     outbox): the target of each final attempt is settled (redial, final, counters). An empty
@@ -185,17 +197,27 @@ async def drain_outcomes(
     outbox for a later drain, and are counted in the last value returned (the first is the
     rows consumed): a callback can
     overtake the vendor's answer, and settling it first could close the message while its
-    attempts still lack their vendor reference."""
+    attempts still lack their vendor reference. With several workers (PostgreSQL), the rows
+    are claimed with ``FOR UPDATE SKIP LOCKED``, so each outcome is settled by one worker,
+    once; an attempt another worker (not ``worker``) holds unanswered under a live lease (at
+    ``now_us``) is held back the same way."""
     if await db.fetch_one("SELECT 1 FROM attempt_outcomes WHERE consumed = 0 LIMIT 1") is None:
         return 0, Settled(), 0
     async with db.transaction() as tx:
         found = await tx.fetch_all(
-            "SELECT o.attempt_id, o.status, o.status_time, a.target_id, a.number, a.mode"
+            "SELECT o.attempt_id, o.status, o.status_time, a.target_id, a.number, a.mode,"  # noqa: S608
+            " CASE WHEN a.request_time IS NULL AND a.lease_until >= ? AND a.claimed_by <> ?"
+            " THEN 1 ELSE 0 END AS elsewhere"
             " FROM attempt_outcomes o LEFT JOIN attempts a ON a.id = o.attempt_id"
-            " WHERE o.consumed = 0 ORDER BY o.attempt_id LIMIT ?",
-            (limit,),
+            " WHERE o.consumed = 0 ORDER BY o.attempt_id LIMIT ?"
+            + row_lock(tx.dialect, skip_locked=True, of="o"),
+            (now_us, worker, limit),
         )
-        rows = [r for r in found if int(r["attempt_id"]) not in held]
+        rows = [
+            r
+            for r in found
+            if int(r["attempt_id"]) not in held and not (worker and int(r["elsewhere"] or 0))
+        ]
         skipped = len(found) - len(rows)
         if not rows:
             return 0, Settled(), skipped

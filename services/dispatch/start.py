@@ -13,6 +13,7 @@ from smlog.services.dispatch.decisions import message_outcome
 from smlog.services.dispatch.optouts import opted_out_numbers
 from smlog.services.dispatch.policy import modes_of, priority_of
 from smlog.services.dispatch.resolution import Resolution, resolve
+from smlog.services.dispatch.wakeups import WORK, progressed
 from smlog.store import Database, Transaction
 from smlog.v1.common_pb2 import MessageStatus
 
@@ -54,6 +55,8 @@ async def start_dispatch(db: Database, message_id: int, now_us: int) -> bool:
             ((int(r["id"]), str(r["devices_json"])) for r in rows), modes, message_type, opted_out
         )
         await _insert(tx, message_id, priority_of(message_type), modes, resolution, now_us)
+        tx.notify(WORK, "")  # every worker's scheduler claims now
+        progressed(tx, [message_id])
     return True
 
 

@@ -58,6 +58,8 @@ _FINGERPRINT = (
 
 
 _FINGERPRINT_COLUMNS = 17
+# The hub's poll when every worker notifies its changes (docs/scale-out.md).
+NOTIFIED_POLL_SECONDS = 5.0
 
 
 class ChangeHub:
@@ -82,6 +84,15 @@ class ChangeHub:
     def poke(self) -> None:
         """Look now (after a change made in this process: a start, a cancel)."""
         self._poke.set()
+
+    def notified(self, message_id: int | None) -> None:
+        """A worker changed ``message_id``'s progress (None: any message may have changed)."""
+        if message_id is None or message_id in self._watchers:
+            self._poke.set()
+
+    def slow_down(self) -> None:
+        """Changes are notified (PostgreSQL's LISTEN): the poll is only a safety net."""
+        self._interval = max(self._interval, NOTIFIED_POLL_SECONDS)
 
     @contextlib.contextmanager
     def watch(self, message_id: int) -> Iterator[asyncio.Event]:

@@ -13,7 +13,7 @@ import contextlib
 import itertools
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -73,6 +73,20 @@ class Transaction(Protocol):
         PostgreSQL's COPY, SQLite's ``executemany``. Returns the row count."""
         ...
 
+    async def next_ids(self, table: str, count: int) -> list[int]:
+        """``count`` new ids of ``table``'s ``id`` column, given out by the database, for rows
+        this transaction inserts with them (a key derived from the id is known before the
+        insert). PostgreSQL takes them from the identity sequence, so processes writing at
+        once never get the same id; SQLite numbers after the largest id, exact because its
+        write transactions run one at a time."""
+        ...
+
+    def notify(self, channel: str, payload: str) -> None:
+        """Tell the processes listening on ``channel`` (``Database.listening``) once this
+        transaction commits (PostgreSQL's NOTIFY; nothing on SQLite, whose writers are one
+        process). ``channel`` comes from code; ``payload`` is short (an id)."""
+        ...
+
 
 class Database(Protocol):
     # "sqlite" or "postgres" (smlog.store.dialect): the store picks per-dialect SQL with it.
@@ -91,6 +105,16 @@ class Database(Protocol):
         ...
 
     def transaction(self) -> contextlib.AbstractAsyncContextManager[Transaction]: ...
+
+    def listening(
+        self, channels: Sequence[str], on_notice: Callable[[str, str], None]
+    ) -> contextlib.AbstractAsyncContextManager[bool]:
+        """While the block runs, ``on_notice(channel, payload)`` is called for each notice
+        committed on ``channels`` by any process (PostgreSQL's LISTEN, on a connection of its
+        own that is opened again if it drops; after a drop, ``on_notice(channel, "")`` says
+        notices may have been missed). Yields whether notices come at all: False on SQLite,
+        where callers keep their polls."""
+        ...
 
     def read_snapshot(self) -> contextlib.AbstractAsyncContextManager[ReadOnly]:
         """Reads that all see the store at one moment (a long report, say), on a connection
@@ -198,6 +222,18 @@ class _SqliteTransaction:
         rows = await self.fetch_all(sql, params)
         return rows[0] if rows else None
 
+    async def next_ids(self, table: str, count: int) -> list[int]:
+        if count <= 0:
+            return []
+        row = await self.fetch_one(
+            f"SELECT COALESCE(MAX(id), 0) FROM {identifier(table)}"  # noqa: S608 - a code name
+        )
+        last = int(row[0]) if row is not None else 0
+        return list(range(last + 1, last + 1 + count))
+
+    def notify(self, channel: str, payload: str) -> None:
+        """Nothing to do: one process writes an SQLite store's dispatch work."""
+
     async def copy_rows(self, table: str, columns: Sequence[str], rows: Iterable[Params]) -> int:
         names = ", ".join(identifier(name) for name in columns)
         marks = ", ".join("?" * len(columns))
@@ -274,6 +310,12 @@ class SqliteDatabase:
             yield _SqliteReader(conn)
         finally:
             await conn.close()
+
+    @contextlib.asynccontextmanager
+    async def listening(
+        self, channels: Sequence[str], on_notice: Callable[[str, str], None]
+    ) -> AsyncIterator[bool]:
+        yield False  # no notices: one process writes, and it wakes its own loops
 
     @contextlib.asynccontextmanager
     async def migration_lock(self) -> AsyncIterator[None]:

@@ -25,17 +25,20 @@ SQLITE = "sqlite"
 POSTGRES = "postgres"
 
 
-def row_lock(dialect: str, *, skip_locked: bool = False) -> str:
+def row_lock(dialect: str, *, skip_locked: bool = False, of: str = "") -> str:
     """The clause a ``SELECT`` ends with to lock the rows it reads until the commit.
 
     On PostgreSQL several processes write at once, so a transaction that reads rows to change
     them locks them (``FOR UPDATE``); ``skip_locked`` passes over rows another transaction
     holds, for claiming work that any one process may take. SQLite needs none: its write
     transactions (``BEGIN IMMEDIATE``) run one at a time, so the clause is empty there.
+    ``of`` names the table (or its alias, from code) whose rows a join locks, the others
+    being only read (and a row of an outer join's nullable side cannot be locked).
     """
     if dialect != POSTGRES:
         return ""
-    return " FOR UPDATE SKIP LOCKED" if skip_locked else " FOR UPDATE"
+    lock = " FOR UPDATE" + (f" OF {of}" if of else "")
+    return lock + " SKIP LOCKED" if skip_locked else lock
 
 
 @functools.lru_cache(maxsize=4096)

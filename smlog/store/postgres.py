@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import zlib
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 import asyncpg
@@ -25,6 +25,7 @@ import asyncpg.transaction
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_delay, wait_exponential
 
 from smlog.errors import StoreError
+from smlog.runtime.tasks import cancel_task, wait_event
 from smlog.store.database import Params, ReadOnly, Row, Transaction, identifier
 from smlog.store.dialect import POSTGRES, numbered_placeholders
 
@@ -36,6 +37,9 @@ MIGRATION_LOCK_KEY = zlib.crc32(b"smlog schema migrations")
 # before the error reaches the caller.
 RECONNECT_SECONDS = 30.0
 _RECONNECT_WAIT_MAX_SECONDS = 1.0
+# How often the listening connection is checked when no notice came (a closed socket that
+# sent no termination is found this way).
+_LISTEN_CHECK_SECONDS = 5.0
 
 # A connection that dropped or could not be opened: the server went away, or is restarting.
 _CONNECTION_LOST: tuple[type[BaseException], ...] = (
@@ -171,6 +175,24 @@ class _PgTransaction(_PgReader):
         await self.flush()
         return await super().fetch_one(sql, params)
 
+    async def next_ids(self, table: str, count: int) -> list[int]:
+        """From the table's identity sequence: no two processes get the same id."""
+        if count <= 0:
+            return []
+        await self.flush()
+        async with self._turn:
+            rows = await self._conn.fetch(
+                "SELECT nextval(pg_get_serial_sequence($1, 'id')) FROM generate_series(1, $2)",
+                identifier(table),
+                count,
+            )
+        return [int(r[0]) for r in rows]
+
+    def notify(self, channel: str, payload: str) -> None:
+        """NOTIFY at commit (PostgreSQL delivers it then, and folds duplicates of one
+        transaction into one)."""
+        self.queue("SELECT pg_notify(?, ?)", [(identifier(channel), payload)])
+
     async def copy_rows(self, table: str, columns: Sequence[str], rows: Iterable[Params]) -> int:
         """Bulk insert with COPY (binary): several times faster than ``executemany``."""
         await self.flush()
@@ -268,6 +290,50 @@ class PostgresDatabase:
                     raise
                 return conn, transaction
         raise AssertionError("unreachable: the last try raises")
+
+    @contextlib.asynccontextmanager
+    async def listening(
+        self, channels: Sequence[str], on_notice: Callable[[str, str], None]
+    ) -> AsyncIterator[bool]:
+        """LISTEN on a connection of its own (outside the pool: it stays open, idle, for as
+        long as the block runs), opened again after a drop."""
+        names = [identifier(c) for c in channels]
+        task = asyncio.create_task(self._listen(names, on_notice), name="store-listen")
+        try:
+            yield True
+        finally:
+            await cancel_task(task)
+
+    async def _listen(self, channels: list[str], on_notice: Callable[[str, str], None]) -> None:
+        def received(_conn: object, _pid: int, channel: str, payload: object) -> None:
+            on_notice(channel, str(payload))
+
+        first = True
+        while True:
+            conn: asyncpg.Connection[asyncpg.Record] | None = None
+            try:
+                conn = await asyncpg.connect(self.url)
+                closed = asyncio.Event()
+                conn.add_termination_listener(lambda _c, done=closed: done.set())
+                for channel in channels:
+                    await conn.add_listener(channel, received)
+                if not first:  # notices sent while no one listened are lost: look again
+                    for channel in channels:
+                        on_notice(channel, "")
+                first = False
+                while not closed.is_set() and not conn.is_closed():
+                    await wait_event(closed, _LISTEN_CHECK_SECONDS)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if not connection_lost(exc) and not isinstance(exc, asyncpg.PostgresError):
+                    raise
+                first = False
+            finally:
+                if conn is not None and not conn.is_closed():
+                    with contextlib.suppress(Exception):
+                        await conn.close(timeout=1)
+            await asyncio.sleep(_RECONNECT_WAIT_MAX_SECONDS)
 
     @contextlib.asynccontextmanager
     async def migration_lock(self) -> AsyncIterator[None]:

@@ -36,7 +36,7 @@ SCRAPE_JOB = "smlog"
 # Series Prometheus makes itself for every target; not exported by our code.
 PROMETHEUS_BUILTINS = frozenset({"up", "scrape_duration_seconds", "scrape_samples_scraped"})
 # More instances of a process, by compose service name -> the process they run.
-EXTRA_INSTANCES = {"status-2": "status"}
+EXTRA_INSTANCES = {"status-2": "status", "dispatch-2": "dispatch", "dispatch-3": "dispatch"}
 # Every container that runs the smlog image with the shared settings.
 SMLOG_CONTAINERS = [*SERVICE_NAMES, *EXTRA_INSTANCES, "migrate"]
 
@@ -378,8 +378,11 @@ def test_dashboard_covers_the_asked_for_views(dashboard: dict[str, Any]) -> None
         "smlog_status_webhooks_received_total",
         "smlog_status_webhooks_rejected_total",
         "smlog_status_event_lag_seconds_bucket",
+        "smlog_dispatch_lease_takeovers_total",
     ):
         assert metric in exprs, metric
+    # Per-worker throughput: split by the instance label each scrape target carries.
+    assert "sum by (instance) (rate(smlog_dispatch_attempts_created_total" in exprs
 
 
 # -- the metrics really exist --------------------------------------------------------------
