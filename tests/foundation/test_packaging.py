@@ -4,6 +4,7 @@ free of service code (``smlog/__init__.py``)."""
 from __future__ import annotations
 
 import ast
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -13,10 +14,23 @@ ROOT = Path(__file__).resolve().parents[2]
 MAPPED = ("services", "simulators", "cli", "bench")
 
 
+def _source_copy(into: Path) -> Path:
+    """What the wheel is built from, copied with its links: building in the checkout would
+    leave a ``build/`` folder whose stale files the next build would pack."""
+    source = into / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in ("smlog", *MAPPED):
+        shutil.copytree(ROOT / name, source / name, symlinks=True, ignore=ignore)
+    return source
+
+
 def test_the_wheel_holds_only_the_smlog_package(tmp_path: Path) -> None:
     build = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps"]
     subprocess.run(
-        [*build, "-w", str(tmp_path), str(ROOT)],
+        [*build, "-w", str(tmp_path), str(_source_copy(tmp_path))],
         check=True,
         capture_output=True,
         timeout=300,
