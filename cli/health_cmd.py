@@ -58,7 +58,7 @@ def probe_settings(settings: Settings) -> Settings:
     """The settings to reach the local process with: its own port on this host (a wildcard
     bind address becomes loopback), never another host's address for it."""
     host = "127.0.0.1" if settings.host in _WILDCARDS else settings.host
-    return settings.replace(host=host, dispatch_target="")
+    return settings.replace(host=host, dispatch_target="", log_target="", reports_target="")
 
 
 def run(args: argparse.Namespace) -> int:

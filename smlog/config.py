@@ -63,6 +63,9 @@ class Settings:
     # there); empty means host:dispatch_port. Set it where the bind address is not one to
     # dial, e.g. "dispatch:50051" in containers that bind 0.0.0.0.
     dispatch_target: str = ""
+    # The same for log and reports (the console dials them), e.g. "log:50053".
+    log_target: str = ""
+    reports_target: str = ""
     # The web console (docs/console.md): its HTTP port; how people sign in: "development"
     # (a page listing the demo district's staff) or "proxy" (only a signed token from the
     # identity proxy in the header below is trusted); how long a signed-in session lasts.
@@ -296,9 +299,12 @@ class Settings:
 
     def target(self, service: str) -> str:
         """The gRPC address other services use to reach ``service``."""
-        if service == "dispatch" and self.dispatch_target:
-            return self.dispatch_target
-        return f"{self.host}:{self.grpc_port(service)}"
+        dialed = {
+            "dispatch": self.dispatch_target,
+            "log": self.log_target,
+            "reports": self.reports_target,
+        }.get(service, "")
+        return dialed or f"{self.host}:{self.grpc_port(service)}"
 
 
 def check_secrets(settings: Settings) -> None:

@@ -24,7 +24,7 @@ import pytest
 import yaml
 from prometheus_client import REGISTRY, CollectorRegistry
 
-from smlog.cli.serve import GRPC_SERVICES, SERVICE_NAMES, SIMULATORS
+from smlog.cli.serve import GRPC_SERVICES, PROCESS_NAMES, SERVICE_NAMES, SIMULATORS
 from smlog.config import SECRET_SETTINGS, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,7 +38,7 @@ PROMETHEUS_BUILTINS = frozenset({"up", "scrape_duration_seconds", "scrape_sample
 # More instances of a process, by compose service name -> the process they run.
 EXTRA_INSTANCES = {"status-2": "status", "dispatch-2": "dispatch", "dispatch-3": "dispatch"}
 # Every container that runs the smlog image with the shared settings.
-SMLOG_CONTAINERS = [*SERVICE_NAMES, *EXTRA_INSTANCES, "migrate"]
+SMLOG_CONTAINERS = [*PROCESS_NAMES, *EXTRA_INSTANCES, "migrate"]
 
 
 def load_yaml(path: Path) -> Any:
@@ -85,11 +85,17 @@ def listen_ports(name: str) -> set[int]:
         if name == "status":
             ports.add(DEFAULTS.status_http_port)
         return ports
-    sim_ports = {
+    http_ports = {
         "voxology-sim": DEFAULTS.voxology_sim_port,
         "mailgun-sim": DEFAULTS.mailgun_sim_port,
+        "console": DEFAULTS.console_port,
     }
-    return {sim_ports[name]}
+    return {http_ports[name]}
+
+
+def metrics_port(name: str) -> int:
+    """Where a process serves /metrics: its own metrics port, or the console's HTTP port."""
+    return DEFAULTS.console_port if name == "console" else DEFAULTS.metrics_port(name)
 
 
 def published(service: dict[str, Any]) -> dict[int, int]:
@@ -121,8 +127,8 @@ def interpolated(env: dict[str, str]) -> dict[str, str]:
 
 
 def test_compose_runs_every_process_with_serve_and_one_image(services: dict[str, Any]) -> None:
-    assert set(SERVICE_NAMES) <= set(services)
-    assert set(services) - set(SERVICE_NAMES) == {
+    assert set(PROCESS_NAMES) <= set(services)
+    assert set(services) - set(PROCESS_NAMES) == {
         "certs", "prometheus", "grafana", "postgres", "migrate", *EXTRA_INSTANCES,
     }  # fmt: skip
     assert services["certs"]["command"] == ["certs", "/certs"]  # the one-shot TLS set-up
@@ -130,7 +136,7 @@ def test_compose_runs_every_process_with_serve_and_one_image(services: dict[str,
     assert services["migrate"]["restart"] == "no"
     images = {services[name]["image"] for name in SMLOG_CONTAINERS}
     assert len(images) == 1, images
-    for name in [*SERVICE_NAMES, *EXTRA_INSTANCES]:
+    for name in [*PROCESS_NAMES, *EXTRA_INSTANCES]:
         service = services[name]
         assert service["command"] == ["serve", EXTRA_INSTANCES.get(name, name)], name
         assert service["build"] == {"context": "..", "dockerfile": "deploy/Dockerfile"}, name
@@ -138,17 +144,19 @@ def test_compose_runs_every_process_with_serve_and_one_image(services: dict[str,
 
 
 def test_compose_ports_match_settings_defaults(services: dict[str, Any]) -> None:
-    for name in SERVICE_NAMES:
+    for name in PROCESS_NAMES:
         service = services[name]
         ports = published(service)
         assert set(ports) == listen_ports(name), name
         assert all(host == container for container, host in ports.items()), name
         exposed = {int(p) for p in service.get("expose", [])}
-        assert exposed == {DEFAULTS.metrics_port(name)}, name
+        # Metrics stay inside the compose network, on a port of their own (the console's
+        # are on its published HTTP port).
+        assert exposed == {metrics_port(name)} - set(ports), name
 
 
 def test_compose_health_checks_use_the_grpc_health_command(services: dict[str, Any]) -> None:
-    for name in [*SERVICE_NAMES, *EXTRA_INSTANCES]:
+    for name in [*PROCESS_NAMES, *EXTRA_INSTANCES]:
         process = EXTRA_INSTANCES.get(name, name)
         check = services[name]["healthcheck"]
         assert check["test"] == ["CMD", "smlog", "health", process], name
@@ -193,9 +201,11 @@ def test_compose_cross_service_urls_use_service_names_and_default_ports(
             assert url.hostname in {process, *shared_aliases(services, instances)}, (name, var)
             assert url.port == port, (name, var)
             assert port in listen_ports(process)
-        # Status dials dispatch; 0.0.0.0 (the bind address) is not an address to dial.
-        dialed = Settings.load(env=interpolated(env)).target("dispatch")
-        assert dialed == f"dispatch:{DEFAULTS.dispatch_port}", name
+        # Status dials dispatch, the console all three; 0.0.0.0 (the bind address) is not an
+        # address to dial.
+        loaded = Settings.load(env=interpolated(env))
+        for dialed in ("dispatch", "log", "reports"):
+            assert loaded.target(dialed) == f"{dialed}:{DEFAULTS.grpc_port(dialed)}", name
 
 
 def shared_aliases(services: dict[str, Any], names: list[str]) -> set[str]:
@@ -265,12 +275,13 @@ def test_scrape_config_has_one_target_per_process_on_its_metrics_port(
 ) -> None:
     targets = scrape_targets(prometheus)
     assert sorted((h, p) for h, p, _ in targets) == sorted(
-        (name, DEFAULTS.metrics_port(EXTRA_INSTANCES.get(name, name)))
-        for name in [*SERVICE_NAMES, *EXTRA_INSTANCES]
+        (name, metrics_port(EXTRA_INSTANCES.get(name, name)))
+        for name in [*PROCESS_NAMES, *EXTRA_INSTANCES]
     )
     for host, port, labels in targets:
         assert labels == {"service": EXTRA_INSTANCES.get(host, host)}
-        assert port in {int(p) for p in services[host]["expose"]}
+        reachable = {int(p) for p in services[host].get("expose", [])}
+        assert port in reachable | set(published(services[host])), host
     # Each instance keeps a label of its own: its compose name, without the port.
     (job,) = [j for j in prometheus["scrape_configs"] if j["job_name"] == SCRAPE_JOB]
     (relabel,) = job["relabel_configs"]
@@ -510,7 +521,7 @@ def test_the_scrape_config_covers_every_process_that_exports_metrics(
     prometheus: dict[str, Any],
 ) -> None:
     hosts = {host for host, _, _ in scrape_targets(prometheus)}
-    assert hosts == {*SERVICE_NAMES, *EXTRA_INSTANCES}
+    assert hosts == {*PROCESS_NAMES, *EXTRA_INSTANCES}
 
 
 # -- the image -----------------------------------------------------------------------------
@@ -590,8 +601,8 @@ def test_dockerfile_exposes_every_default_port() -> None:
     exposed = {
         int(p) for word, args in dockerfile_instructions() if word == "EXPOSE" for p in args.split()
     }
-    for name in SERVICE_NAMES:
-        assert listen_ports(name) | {DEFAULTS.metrics_port(name)} <= exposed, name
+    for name in PROCESS_NAMES:
+        assert listen_ports(name) | {metrics_port(name)} <= exposed, name
 
 
 # -- promtool: installed by .ci/run; skipped only outside CI -----------------------------------
