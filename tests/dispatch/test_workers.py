@@ -10,13 +10,15 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
+from prometheus_client import REGISTRY
+
 from smlog.auth import Caller, Right
 from smlog.config import Settings
 from smlog.services.dispatch import accept
 from smlog.services.dispatch.cancel import cancel_message
 from smlog.services.dispatch.catalog import Catalog
 from smlog.services.dispatch.claim import claim_due
-from smlog.services.dispatch.lease import TAKEOVERS, Lease, renew, take_over
+from smlog.services.dispatch.lease import Lease, renew, take_over
 from smlog.services.dispatch.policy import DispatchPolicy
 from smlog.services.dispatch.pools import Job
 from smlog.services.dispatch.settle import drain_outcomes
@@ -25,14 +27,19 @@ from smlog.store import Database, migrate
 from smlog.store.opening import connect
 from smlog.v1 import common_pb2 as c
 from smlog.v1 import dispatch_pb2 as d
-from tests.dispatch.harness import store_district
 from tests.dispatch.people import M, person, phone
+from tests.support.dispatch import store_district
 
 V = M.DELIVERY_MODE_VOICE
 T = M.DELIVERY_MODE_TEXT
 S = c.DeviceStatus
 START_US = 1_000_000
 PEOPLE = 120
+
+
+def _takeovers() -> float:
+    labels = {"kind": "attempt"}
+    return REGISTRY.get_sample_value("smlog_dispatch_lease_takeovers_total", labels) or 0.0
 
 
 async def _campaign(settings: Settings, people: int = PEOPLE) -> int:
@@ -104,7 +111,7 @@ async def test_an_expired_lease_is_taken_over_once_with_the_same_keys(settings: 
         keys = {job.idempotency_key for job in sent}
         live = START_US + 1_000_000  # within the dead worker's lease: nothing to take
         assert (await take_over(b, Lease("b", 2), live, 100)).jobs == []
-        before = TAKEOVERS.labels("attempt")._value.get()
+        before = _takeovers()
         later = START_US + 5_000_000
         taken_b, taken_c = await asyncio.gather(
             take_over(b, Lease("b", 2), later, 17), take_over(c_, Lease("c", 2), later, 17)
@@ -119,7 +126,7 @@ async def test_an_expired_lease_is_taken_over_once_with_the_same_keys(settings: 
     taken = [job.idempotency_key for job in jobs]
     assert len(taken) == len(set(taken)) == 60  # no attempt taken by two workers
     assert set(taken) == keys  # re-sent with the keys the dead worker used
-    assert TAKEOVERS.labels("attempt")._value.get() - before == 60
+    assert _takeovers() - before == 60
     assert owners["dead"] == 0
     assert owners["b"] + owners["c"] == 60
     # All counted as taken from another worker (the lease takeover metric counts the same).
