@@ -301,9 +301,10 @@ async def _at_least(engine: Dispatcher, passes: int) -> bool:
     return engine.claim_passes >= passes
 
 
-async def start_sims(harness: Harness) -> dict[str, str]:
-    """The callback sink and both simulators (perfect profile, no delays) on free ports;
-    the settings that point dispatch at them."""
+async def start_sims(harness: Harness, calls_per_second: float = 1000.0) -> dict[str, str]:
+    """The callback sink and both simulators (perfect profile, no delays; Voxology takes
+    ``calls_per_second``, answering 429 beyond it) on free ports; the settings that point
+    dispatch at them."""
     app = web.Application()
     app.router.add_post("/webhooks/{tail:.*}", harness.on_callback)
     sink = await harness.servers.enter_async_context(http_app(app))
@@ -319,6 +320,7 @@ async def start_sims(harness: Harness) -> dict[str, str]:
             inbound_url=f"{hooks}/voxology/inbound",
             signing_secret="s",
             retry_after_s=0.01,
+            calls_per_second=calls_per_second,
         )
     )
     mail = mailgun_sim.build_app(
@@ -367,12 +369,17 @@ FAST: dict[str, Any] = dict(
 )
 
 
-async def make_harness(settings: Settings, clock: object = None, **changes: object) -> Harness:
+async def make_harness(
+    settings: Settings,
+    clock: object = None,
+    sim_calls_per_second: float = 1000.0,
+    **changes: object,
+) -> Harness:
     """A harness over a migrated store with the simulators running; dispatch not started."""
     db = await connect(settings.store_url())
     await migrate(db)
     harness = Harness(settings, clock, db)
-    urls = await start_sims(harness)
+    urls = await start_sims(harness, sim_calls_per_second)
     harness.settings = settings.replace(**{**FAST, **urls, **changes})
     return harness
 
