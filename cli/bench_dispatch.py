@@ -17,7 +17,9 @@ end and reports:
 - ``first_attempt_s`` (the slowest mode's First Attempt Duration) and ``total_s`` (dispatch
   start → last device final; at least the status deadline, for the silent calls);
 - ``duplicates`` and ``lost`` as ``cli.accounting`` defines them (0 = nothing sent twice,
-  nothing lost).
+  nothing lost);
+- ``status_lag_p50_s`` / ``status_lag_p99_s`` (vendor callback received → applied to the
+  attempt) and ``settle_lag_p99_s`` (applied → counted by dispatch): ``cli.status_lag``.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from smlog.cli.stackrun import (
     sender_token,
     upsert_district,
 )
+from smlog.cli.status_lag import status_lags
 from smlog.cli.up import Stack
 from smlog.config import Settings
 from smlog.runtime import open_channel
@@ -109,5 +112,6 @@ async def _run(stack: Stack, count: int, say: Any) -> dict[str, Any]:
         "status_deadline_s": DEADLINE_SECONDS,
         "duplicates": books.duplicates,
         "lost": books.lost,
+        **await status_lags(settings),
     }
     return figures

@@ -11,6 +11,7 @@ from smlog.cli.accounting import account, sim_stats
 from smlog.cli.loadtest_figures import Campaign, by_type, percentile, preemption, spread
 from smlog.cli.promtext import counter_sums, histogram_quantiles, scrape
 from smlog.cli.stackrun import seconds
+from smlog.cli.status_lag import status_lags
 from smlog.cli.up import Stack
 from smlog.config import Settings
 from smlog.domain import status_group
@@ -139,4 +140,5 @@ async def collect(
         "sent": books.sent,
         "duplicates": books.duplicates,
         "lost": books.lost,
+        **await status_lags(settings),
     }
