@@ -67,6 +67,21 @@ SETTLE_LAG = Histogram(
     "Final attempt outcomes: written by the status service -> counted by dispatch.",
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
 )
+STATUS_LAG = Gauge(
+    "smlog_dispatch_status_lag_seconds",
+    "How far the status path is behind, as flow control measures it, by part: callbacks"
+    " (vendor event -> applied, median of the latest), journal (oldest row not applied),"
+    " settle (oldest final outcome not counted).",
+    ["part"],
+)
+FLOW_LIMIT = Gauge(
+    "smlog_dispatch_flow_limit_per_second",
+    "Flow control's limit on vendor-sent attempts claimed per second (0: not limited).",
+)
+FLOW_LIMITED_SECONDS = Counter(
+    "smlog_dispatch_flow_limited_seconds_total",
+    "Seconds during which flow control limited sending.",
+)
 MESSAGES_FINISHED = Counter(
     "smlog_dispatch_messages_finished_total", "Messages that finished, by status.", ["status"]
 )

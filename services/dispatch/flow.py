@@ -1,0 +1,113 @@
+"""Flow control: dispatch slows its sending when the status path falls behind.
+
+Every vendor request dispatch sends comes back as callbacks the status service must apply
+and outcomes dispatch must count. When that path is slower than sending (a burst of several
+districts, a slow database, a status restart), the backlog would grow without bound and
+status deadlines would fire on answers that are already on their way. So dispatch measures
+the **status lag** (``measure_lag``) and limits the rate at which it claims vendor-sent
+attempts (``FlowControl``, pure) — never below a floor, so an emergency never stops.
+
+The lag, in seconds, is the largest of:
+
+- callbacks: the median, over the last ``RECENT_EVENTS`` status events applied in the last
+  ``RECENT_SECONDS``, of vendor event time → applied. A backlog anywhere on the way (the
+  vendor's callback queue when the webhook edge is saturated, the journal, the apply) delays
+  every callback and shows here; one retried old callback does not move a median;
+- the journal: the age of the oldest journal row not applied yet (inbound texts, or a batch
+  left to the worker);
+- settling: the age of the oldest final outcome the status service wrote and dispatch has not
+  counted.
+
+``FlowControl.update`` (once per ``dispatch_flow_seconds``): over the target lag
+(``dispatch_flow_target_lag_seconds``) and not already falling, the limit becomes 0.7 times the
+rate sent lately (or the limit in force, if lower), never below
+``dispatch_flow_min_per_second``; under half the target it grows by a quarter, and is lifted
+once sending stays under half of it (demand is lower than the limit). Otherwise it holds:
+the lag is measured on callbacks of requests sent earlier, so it keeps rising for a while
+after the limit took effect, and cutting again each second would overshoot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from smlog.store import Database
+
+__all__ = ["DECREASE", "INCREASE", "FlowControl", "Lag", "measure_lag"]
+
+DECREASE = 0.7
+INCREASE = 1.25
+RECENT_EVENTS = 200
+RECENT_SECONDS = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Lag:
+    callbacks_s: float = 0.0
+    journal_s: float = 0.0
+    settle_s: float = 0.0
+
+    @property
+    def seconds(self) -> float:
+        return max(self.callbacks_s, self.journal_s, self.settle_s)
+
+
+@dataclass
+class FlowControl:
+    """The sending limit (attempts per second; None: not limited), from the measured lag."""
+
+    target_lag_s: float
+    min_rate: float
+    rate: float | None = None
+    last_lag_s: float = 0.0
+
+    def update(self, lag_s: float, sent_rate: float) -> float | None:
+        """The new limit, given the lag now and the attempts per second sent lately."""
+        rising = lag_s >= self.last_lag_s
+        self.last_lag_s = lag_s
+        if self.target_lag_s <= 0:  # flow control off
+            self.rate = None
+        elif lag_s > self.target_lag_s:
+            if self.rate is None or rising:
+                base = sent_rate if self.rate is None else min(self.rate, max(sent_rate, 1.0))
+                self.rate = max(self.min_rate, base * DECREASE)
+        elif self.rate is not None and lag_s < self.target_lag_s / 2:
+            if sent_rate < self.rate / 2:
+                self.rate = None  # the limit no longer binds: demand is below it
+            else:
+                self.rate *= INCREASE
+        return self.rate
+
+
+def _median(values: list[int]) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2] / 1e6 if ordered else 0.0
+
+
+async def measure_lag(db: Database, now_us: int) -> Lag:
+    """The status path's lag now (see the module's doc); a few indexed reads, no write lock."""
+    recent = now_us - int(RECENT_SECONDS * 1e6)
+    rows = await db.fetch_all(
+        "SELECT applied_time - event_time AS lag, applied_time FROM attempt_events"
+        " ORDER BY id DESC LIMIT ?",
+        (RECENT_EVENTS,),
+    )
+    callbacks = _median([max(int(r[0]), 0) for r in rows if int(r[1]) >= recent])
+    journal = await db.fetch_one(
+        "SELECT received_time FROM webhook_journal WHERE state = 0 ORDER BY id LIMIT 1"
+    )
+    outcome = await db.fetch_one(
+        "SELECT MIN(applied_time) FROM attempt_outcomes WHERE consumed = 0"
+    )
+    return Lag(
+        callbacks_s=callbacks,
+        journal_s=_age(journal, now_us),
+        settle_s=_age(outcome, now_us),
+    )
+
+
+def _age(row: object, now_us: int) -> float:
+    if row is None:
+        return 0.0
+    value = row[0]  # type: ignore[index]
+    return max(now_us - int(value), 0) / 1e6 if value is not None else 0.0

@@ -1,0 +1,99 @@
+"""Flow control (docs/dispatch.md): the limit it puts on sending for a measured status lag,
+one table row per rule, and the lag as measured from the store."""
+
+from __future__ import annotations
+
+import pytest
+
+from smlog.config import Settings
+from smlog.services.dispatch.flow import FlowControl, Lag, measure_lag
+from smlog.store import Database, migrate
+from smlog.store.opening import connect
+
+TARGET, FLOOR = 5.0, 200.0
+
+# (rule, limit before, lag last time, lag now, sent per second, limit after)
+RULES = [
+    ("a lag under the target sets no limit", None, 0.0, 4.0, 3000.0, None),
+    ("over the target: 0.7 of what was sent", None, 0.0, 6.0, 3000.0, 2100.0),
+    ("never below the floor", None, 0.0, 60.0, 100.0, FLOOR),
+    ("still rising: cut again, from the limit", 2100.0, 6.0, 8.0, 2100.0, 1470.0),
+    ("still rising, sending below the limit: cut from what was sent", 2100.0, 6.0, 8.0,
+     1000.0, 700.0),
+    ("over the target but falling: hold", 2100.0, 8.0, 7.0, 2100.0, 2100.0),
+    ("between half the target and the target: hold", 2100.0, 3.0, 3.0, 2100.0, 2100.0),
+    ("under half the target: a quarter more", 2000.0, 2.0, 1.0, 2000.0, 2500.0),
+    ("under half the target, sending under half the limit: lifted", 2000.0, 2.0, 1.0, 900.0,
+     None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("rule", "before", "last", "lag", "sent", "after"), RULES)
+def test_flow_rules(
+    rule: str, before: float | None, last: float, lag: float, sent: float, after: float | None
+) -> None:
+    flow = FlowControl(TARGET, FLOOR, rate=before, last_lag_s=last)
+    assert flow.update(lag, sent) == (pytest.approx(after) if after is not None else None), rule
+
+
+def test_a_target_of_zero_turns_flow_control_off() -> None:
+    flow = FlowControl(0.0, FLOOR, rate=500.0)
+    assert flow.update(600.0, 3000.0) is None
+
+
+def test_a_lag_that_stays_high_cuts_down_to_the_floor_then_recovers() -> None:
+    flow = FlowControl(TARGET, FLOOR)
+    rates = [flow.update(lag, flow.rate or 3000.0) for lag in (6, 7, 8, 9, 10, 11, 12, 13)]
+    assert rates == sorted(rates, key=lambda r: -(r or 0))  # only down while it rises
+    assert rates[-1] == FLOOR
+    for _ in range(30):
+        flow.update(0.5, flow.rate or 0.0)
+    assert flow.rate is not None
+    assert flow.rate > 3000.0  # grown back past the rate sent before the lag
+    assert flow.update(0.5, 0.0) is None  # no demand: lifted
+
+
+SECOND = 1_000_000
+NOW = 1_800_000_000 * SECOND
+
+
+async def _rows(db: Database) -> None:
+    async with db.transaction() as tx:
+        # Status events: 3 s from the vendor to applied lately (one old retry at 500 s does
+        # not move the median), and an event applied a minute ago (not recent) of 100 s.
+        events = [(1, f"k{i}", 3, NOW - 3 * SECOND - i, NOW - i) for i in range(10)]
+        events.append((1, "retry", 3, NOW - 500 * SECOND, NOW))
+        events.insert(0, (1, "old", 3, NOW - 160 * SECOND, NOW - 60 * SECOND))
+        await tx.executemany(
+            "INSERT INTO attempt_events (attempt_id, event_key, status, event_time,"
+            " applied_time) VALUES (?, ?, ?, ?, ?)",
+            events,
+        )
+        await tx.execute(
+            "INSERT INTO webhook_journal (vendor, kind, body, received_time, state)"
+            " VALUES ('voxology', 'inbound', X'00', ?, 0)",
+            (NOW - 2 * SECOND,),
+        )
+        await tx.execute(
+            "INSERT INTO webhook_journal (vendor, kind, body, received_time, state)"
+            " VALUES ('voxology', 'call', X'00', ?, 1)",
+            (NOW - 90 * SECOND,),
+        )
+        await tx.executemany(
+            "INSERT INTO attempt_outcomes (attempt_id, status, status_time, applied_time,"
+            " consumed) VALUES (?, 3, 0, ?, ?)",
+            [(1, NOW - 4 * SECOND, 0), (2, NOW - 80 * SECOND, 1)],
+        )
+
+
+async def test_the_lag_is_measured_from_the_store(settings: Settings) -> None:
+    db = await connect(settings.store_url())
+    try:
+        await migrate(db)
+        assert await measure_lag(db, NOW) == Lag()
+        await _rows(db)
+        lag = await measure_lag(db, NOW)
+        assert lag == Lag(callbacks_s=3.0, journal_s=2.0, settle_s=4.0)
+        assert lag.seconds == 4.0
+    finally:
+        await db.close()
