@@ -19,12 +19,13 @@ The lag, in seconds, is the largest of:
   counted.
 
 ``FlowControl.update`` (once per ``dispatch_flow_seconds``): over the target lag
-(``dispatch_flow_target_lag_seconds``) and not already falling, the limit becomes 0.7 times the
-rate sent lately (or the limit in force, if lower), never below
-``dispatch_flow_min_per_second``; under half the target it grows by a quarter, and is lifted
-once sending stays under half of it (demand is lower than the limit). Otherwise it holds:
-the lag is measured on callbacks of requests sent earlier, so it keeps rising for a while
-after the limit took effect, and cutting again each second would overshoot.
+(``dispatch_flow_target_lag_seconds``) the limit becomes 0.7 times the rate sent lately (or
+the limit in force, if lower), never below ``dispatch_flow_min_per_second``, and then holds
+for as long as the lag measured at the cut: the lag is measured on callbacks of requests sent
+that long before, so it keeps rising for a while after a cut, and cutting again each second
+would throttle far below what the status path can take. Under half the target the limit
+grows by a quarter, and it is lifted once sending stays under half of it (demand is lower
+than the limit). Otherwise it holds.
 """
 
 from __future__ import annotations
@@ -59,18 +60,17 @@ class FlowControl:
     target_lag_s: float
     min_rate: float
     rate: float | None = None
-    last_lag_s: float = 0.0
+    hold_until_s: float = 0.0  # no further cut before this time (seconds, any monotonic clock)
 
-    def update(self, lag_s: float, sent_rate: float) -> float | None:
+    def update(self, lag_s: float, sent_rate: float, now_s: float) -> float | None:
         """The new limit, given the lag now and the attempts per second sent lately."""
-        rising = lag_s >= self.last_lag_s
-        self.last_lag_s = lag_s
         if self.target_lag_s <= 0:  # flow control off
             self.rate = None
         elif lag_s > self.target_lag_s:
-            if self.rate is None or rising:
+            if self.rate is None or now_s >= self.hold_until_s:
                 base = sent_rate if self.rate is None else min(self.rate, max(sent_rate, 1.0))
                 self.rate = max(self.min_rate, base * DECREASE)
+                self.hold_until_s = now_s + lag_s
         elif self.rate is not None and lag_s < self.target_lag_s / 2:
             if sent_rate < self.rate / 2:
                 self.rate = None  # the limit no longer binds: demand is below it

@@ -417,7 +417,7 @@ class Dispatcher:
                 log.exception("measuring the status lag failed")
                 continue
             before = self.flow.rate
-            rate = self.flow.update(lag.seconds, sent_rate)
+            rate = self.flow.update(lag.seconds, sent_rate, now)
             metrics.STATUS_LAG.labels("callbacks").set(lag.callbacks_s)
             metrics.STATUS_LAG.labels("journal").set(lag.journal_s)
             metrics.STATUS_LAG.labels("settle").set(lag.settle_s)

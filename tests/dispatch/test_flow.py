@@ -11,46 +11,54 @@ from smlog.store import Database, migrate
 from smlog.store.opening import connect
 
 TARGET, FLOOR = 5.0, 200.0
+T = 100.0  # seconds on the controller's clock
 
-# (rule, limit before, lag last time, lag now, sent per second, limit after)
+# (rule, limit before, no cut before, lag now, sent per second, limit after)
 RULES = [
     ("a lag under the target sets no limit", None, 0.0, 4.0, 3000.0, None),
     ("over the target: 0.7 of what was sent", None, 0.0, 6.0, 3000.0, 2100.0),
     ("never below the floor", None, 0.0, 60.0, 100.0, FLOOR),
-    ("still rising: cut again, from the limit", 2100.0, 6.0, 8.0, 2100.0, 1470.0),
-    ("still rising, sending below the limit: cut from what was sent", 2100.0, 6.0, 8.0,
-     1000.0, 700.0),
-    ("over the target but falling: hold", 2100.0, 8.0, 7.0, 2100.0, 2100.0),
-    ("between half the target and the target: hold", 2100.0, 3.0, 3.0, 2100.0, 2100.0),
-    ("under half the target: a quarter more", 2000.0, 2.0, 1.0, 2000.0, 2500.0),
-    ("under half the target, sending under half the limit: lifted", 2000.0, 2.0, 1.0, 900.0,
+    ("still over the target after the hold: cut again, from the limit", 2100.0, T, 8.0, 2100.0,
+     1470.0),
+    ("sending below the limit: cut from what was sent", 2100.0, T, 8.0, 1000.0, 700.0),
+    ("over the target within the hold after a cut: hold", 2100.0, T + 1, 9.0, 2100.0, 2100.0),
+    ("between half the target and the target: hold", 2100.0, 0.0, 3.0, 2100.0, 2100.0),
+    ("under half the target: a quarter more", 2000.0, 0.0, 1.0, 2000.0, 2500.0),
+    ("under half the target, sending under half the limit: lifted", 2000.0, 0.0, 1.0, 900.0,
      None),
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("rule", "before", "last", "lag", "sent", "after"), RULES)
+@pytest.mark.parametrize(("rule", "before", "hold", "lag", "sent", "after"), RULES)
 def test_flow_rules(
-    rule: str, before: float | None, last: float, lag: float, sent: float, after: float | None
+    rule: str, before: float | None, hold: float, lag: float, sent: float, after: float | None
 ) -> None:
-    flow = FlowControl(TARGET, FLOOR, rate=before, last_lag_s=last)
-    assert flow.update(lag, sent) == (pytest.approx(after) if after is not None else None), rule
+    flow = FlowControl(TARGET, FLOOR, rate=before, hold_until_s=hold)
+    assert flow.update(lag, sent, T) == (pytest.approx(after) if after is not None else None), rule
+
+
+def test_a_cut_holds_for_the_lag_it_was_made_at() -> None:
+    flow = FlowControl(TARGET, FLOOR)
+    assert flow.update(8.0, 3000.0, T) == pytest.approx(2100.0)
+    assert flow.update(12.0, 2100.0, T + 7.9) == pytest.approx(2100.0)  # its effect not seen yet
+    assert flow.update(12.0, 2100.0, T + 8.0) == pytest.approx(1470.0)
 
 
 def test_a_target_of_zero_turns_flow_control_off() -> None:
     flow = FlowControl(0.0, FLOOR, rate=500.0)
-    assert flow.update(600.0, 3000.0) is None
+    assert flow.update(600.0, 3000.0, T) is None
 
 
 def test_a_lag_that_stays_high_cuts_down_to_the_floor_then_recovers() -> None:
     flow = FlowControl(TARGET, FLOOR)
-    rates = [flow.update(lag, flow.rate or 3000.0) for lag in (6, 7, 8, 9, 10, 11, 12, 13)]
-    assert rates == sorted(rates, key=lambda r: -(r or 0))  # only down while it rises
+    rates = [flow.update(6.0, flow.rate or 3000.0, T + 10 * i) for i in range(12)]
+    assert rates == sorted(rates, key=lambda r: -(r or 0))  # only down while over the target
     assert rates[-1] == FLOOR
-    for _ in range(30):
-        flow.update(0.5, flow.rate or 0.0)
+    for i in range(30):
+        flow.update(0.5, flow.rate or 0.0, T + 200 + i)
     assert flow.rate is not None
     assert flow.rate > 3000.0  # grown back past the rate sent before the lag
-    assert flow.update(0.5, 0.0) is None  # no demand: lifted
+    assert flow.update(0.5, 0.0, T + 300) is None  # no demand: lifted
 
 
 SECOND = 1_000_000
