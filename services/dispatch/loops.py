@@ -418,6 +418,7 @@ class Dispatcher:
                 continue
             before = self.flow.rate
             rate = self.flow.update(lag.seconds, sent_rate, now)
+            metrics.STATUS_LAG.labels("apply").set(lag.apply_s)
             metrics.STATUS_LAG.labels("callbacks").set(lag.callbacks_s)
             metrics.STATUS_LAG.labels("journal").set(lag.journal_s)
             metrics.STATUS_LAG.labels("settle").set(lag.settle_s)
