@@ -64,6 +64,7 @@ __all__ = ["Dispatcher"]
 log = logging.getLogger("smlog.dispatch")
 SEND_TRIES = 3  # tries of a job that fails before its vendor request (not vendor errors)
 SEND_RETRY_SECONDS = 1.0
+DRAIN_COALESCE_SECONDS = 0.05
 
 
 class Dispatcher:
@@ -367,6 +368,9 @@ class Dispatcher:
             if count >= self.settings.dispatch_outcome_batch:
                 continue
             await wait_event(self._nudge, self.settings.dispatch_outcome_poll_seconds)
+            # Status applies callbacks as it journals them and nudges after each group commit:
+            # let a few commits' outcomes gather, one drain (and one write lock) for them all.
+            await asyncio.sleep(DRAIN_COALESCE_SECONDS)
 
     async def _deadline_loop(self) -> None:
         limit = self.settings.dispatch_outcome_batch
