@@ -7,15 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from smlog.clock import now_us
 from smlog.services.status.applier import ApplyResult, apply_events
 from smlog.services.status.events import Disposition, StatusEvent
-from smlog.services.status.journal import (
-    JOURNAL_APPLIED,
-    JOURNAL_NEW,
-    JOURNAL_PARKED,
-    JOURNAL_REJECTED,
-)
 from smlog.services.status.optout import HelpReply, Keyword, record_inbound
 from smlog.services.status.payloads import (
     InboundText,
@@ -30,6 +23,11 @@ from smlog.services.status.payloads import (
 from smlog.store import Database, row_lock
 
 __all__ = ["JOURNAL_APPLIED", "JOURNAL_NEW", "JOURNAL_PARKED", "JOURNAL_REJECTED", "JournalBatch"]
+
+JOURNAL_NEW = 0
+JOURNAL_APPLIED = 1
+JOURNAL_PARKED = 2
+JOURNAL_REJECTED = 3
 
 
 @dataclass(slots=True)
@@ -138,9 +136,5 @@ async def apply_journal_batch(
             if reply is not None:
                 batch.help_replies.append(reply)
             updates.append((JOURNAL_APPLIED, "", row_id))
-        applied = max(now, now_us())  # as the commit, for the status lag
-        tx.queue(
-            "UPDATE webhook_journal SET state = ?, reason = ?, applied_time = ? WHERE id = ?",
-            [(state, reason, applied, row_id) for state, reason, row_id in updates],
-        )
+        tx.queue("UPDATE webhook_journal SET state = ?, reason = ? WHERE id = ?", updates)
     return batch

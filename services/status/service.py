@@ -40,7 +40,7 @@ async def create_parts(
     texts = texts or VoxologyClient(settings)
     notifier = OutcomeNotifier(settings, dispatch_target)
     worker = StatusWorker(db, settings, notifier, texts)
-    edge = WebhookEdge(settings, db, CommitQueue(db, worker.committed), port=http_port)
+    edge = WebhookEdge(settings, db, CommitQueue(db, worker.wake), port=http_port)
     parts = ServiceParts(
         name="status",
         servicers=[

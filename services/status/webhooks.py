@@ -182,13 +182,10 @@ class WebhookEdge:
                 return None
             attempt_id = parse_attempt_id(request.query.get("attempt_id"), "attempt_id parameter")
             parse = voxology_call_event if kind == "call" else voxology_sms_event
-            parsed = parse(doc, attempt_id)  # the fields checked; applied in the group commit
+            parse(doc, attempt_id)  # validates the fields; the worker maps it when applying
         except PayloadError as exc:
             raise self._payload_refusal(exc) from None
-        return JournalEntry(
-            "voxology", kind, body, attempt_id, replay_key,
-            event=parsed.event, known_code=parsed.known_code,
-        )  # fmt: skip
+        return JournalEntry("voxology", kind, body, attempt_id, replay_key)
 
     def _mailgun_entry(self, body: bytes) -> JournalEntry:
         try:
@@ -205,13 +202,11 @@ class WebhookEdge:
         except SignatureError as exc:
             raise _signature_refusal(exc) from None
         try:
-            parsed = mailgun_event(doc)
+            mailgun_event(doc)
         except PayloadError as exc:
             raise self._payload_refusal(exc, 406) from None
         token = KEY_MAILGUN + "token:" + str(signature["token"])
-        return JournalEntry(
-            "mailgun", "events", body, 0, token, event=parsed.event, known_code=parsed.known_code
-        )
+        return JournalEntry("mailgun", "events", body, 0, token)
 
     async def _short_code_known(self, short_code: str) -> bool:
         # The shared sender number of districts without a short code takes replies too; the

@@ -1,6 +1,5 @@
-"""The status service's background worker: the follow-ups of each group commit (which applies
-the callbacks it journals), the journal rows left new (inbound texts, a batch whose apply
-failed; woken by the commit, and at start for rows a crash left unapplied), parked events,
+"""The status service's background worker: applies the webhook journal in batches (woken by
+each group commit, and at start for rows a crash left unapplied), retries parked events,
 and keeps the status tables small. Follow-ups run after each commit: metrics, telling
 dispatch, answering HELP.
 
@@ -19,7 +18,6 @@ from smlog.clock import now_us
 from smlog.config import Settings
 from smlog.runtime.tasks import cancel_task, wait_event
 from smlog.services.status import metrics
-from smlog.services.status.journal import AppliedBatch
 from smlog.services.status.journal_apply import JournalBatch, apply_journal_batch
 from smlog.services.status.notifier import OutcomeNotifier
 from smlog.services.status.optout import HelpReply, Keyword
@@ -57,19 +55,6 @@ class StatusWorker:
 
     def wake(self) -> None:
         self._wake.set()
-
-    def committed(self, applied: AppliedBatch) -> None:
-        """After a group commit: its applied events' follow-ups; the worker applies any rows
-        it left new (inbound texts)."""
-        if applied.events:
-            metrics.observe_applied(applied.events, applied.result.dispositions, applied.now)
-            for vendor in applied.unknown_codes:
-                metrics.UNKNOWN_CODES.labels(vendor).inc()
-            for vendor, reason in applied.rejected:
-                metrics.REJECTED.labels(vendor, reason).inc()
-            self._notifier.offer(applied.result.outcomes)
-        if applied.new_rows:
-            self._wake.set()
 
     async def start(self) -> None:
         if self._task is None:
