@@ -14,12 +14,12 @@ The lag, in seconds, is the largest of four parts:
   a status deadline races against, and it includes the wait on the vendor's side: a vendor
   posts a bounded number of callbacks at a time, so when our answers slow down (a commit
   waiting for the database's write lock, a busy status process) its queue grows even though
-  our own parts stay short. Measured at 100,000 recipients: answers in 0.4 s (median) and
-  the callbacks 263 s late (p99) on the vendor's side. Mailgun's events are left out: they
+  our own parts stay short. Measured at 100,000 recipients: callbacks applied 0.4 s (median)
+  after our edge took them, and 263 s (p99) after the vendor's event. Mailgun's events are left out: they
   never decide a status, so their lag cannot make a deadline fire. One old callback a vendor
   retries does not move a median;
 - apply: the median, over the last journal rows applied lately, of callback received by the
-  webhook edge → applied (the group commit that journals and applies it);
+  webhook edge → applied by the status worker;
 - journal: the age of the oldest journal row not applied yet (inbound texts, or a batch left
   to the worker);
 - settle: the age of the oldest final outcome the status service wrote and dispatch has not
