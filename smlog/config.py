@@ -159,7 +159,7 @@ class Settings:
     dispatch_gauge_seconds: float = 5.0
     # Flow control (docs/dispatch.md): sending slows when the status path lags more than the
     # target (0: off), never below the floor, re-decided every dispatch_flow_seconds.
-    dispatch_flow_target_lag_seconds: float = 30.0
+    dispatch_flow_target_lag_seconds: float = 5.0
     dispatch_flow_min_per_second: float = 200.0
     dispatch_flow_seconds: float = 1.0
     # Retention purge (docs/retention.md): how often a pass runs (0: never), targets or

@@ -69,10 +69,10 @@ SETTLE_LAG = Histogram(
 )
 STATUS_LAG = Gauge(
     "smlog_dispatch_status_lag_seconds",
-    "How far the status path is behind, by part: callbacks (Voxology event -> applied,"
-    " median of the latest), apply (callback received -> applied, median of the latest),"
-    " journal (oldest row not applied), settle (oldest final outcome not counted); flow"
-    " control steers on their largest.",
+    "How far the status path is behind, by part: apply (callback received -> applied,"
+    " median of the latest), journal (oldest row not applied), settle (oldest final outcome"
+    " not counted), flow control steering on their largest; callbacks (Voxology event ->"
+    " applied, median of the latest) is exported only.",
     ["part"],
 )
 FLOW_LIMIT = Gauge(
