@@ -217,6 +217,13 @@ async def _recompute(tx: Transaction, decision: ReviseDecision) -> None:
     if not decision.changes:
         return
     for message_id, mode in sorted(decision.first_attempts):
+        ended = await tx.fetch_one(
+            "SELECT first_attempt_end_time FROM message_mode_stats WHERE message_id = ?"
+            " AND mode = ?",
+            (message_id, mode),
+        )
+        if ended is None or ended[0] is None:
+            continue  # first attempts still outstanding: the end is set when they complete
         latest = await tx.fetch_one(
             "SELECT MAX(COALESCE(a.status_time, t.status_time)) AS latest FROM targets t"
             " LEFT JOIN attempts a ON a.target_id = t.id AND a.number = 1"
