@@ -84,14 +84,14 @@ async def _rows(db: Database) -> None:
         # not recent); one inbound text waiting 2 s for the worker.
         await tx.executemany(
             "INSERT INTO webhook_journal (vendor, kind, body, received_time, state,"
-            " applied_time) VALUES ('voxology', 'call', X'00', ?, 1, ?)",
-            [(NOW - 90 * SECOND, NOW - 60 * SECOND)]
-            + [(NOW - SECOND - i, NOW - i) for i in range(5)],
+            " applied_time) VALUES ('voxology', 'call', ?, ?, 1, ?)",
+            [(b"{}", NOW - 90 * SECOND, NOW - 60 * SECOND)]
+            + [(b"{}", NOW - SECOND - i, NOW - i) for i in range(5)],
         )
         await tx.execute(
             "INSERT INTO webhook_journal (vendor, kind, body, received_time, state)"
-            " VALUES ('voxology', 'inbound', X'00', ?, 0)",
-            (NOW - 2 * SECOND,),
+            " VALUES ('voxology', 'inbound', ?, ?, 0)",
+            (b"{}", NOW - 2 * SECOND),
         )
         await tx.executemany(
             "INSERT INTO attempt_outcomes (attempt_id, status, status_time, applied_time,"
