@@ -31,7 +31,12 @@ from smlog.store.throwaway import throwaway_database
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 BenchFn = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, dict[str, Any]]]
 BARS: dict[str, list[tuple[str, str, float]]] = {
-    "dispatch": [("attempts_per_s", ">=", 1000.0), ("duplicates", "==", 0), ("lost", "==", 0)],
+    "dispatch": [
+        ("attempts_per_s", ">=", 1000.0),
+        ("duplicates", "==", 0),
+        ("lost", "==", 0),
+        ("status_lag_p99_s", "<", 10.0),
+    ],
     "ingest": [("webhook_events_per_s", ">=", 2000.0), ("grpc_events_per_s", ">=", 20000.0)],
     "query": [
         ("list_messages_p99_ms", "<", 25.0),

@@ -20,13 +20,16 @@ end and reports:
 - ``first_attempt_s`` (the slowest mode's First Attempt Duration) and ``total_s`` (dispatch
   start → last device final; at least the status deadline, for the silent calls);
 - ``duplicates`` and ``lost`` as ``cli.accounting`` defines them (0 = nothing sent twice,
-  nothing lost).
+  nothing lost);
+- ``status_lag_p50_s`` / ``status_lag_p99_s`` (vendor callback received → applied to the
+  attempt) and ``settle_lag_p99_s`` (applied → counted by dispatch): ``bench.status_lag``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from smlog.bench.status_lag import status_lags
 from smlog.cli.accounting import account, sim_stats
 from smlog.cli.campaigns import send_campaign
 from smlog.cli.stackrun import (
@@ -123,5 +126,6 @@ async def _run(stack: Stack, count: int, say: Any) -> dict[str, Any]:
         "status_deadline_s": DEADLINE_SECONDS,
         "duplicates": books.duplicates,
         "lost": books.lost,
+        **await status_lags(settings),
     }
     return figures

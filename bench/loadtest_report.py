@@ -7,6 +7,7 @@ from collections import Counter
 from typing import Any
 
 from smlog.bench.loadtest_figures import Campaign, by_type, percentile, preemption, spread
+from smlog.bench.status_lag import status_lags
 from smlog.cli import format as fmt
 from smlog.cli.accounting import account, sim_stats
 from smlog.cli.promtext import counter_sums, histogram_quantiles, scrape
@@ -139,4 +140,5 @@ async def collect(
         "sent": books.sent,
         "duplicates": books.duplicates,
         "lost": books.lost,
+        **await status_lags(settings),
     }

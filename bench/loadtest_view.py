@@ -103,6 +103,13 @@ def report(console: Console, figures: dict[str, Any]) -> None:
         f" simulators answered 5xx {errors['sim_5xx']:,}, 429 {errors['sim_429']:,}; "
         f"callbacks dropped {errors['callbacks_dropped']:,}"
     )
+    console.print(
+        f"status path: callback received → applied p50 {figures['status_lag_p50_s']:.3f} s,"
+        f" p99 {figures['status_lag_p99_s']:.3f} s; applied → counted by dispatch p99"
+        f" {figures['settle_lag_p99_s']:.3f} s; vendor event → applied p99"
+        f" {figures['callback_lag_p99_s']:.3f} s; deadline statuses replaced by a late answer"
+        f" {figures['deadline_revisions']:,}"
+    )
     verdict = "green" if figures["duplicates"] == 0 and figures["lost"] == 0 else "red"
     console.print(
         f"[{verdict}]duplicates {figures['duplicates']}, lost {figures['lost']}[/{verdict}]"

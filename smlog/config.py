@@ -166,6 +166,11 @@ class Settings:
     watch_max_streams: int = 1000
     watch_max_seconds: float = 3600.0
     dispatch_gauge_seconds: float = 5.0
+    # Flow control (docs/dispatch.md): sending slows when the status path lags more than the
+    # target (0: off), never below the floor, re-decided every dispatch_flow_seconds.
+    dispatch_flow_target_lag_seconds: float = 5.0
+    dispatch_flow_min_per_second: float = 200.0
+    dispatch_flow_seconds: float = 1.0
     # Retention purge (docs/retention.md): how often a pass runs (0: never), targets or
     # recipients deleted per transaction, messages purged per pass.
     retention_interval_seconds: float = 300.0

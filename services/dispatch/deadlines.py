@@ -3,11 +3,14 @@
 Every ``dispatch_deadline_sweep_seconds``: an attempt whose request is older than its mode's
 status deadline takes ``decisions.expired_status`` (No Call Status for voice and text, a text
 still Sent stays Sent, No Status for email and inbox) and its target settles. Deadlines count
-from ``request_time``, so they survive restarts.
+from ``request_time``, so they survive restarts. The status is provisional (``provisional = 1``,
+vendor code ``deadline``): a vendor's answer that arrives later replaces it, and dispatch
+revises the target and the counters (``settle.revise``, docs/statuses.md).
 """
 
 from __future__ import annotations
 
+from smlog.domain import DEADLINE_CODE
 from smlog.services.dispatch.decisions import Final, expired_status
 from smlog.services.dispatch.policy import MODES, DispatchPolicy
 from smlog.services.dispatch.settle import Settled, settle
@@ -44,12 +47,12 @@ async def expire_deadlines(
         for r in rows:
             mode = int(r["mode"])
             status = expired_status(mode, int(r["status"]))
-            updates.append((status, now_us, "deadline", int(r["id"])))
+            updates.append((status, now_us, DEADLINE_CODE, int(r["id"])))
             finals.append(Final(int(r["target_id"]), int(r["number"]), status, now_us))
             results.append((mode, status))
         tx.queue(
-            "UPDATE attempts SET status = ?, status_time = ?, is_final = 1, vendor_code = ?"
-            " WHERE id = ? AND is_final = 0",
+            "UPDATE attempts SET status = ?, status_time = ?, is_final = 1, provisional = 1,"
+            " vendor_code = ? WHERE id = ? AND is_final = 0",
             updates,
         )
         settled = await settle(tx, finals, policy)

@@ -22,11 +22,14 @@ __all__ = [
     "Final",
     "ModeCounts",
     "Redial",
+    "ReviseDecision",
+    "Revision",
     "SettleDecision",
     "StoredAttempt",
     "TargetState",
     "WaitingTarget",
     "decide_cancel",
+    "decide_revise",
     "decide_settle",
     "expired_status",
     "message_outcome",
@@ -59,6 +62,7 @@ class TargetState:
     attempt_count: int
     priority: int
     message_canceled: bool
+    status: int = 0  # its status now (the deadline's, for a revision)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +156,76 @@ def decide_settle(
         closed[message_id] = closed.get(message_id, 0) + 1
         decision.last_time[message_id] = max(decision.last_time.get(message_id, 0), final.time_us)
     return decision
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """A vendor status that arrived after a status deadline closed attempt ``attempt_number``
+    of a target: it replaces the deadline's provisional status."""
+
+    target_id: int
+    attempt_number: int
+    status: int
+    time_us: int
+
+
+@dataclass
+class ReviseDecision:
+    changes: list[Close] = field(default_factory=list)  # the targets' real final status
+    counts: dict[tuple[int, int], ModeCounts] = field(default_factory=dict)  # deltas, +/-
+    first_attempts: set[tuple[int, int]] = field(default_factory=set)  # (message, mode)
+    messages: set[int] = field(default_factory=set)  # their status and end are recomputed
+    unsettled: list[Final] = field(default_factory=list)  # targets not final: settle them
+
+
+def decide_revise(
+    revisions: Sequence[Revision], targets: Mapping[int, TargetState]
+) -> ReviseDecision:
+    """How late vendor statuses revise targets a deadline closed. The target takes the real
+    status (and its time); its count moves from the deadline status's group to the real
+    one's; First Attempt Duration (attempt 1 of a first device) and the message's status and
+    end are recomputed. No redial is placed, whatever the real status (docs/statuses.md: a
+    redial after the fact would call a family long after the emergency, outside the campaign
+    they were told about). A revision of an older attempt, of an unknown target or a second
+    one of the same target in a batch is skipped; one of a target not final (it never was
+    settled) is settled as usual."""
+    decision = ReviseDecision()
+    done: set[int] = set()
+    for revision in revisions:
+        target = targets.get(revision.target_id)
+        if target is None or revision.target_id in done:
+            continue
+        if revision.attempt_number != target.attempt_count:
+            continue
+        done.add(revision.target_id)
+        if not target.is_final:
+            decision.unsettled.append(
+                Final(
+                    revision.target_id, revision.attempt_number, revision.status, revision.time_us
+                )
+            )
+            continue
+        group = status_group(revision.status)
+        decision.changes.append(Close(revision.target_id, revision.status, group, revision.time_us))
+        key = (target.message_id, target.mode)
+        before = status_group(target.status)
+        if before != group:
+            counts = decision.counts.setdefault(key, ModeCounts())
+            _move(counts, before, -1)
+            _move(counts, group, +1)
+        if target.is_first_device and revision.attempt_number == 1:
+            decision.first_attempts.add(key)
+        decision.messages.add(target.message_id)
+    return decision
+
+
+def _move(counts: ModeCounts, group: int, by: int) -> None:
+    if group == StatusGroup.STATUS_GROUP_ERROR:
+        counts.error += by
+    elif group == StatusGroup.STATUS_GROUP_CANCELED:
+        counts.canceled += by
+    elif group == StatusGroup.STATUS_GROUP_SUCCESSFUL:
+        counts.successful += by
 
 
 def message_outcome(canceled: bool, devices: int, errors: int) -> int:

@@ -11,7 +11,8 @@
   (``settle``);
 - deadlines: a periodic sweep (``deadlines``); gauges: a periodic refresh;
 - leases: every third of the lease, the leases of what this worker holds are renewed and
-  what a dead worker left is taken over (``lease``).
+  what a dead worker left is taken over (``lease``);
+- flow: the status path's lag measured, and the limit on claims it sets (``flow``).
 CancelMessage runs ``cancel``. At start-up, attempts stored but not known to be sent are
 re-sent with their keys (``lease.take_over``, ``resume``). ``AttemptState`` holds what is in
 memory about attempts. Several workers may run on one PostgreSQL database (docs/scale-out.md).
@@ -23,9 +24,11 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from smlog.clock import now_us as wall_now_us
 from smlog.config import Settings
 from smlog.runtime.tasks import wait_event
 from smlog.services.dispatch import metrics
@@ -38,6 +41,7 @@ from smlog.services.dispatch.claim import claim_due
 from smlog.services.dispatch.clock import Clock
 from smlog.services.dispatch.deadlines import expire_deadlines
 from smlog.services.dispatch.faults import Faults
+from smlog.services.dispatch.flow import FlowControl, measure_lag
 from smlog.services.dispatch.lease import Lease, renew, take_over
 from smlog.services.dispatch.outages import Outages
 from smlog.services.dispatch.policy import (
@@ -64,6 +68,7 @@ log = logging.getLogger("smlog.dispatch")
 SEND_TRIES = 3  # tries of a job that fails before its vendor request (not vendor errors)
 SEND_RETRY_SECONDS = 1.0
 CANCEL_RETRY_MAX_SECONDS = 10.0  # between tries of closing what a cancel elsewhere left here
+DRAIN_COALESCE_SECONDS = 0.05
 
 
 class Dispatcher:
@@ -122,6 +127,12 @@ class Dispatcher:
         self._nudge = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._side_tasks: set[asyncio.Task[None]] = set()
+        self.flow = FlowControl(
+            settings.dispatch_flow_target_lag_seconds, settings.dispatch_flow_min_per_second
+        )
+        self._tokens = 0.0  # attempts flow control lets the scheduler claim now
+        self._refilled: float | None = None
+        self._claimed = 0  # vendor-sent attempts claimed since the last flow decision
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -141,6 +152,7 @@ class Dispatcher:
             ("deadlines", self._deadline_loop),
             ("gauges", self._gauge_loop),
             ("leases", self._lease_loop),
+            ("flow", self._flow_loop),
         ]
         self._tasks = [asyncio.create_task(run(), name=f"dispatch-{n}") for n, run in loops]
 
@@ -343,10 +355,13 @@ class Dispatcher:
             TEXT: phone_room,
         }
         now = self.clock.now_us()
+        budget = self._flow_budget()
         for sent_by_vendor in (EMAIL, VOICE, TEXT):
             limit = self.outages.claim_limit(sent_by_vendor, now)
             if limit is not None:
                 wants[sent_by_vendor] = min(wants[sent_by_vendor], limit)
+            if budget is not None:
+                wants[sent_by_vendor] = min(wants[sent_by_vendor], budget)
         claim = await claim_due(
             self.db,
             self.catalog,
@@ -360,6 +375,9 @@ class Dispatcher:
             self._put(job)
         for mode, count in claim.created.items():
             metrics.ATTEMPTS_CREATED.labels(MODE_NAMES[mode]).inc(count)
+            if mode != INBOX:  # sent to a vendor: callbacks will follow
+                self._claimed += count
+                self._tokens -= count
         self._after(claim.settled)
         self._after(claim.opted_out)  # texts closed by a STOP since the start
         self.claim_passes += 1
@@ -406,6 +424,9 @@ class Dispatcher:
             if count >= self.settings.dispatch_outcome_batch:
                 continue
             await wait_event(self._nudge, self.settings.dispatch_outcome_poll_seconds)
+            # Status applies callbacks as it journals them and nudges after each group commit:
+            # let a few commits' outcomes gather, one drain (and one write lock) for them all.
+            await asyncio.sleep(DRAIN_COALESCE_SECONDS)
 
     async def _deadline_loop(self) -> None:
         limit = self.settings.dispatch_outcome_batch
@@ -455,6 +476,56 @@ class Dispatcher:
                 )
             if not taken.full:
                 return
+
+    # -- flow control ----------------------------------------------------------------------
+
+    def _flow_budget(self) -> int | None:
+        """Vendor-sent attempts the scheduler may claim now (None: no limit): a token bucket
+        filled at the flow limit, holding at most one second of it."""
+        rate = self.flow.rate
+        now = time.monotonic()
+        if rate is None:
+            self._refilled = None
+            return None
+        if self._refilled is None:
+            self._tokens = rate * self.settings.dispatch_poll_seconds
+        else:
+            self._tokens = min(self._tokens + rate * (now - self._refilled), rate)
+        self._refilled = now
+        return max(int(self._tokens), 0)
+
+    async def _flow_loop(self) -> None:
+        interval = max(self.settings.dispatch_flow_seconds, 0.05)
+        last = time.monotonic()
+        while True:
+            await asyncio.sleep(interval)
+            now = time.monotonic()
+            sent_rate = self._claimed / max(now - last, 1e-3)
+            self._claimed, last = 0, now
+            try:
+                lag = await measure_lag(self.db, wall_now_us())
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("measuring the status lag failed")
+                continue
+            before = self.flow.rate
+            rate = self.flow.update(lag.seconds, sent_rate, now)
+            metrics.STATUS_LAG.labels("apply").set(lag.apply_s)
+            metrics.STATUS_LAG.labels("callbacks").set(lag.callbacks_s)
+            metrics.STATUS_LAG.labels("journal").set(lag.journal_s)
+            metrics.STATUS_LAG.labels("settle").set(lag.settle_s)
+            metrics.FLOW_LIMIT.set(rate or 0)
+            if rate is not None:
+                metrics.FLOW_LIMITED_SECONDS.inc(interval)
+            if (before is None) != (rate is None):
+                log.info(
+                    "flow control %s", "limits sending" if rate is not None else "lifted",
+                    extra={"status_lag_s": round(lag.seconds, 3),
+                           "limit_per_s": round(rate or 0), "sent_per_s": round(sent_rate)},
+                )  # fmt: skip
+            if rate is None and before is not None:
+                self.wake()
 
     async def _gauge_loop(self) -> None:
         while True:

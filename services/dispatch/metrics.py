@@ -56,6 +56,33 @@ FIRST_ATTEMPT_DURATION = Histogram(
     ["mode"],
     buckets=_DURATION_BUCKETS,
 )
+DEADLINE_REVISIONS = Counter(
+    "smlog_dispatch_deadline_revisions_total",
+    "Devices a status deadline had closed whose vendor status came later and replaced the"
+    " deadline's, by delivery mode.",
+    ["mode"],
+)
+SETTLE_LAG = Histogram(
+    "smlog_dispatch_settle_lag_seconds",
+    "Final attempt outcomes: written by the status service -> counted by dispatch.",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+)
+STATUS_LAG = Gauge(
+    "smlog_dispatch_status_lag_seconds",
+    "How far the status path is behind, by part: apply (callback received -> applied,"
+    " median of the latest), journal (oldest row not applied), settle (oldest final outcome"
+    " not counted), flow control steering on their largest; callbacks (Voxology event ->"
+    " applied, median of the latest) is exported only.",
+    ["part"],
+)
+FLOW_LIMIT = Gauge(
+    "smlog_dispatch_flow_limit_per_second",
+    "Flow control's limit on vendor-sent attempts claimed per second (0: not limited).",
+)
+FLOW_LIMITED_SECONDS = Counter(
+    "smlog_dispatch_flow_limited_seconds_total",
+    "Seconds during which flow control limited sending.",
+)
 MESSAGES_FINISHED = Counter(
     "smlog_dispatch_messages_finished_total", "Messages that finished, by status.", ["status"]
 )
@@ -74,6 +101,10 @@ def observe_settled(settled: Settled) -> None:
         ATTEMPT_RESULTS.labels(MODE_NAMES.get(mode, "unknown"), group).inc()
     if settled.redials:
         REDIALS.inc(settled.redials)
+    for mode in settled.revised:
+        DEADLINE_REVISIONS.labels(MODE_NAMES.get(mode, "unknown")).inc()
+    for lag_us in settled.settle_lags_us:
+        SETTLE_LAG.observe(max(lag_us, 0) / 1_000_000)
     for done in settled.completed:
         priority = PRIORITY_NAMES.get(done.priority, "general")
         MESSAGE_DURATION.labels(priority).observe(done.duration_us / 1_000_000)

@@ -13,7 +13,9 @@ the decision is written here:
 - ``messages.pending_targets`` drops per final target; at 0 the message ends
   (``decisions.message_outcome``: Canceled, Errored or Sent).
 
-``drain_outcomes`` feeds it the final statuses the status service wrote to its outbox.
+``drain_outcomes`` feeds it the final statuses the status service wrote to its outbox; an
+outbox row marked ``revision`` is a vendor status that replaced a status deadline's provisional
+one, and ``revise`` moves the target and the counters to it (``decisions.decide_revise``).
 """
 
 from __future__ import annotations
@@ -21,10 +23,14 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
+from smlog.clock import now_us as wall_clock_us
 from smlog.services.dispatch.decisions import (
     Final,
+    ReviseDecision,
+    Revision,
     SettleDecision,
     TargetState,
+    decide_revise,
     decide_settle,
     message_outcome,
 )
@@ -32,7 +38,7 @@ from smlog.services.dispatch.policy import OPEN_MESSAGE, DispatchPolicy
 from smlog.services.dispatch.wakeups import progressed
 from smlog.store import Database, Transaction, fetch_in, row_lock
 
-__all__ = ["Completed", "Settled", "drain_outcomes", "settle"]
+__all__ = ["Completed", "Settled", "drain_outcomes", "revise", "settle"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,11 +60,13 @@ class Settled:
     completed: list[Completed] = field(default_factory=list)
     first_attempts_done: list[tuple[int, int]] = field(default_factory=list)  # (mode, us)
     attempts_final: list[tuple[int, int]] = field(default_factory=list)  # (mode, status)
+    revised: list[int] = field(default_factory=list)  # mode of each target a late status revised
+    settle_lags_us: list[int] = field(default_factory=list)  # outcome applied -> counted here
 
 
 _TARGETS = (
     "SELECT t.id, t.message_id, t.mode, t.is_first_device, t.is_final, t.attempt_count,"
-    " t.priority, m.cancel_time IS NOT NULL AS canceled"
+    " t.priority, t.status, m.cancel_time IS NOT NULL AS canceled"
     " FROM targets t JOIN messages m ON m.id = t.message_id WHERE t.id IN ({marks})"
     " ORDER BY t.id"
 )
@@ -84,6 +92,7 @@ async def _targets(tx: Transaction, ids: list[int]) -> dict[int, TargetState]:
             attempt_count=int(r["attempt_count"]),
             priority=int(r["priority"]),
             message_canceled=bool(r["canceled"]),
+            status=int(r["status"]),
         )
         for r in rows
     }
@@ -180,6 +189,81 @@ async def _complete(tx: Transaction, decision: SettleDecision, result: Settled) 
         result.completed.append(Completed(message_id, status, priority, end_time - sent_time))
 
 
+async def revise(tx: Transaction, revisions: Sequence[Revision], policy: DispatchPolicy) -> Settled:
+    """Apply late vendor statuses that replaced a status deadline's (see ``decide_revise``)."""
+    if not revisions:
+        return Settled()
+    targets = await _targets(tx, sorted({r.target_id for r in revisions}))
+    decision = decide_revise(revisions, targets)
+    result = await settle(tx, decision.unsettled, policy)
+    if decision.changes:
+        tx.queue(
+            "UPDATE targets SET status = ?, status_group = ?, status_time = ? WHERE id = ?",
+            [(c.status, c.group, c.time_us, c.target_id) for c in decision.changes],
+        )
+        modes = {t.target_id: t.mode for t in targets.values()}
+        result.revised = [modes[c.target_id] for c in decision.changes]
+    if decision.counts:
+        tx.queue(
+            "UPDATE message_mode_stats SET total_successful = total_successful + ?,"
+            " total_error = total_error + ?, total_canceled = total_canceled + ?"
+            " WHERE message_id = ? AND mode = ?",
+            [
+                (c.successful, c.error, c.canceled, m, mode)
+                for (m, mode), c in decision.counts.items()
+            ],
+        )
+    await _recompute(tx, decision)
+    return result
+
+
+async def _recompute(tx: Transaction, decision: ReviseDecision) -> None:
+    """First Attempt Duration and the finished message's status and end, from the rows as the
+    revision left them: the real status's time replaces the deadline's."""
+    if not decision.changes:
+        return
+    for message_id, mode in sorted(decision.first_attempts):
+        ended = await tx.fetch_one(
+            "SELECT first_attempt_end_time FROM message_mode_stats WHERE message_id = ?"
+            " AND mode = ?",
+            (message_id, mode),
+        )
+        if ended is None or ended[0] is None:
+            continue  # first attempts still outstanding: the end is set when they complete
+        latest = await tx.fetch_one(
+            "SELECT MAX(COALESCE(a.status_time, t.status_time)) AS latest FROM targets t"
+            " LEFT JOIN attempts a ON a.target_id = t.id AND a.number = 1"
+            " WHERE t.message_id = ? AND t.mode = ? AND t.is_first_device = 1",
+            (message_id, mode),
+        )
+        if latest is not None and latest["latest"] is not None:
+            await tx.execute(
+                "UPDATE message_mode_stats SET first_attempt_end_time = ? WHERE message_id = ?"
+                " AND mode = ? AND first_attempt_end_time IS NOT NULL",
+                (int(latest["latest"]), message_id, mode),
+            )
+    rows = await fetch_in(
+        tx,
+        "SELECT m.id, m.sent_time, m.cancel_time IS NOT NULL AS canceled,"
+        " COALESCE(SUM(s.total_devices), 0) AS devices, COALESCE(SUM(s.total_error), 0) AS errors"
+        " FROM messages m LEFT JOIN message_mode_stats s ON s.message_id = m.id"
+        " WHERE m.id IN ({marks}) AND m.status <> ? GROUP BY m.id",
+        sorted(decision.messages),
+        after=(OPEN_MESSAGE,),
+    )
+    for row in rows:
+        message_id, sent_time = int(row["id"]), int(row["sent_time"] or 0)
+        status = message_outcome(bool(row["canceled"]), int(row["devices"]), int(row["errors"]))
+        latest = await tx.fetch_one(
+            "SELECT MAX(status_time) AS latest FROM targets WHERE message_id = ?", (message_id,)
+        )
+        end_time = max(sent_time, int((latest and latest["latest"]) or 0))
+        await tx.execute(
+            "UPDATE messages SET status = ?, end_time = ? WHERE id = ? AND status <> ?",
+            (status, end_time, message_id, OPEN_MESSAGE),
+        )
+
+
 async def drain_outcomes(
     db: Database,
     policy: DispatchPolicy,
@@ -205,7 +289,8 @@ async def drain_outcomes(
         return 0, Settled(), 0
     async with db.transaction() as tx:
         found = await tx.fetch_all(
-            "SELECT o.attempt_id, o.status, o.status_time, a.target_id, a.number, a.mode,"  # noqa: S608
+            "SELECT o.attempt_id, o.status, o.status_time, o.revision, o.applied_time,"  # noqa: S608
+            " a.target_id, a.number, a.mode,"
             " CASE WHEN a.request_time IS NULL AND a.lease_until >= ? AND a.claimed_by <> ?"
             " THEN 1 ELSE 0 END AS elsewhere"
             " FROM attempt_outcomes o LEFT JOIN attempts a ON a.id = o.attempt_id"
@@ -221,15 +306,31 @@ async def drain_outcomes(
         skipped = len(found) - len(rows)
         if not rows:
             return 0, Settled(), skipped
-        known = [r for r in rows if r["target_id"] is not None]
+        known = [r for r in rows if r["target_id"] is not None and not r["revision"]]
         finals = [
             Final(int(r["target_id"]), int(r["number"]), int(r["status"]), int(r["status_time"]))
             for r in known
         ]
         settled = await settle(tx, finals, policy)
         settled.attempts_final = [(int(r["mode"]), int(r["status"])) for r in known]
+        revisions = [
+            Revision(int(r["target_id"]), int(r["number"]), int(r["status"]), int(r["status_time"]))
+            for r in rows
+            if r["target_id"] is not None and r["revision"]
+        ]
+        if revisions:
+            revised = await revise(tx, revisions, policy)
+            settled.revised = revised.revised
+            settled.finalized += revised.finalized
+            settled.redials += revised.redials
+            settled.completed += revised.completed
+            settled.first_attempts_done += revised.first_attempts_done
+        consumed = wall_clock_us()
+        settled.settle_lags_us = [
+            consumed - int(r["applied_time"]) for r in rows if r["applied_time"] is not None
+        ]
         tx.queue(
-            "UPDATE attempt_outcomes SET consumed = 1 WHERE attempt_id = ?",
-            [(int(r["attempt_id"]),) for r in rows],
+            "UPDATE attempt_outcomes SET consumed = 1, consumed_time = ? WHERE attempt_id = ?",
+            [(consumed, int(r["attempt_id"])) for r in rows],
         )
     return len(rows), settled, skipped

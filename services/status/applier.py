@@ -4,9 +4,12 @@ attempts, run the state machine in Python, write everything back with a few ``ex
 Writes follow docs/data-ownership.md: attempts only ``WHERE is_final = 0`` (dispatch finalizes
 attempts too), targets mirror their latest attempt only ``WHERE is_final = 0 AND
 attempt_count = <attempt number>``, and an attempt that turns final gets its
-``attempt_outcomes`` row in the same transaction. The one exception is documented in
+``attempt_outcomes`` row in the same transaction. Two exceptions are documented in
 docs/status.md: Mailgun's reason replaces the vendor detail of a (final) email attempt and of
-its target, without touching any status column.
+its target, without touching any status column; and a vendor status that arrives after a
+status deadline closed the attempt replaces the deadline's provisional status (``WHERE
+provisional = 1``), keeps the deadline's status as history and hands the attempt to dispatch
+again as a *revision* outcome (dispatch moves the target and the counters).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from smlog.domain import STATUS_GROUPS
+from smlog.domain import DEADLINE_CODE, STATUS_GROUPS
 from smlog.services.status.events import Disposition, StatusEvent
 from smlog.services.status.machine import AttemptState, step
 from smlog.store import Transaction, chunked, in_marks, row_lock
@@ -29,6 +32,7 @@ class Outcome:
     attempt_id: int
     status: int
     status_time: int
+    revision: bool = False  # replaces a status deadline's provisional status
 
 
 @dataclass(slots=True)
@@ -62,7 +66,8 @@ async def _load_attempts(tx: Transaction, ids: Sequence[int]) -> dict[int, Attem
         marks = in_marks(len(chunk))
         columns = "id, target_id, number, mode, status, status_time, is_final, vendor_code"
         sql = (
-            f"SELECT {columns}, vendor_detail FROM attempts WHERE id IN ({marks})"  # noqa: S608
+            f"SELECT {columns}, vendor_detail, provisional FROM attempts"  # noqa: S608
+            f" WHERE id IN ({marks})"
             f" ORDER BY id{lock}"
         )
         rows = await tx.fetch_all(sql, tuple(chunk))
@@ -77,6 +82,7 @@ async def _load_attempts(tx: Transaction, ids: Sequence[int]) -> dict[int, Attem
                 is_final=bool(r[6]),
                 vendor_code=str(r[7]),
                 vendor_detail=str(r[8]),
+                provisional=bool(r[9]),
             )
     return states
 
@@ -115,8 +121,24 @@ async def apply_events(
         if disposition != Disposition.REJECTED:
             changed = disposition == Disposition.APPLIED and event.status is not None
             history.append(_history_row(event, now, changed))
-    await _write(tx, states.values(), history, parked, unparked, result)
+    # The deadline's status a late answer replaced is kept as history, before the answer.
+    history[:0] = [_deadline_row(s, now) for s in states.values() if s.replaced_status]
+    await _write(tx, states.values(), history, parked, unparked, result, now)
     return result
+
+
+def _deadline_row(state: AttemptState, now: int) -> tuple[object, ...]:
+    return (
+        state.attempt_id,
+        f"{DEADLINE_CODE}:{state.attempt_id}",
+        state.replaced_status,
+        state.replaced_time,
+        now,
+        DEADLINE_CODE,
+        "no final status before the status deadline",
+        DEADLINE_CODE,
+        1,
+    )
 
 
 def _history_row(event: StatusEvent, now: int, changed: bool) -> tuple[object, ...]:
@@ -153,10 +175,26 @@ async def _write(
     parked: list[tuple[object, ...]],
     unparked: list[tuple[object, ...]],
     result: ApplyResult,
+    now: int,
 ) -> None:
     status_rows, target_rows, detail_rows, target_detail_rows, outcome_rows = [], [], [], [], []
+    revised_rows, revision_rows = [], []
     for s in states:
-        if s.status_changed:
+        if s.revised:
+            revised_rows.append(
+                (
+                    s.status,
+                    s.status_time,
+                    int(s.provisional),
+                    s.vendor_code,
+                    s.vendor_detail,
+                    s.attempt_id,
+                )
+            )
+            target_detail_rows.append((s.vendor_detail, s.target_id, s.number))
+            revision_rows.append((s.attempt_id, s.status, s.status_time, now))
+            result.outcomes.append(Outcome(s.attempt_id, s.status, s.status_time, True))
+        elif s.status_changed:
             status_rows.append(
                 (
                     s.status,
@@ -181,7 +219,7 @@ async def _write(
             detail_rows.append((s.vendor_code, s.vendor_detail, s.attempt_id))
             target_detail_rows.append((s.vendor_detail, s.target_id, s.number))
         if s.became_final:
-            outcome_rows.append((s.attempt_id, s.status, s.status_time))
+            outcome_rows.append((s.attempt_id, s.status, s.status_time, now))
             result.outcomes.append(Outcome(s.attempt_id, s.status, s.status_time))
     if history:
         tx.queue(
@@ -201,16 +239,33 @@ async def _write(
             " WHERE id = ? AND is_final = 0 AND attempt_count = ?",
             target_rows,
         )
+    if revised_rows:
+        tx.queue(
+            "UPDATE attempts SET status = ?, status_time = ?, provisional = ?, vendor_code = ?,"
+            " vendor_detail = ? WHERE id = ? AND provisional = 1",
+            revised_rows,
+        )
+        # The attempt has an outcome row already when it is revised twice (a text's late Sent,
+        # then its Delivered): the revision takes that row again, unconsumed.
+        tx.queue(
+            "INSERT INTO attempt_outcomes (attempt_id, status, status_time, applied_time,"
+            " revision) VALUES (?, ?, ?, ?, 1) ON CONFLICT (attempt_id) DO UPDATE SET"
+            " status = excluded.status, status_time = excluded.status_time,"
+            " applied_time = excluded.applied_time, revision = 1, consumed = 0,"
+            " consumed_time = NULL",
+            revision_rows,
+        )
     if detail_rows:
         tx.queue("UPDATE attempts SET vendor_code = ?, vendor_detail = ? WHERE id = ?", detail_rows)
+    if target_detail_rows:
         tx.queue(
             "UPDATE targets SET vendor_detail = ? WHERE id = ? AND attempt_count = ?",
             target_detail_rows,
         )
     if outcome_rows:
         tx.queue(
-            "INSERT INTO attempt_outcomes (attempt_id, status, status_time) VALUES (?, ?, ?)"
-            " ON CONFLICT (attempt_id) DO NOTHING",
+            "INSERT INTO attempt_outcomes (attempt_id, status, status_time, applied_time)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (attempt_id) DO NOTHING",
             outcome_rows,
         )
     if parked:

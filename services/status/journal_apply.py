@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from smlog.clock import now_us
 from smlog.services.status.applier import ApplyResult, apply_events
 from smlog.services.status.events import Disposition, StatusEvent
 from smlog.services.status.optout import HelpReply, Keyword, record_inbound
@@ -136,5 +137,9 @@ async def apply_journal_batch(
             if reply is not None:
                 batch.help_replies.append(reply)
             updates.append((JOURNAL_APPLIED, "", row_id))
-        tx.queue("UPDATE webhook_journal SET state = ?, reason = ? WHERE id = ?", updates)
+        applied = max(now, now_us())  # as the commit, for the status lag
+        tx.queue(
+            "UPDATE webhook_journal SET state = ?, reason = ?, applied_time = ? WHERE id = ?",
+            [(state, reason, applied, row_id) for state, reason, row_id in updates],
+        )
     return batch

@@ -5,7 +5,9 @@ which is final for Inbox and Email (dispatch sets it once the portal or Mailgun 
 message) but provisional for Text (the carrier accepted it; Delivered or Undelivered may still
 follow, and if nothing follows before the status deadline, Sent becomes final); rank 3 is
 final. An attempt never moves to a lower or equal rank, and a final status is frozen: the first
-final status an attempt reaches is its last.
+final status an attempt reaches is its last, with one exception. A final status a status
+deadline set because no answer came (No Call Status, No Status, or a text's Sent) is
+provisional: a status the vendor reports later replaces it (``replaces_deadline``).
 """
 
 from __future__ import annotations
@@ -43,6 +45,23 @@ PENDING_STATUSES: frozenset[int] = frozenset(
 _PROVISIONAL: frozenset[int] = frozenset({_S.DEVICE_STATUS_SENT})
 # Final in every mode (Sent is final only outside Text: see is_final).
 FINAL_STATUSES: frozenset[int] = frozenset(STATUS_GROUPS) - PENDING_STATUSES - _PROVISIONAL
+
+# What vendors report (the mapping tables of docs/status.md). The rest (No Call Status, No
+# Status, Error, Vendor Error, Canceled, the suppressions) dispatch decides itself.
+VENDOR_STATUSES: frozenset[int] = frozenset(
+    {
+        _S.DEVICE_STATUS_SENT,
+        _S.DEVICE_STATUS_DELIVERED,
+        _S.DEVICE_STATUS_UNDELIVERED,
+        _S.DEVICE_STATUS_COMPLETED,
+        _S.DEVICE_STATUS_NOT_CONFIRMED,
+        _S.DEVICE_STATUS_BUSY,
+        _S.DEVICE_STATUS_NO_ANSWER,
+        _S.DEVICE_STATUS_FAILED,
+    }
+)
+# The vendor code a status deadline writes on the attempt it closes.
+DEADLINE_CODE = "deadline"
 
 _LABELS: dict[int, str] = {
     _S.DEVICE_STATUS_QUEUED: "Queued",
@@ -88,6 +107,23 @@ def is_final(status: int, mode: int) -> bool:
     if status in _PROVISIONAL:
         return mode != DeliveryMode.DELIVERY_MODE_TEXT
     return status in FINAL_STATUSES
+
+
+def replaces_deadline(current: int, new: int, mode: int) -> bool:
+    """Whether a vendor status ``new`` that arrives after a status deadline made an attempt of
+    ``mode`` final with the provisional ``current`` replaces it (docs/statuses.md): a status
+    the vendor reports, final for the mode, and not the one held; or a text's Sent over No
+    Call Status (the carrier took it: the deadline would have said Sent had the answer come
+    in time, and Delivered or Undelivered may still follow)."""
+    if new == current or new not in VENDOR_STATUSES:
+        return False
+    if is_final(new, mode):
+        return True
+    return (
+        mode == DeliveryMode.DELIVERY_MODE_TEXT
+        and new == _S.DEVICE_STATUS_SENT
+        and current == _S.DEVICE_STATUS_NO_CALL_STATUS
+    )
 
 
 def status_label(status: int) -> str:

@@ -5,7 +5,8 @@ run them, interleaved at random: StartDispatch (suppressions: extensions, number
 replied STOP before the start), the scheduler's claim (and STOPs arriving after the start),
 vendor answers through the result writer (accepted, 4xx, 5xx), vendor callbacks through the
 status service's applier (in any order, before or after the answer, duplicated), the outcome
-drain, redials, status deadlines and a cancel. After every step, per mode:
+drain, redials, status deadlines (and vendor statuses arriving after them, which replace the
+deadline's) and a cancel. After every step, per mode:
 
 - successful + error + canceled + pending = total devices, pending being the targets not
   final yet (recounted from the rows, not derived from the counters);
@@ -170,6 +171,25 @@ class Campaign:
             async with self.db.transaction() as tx:
                 await apply_events(tx, [event], self.now)
 
+    async def late(self) -> None:
+        """A vendor status for an attempt a status deadline closed: it replaces the deadline's
+        (dispatch revises the target and moves the counters on its next drain)."""
+        rows = await self.db.fetch_all(
+            "SELECT id, mode FROM attempts WHERE provisional = 1 AND mode IN (?, ?) ORDER BY id",
+            (VOICE, TEXT),
+        )
+        if not rows:
+            return
+        attempt_id, mode_of = self.data.draw(st.sampled_from([(r[0], r[1]) for r in rows]))
+        ends = CALL_ENDS if mode_of == VOICE else TEXT_ENDS
+        status = self.data.draw(st.sampled_from(ends), "late vendor status")
+        self.events += 1
+        event = StatusEvent(f"e{self.events}", attempt_id, status, self.now, "x", "", "test")
+        async with self.db.transaction() as tx:
+            await apply_events(tx, [event], self.now)
+        if attempt_id in self.accepted:
+            self.accepted.remove(attempt_id)
+
     async def drain(self) -> None:
         # As the engine does: outcomes of attempts whose answer is not written wait.
         await drain_outcomes(self.db, POLICY, 1000, set(self.attempts.unrecorded))
@@ -182,7 +202,7 @@ class Campaign:
                 choices.append("early")
         if self.accepted:
             choices += ["callback", "callback"]
-        choices += ["drain", "deadline", "stop", "stop"]
+        choices += ["drain", "deadline", "late", "stop", "stop"]
         if self.data.draw(st.integers(0, 9), "cancel now?") == 0:
             choices = ["cancel"]
         action = self.data.draw(st.sampled_from(choices), "action")
@@ -200,7 +220,11 @@ class Campaign:
         elif action == "drain":
             await self.drain()
         elif action == "deadline":
+            if self.data.draw(st.booleans(), "past the status deadline?"):
+                self.now += 61 * SECOND  # so that late vendor statuses happen
             await expire_deadlines(self.db, POLICY, self.now, 1000)
+        elif action == "late":
+            await self.late()
         elif action == "cancel":
             await self._cancel(message_id)
         else:
@@ -251,6 +275,10 @@ class Campaign:
             await self.claim()
             while self.jobs:
                 await self.answer()
+            if self.accepted and self.data.draw(st.booleans(), "callbacks after the deadline?"):
+                self.now += 61 * SECOND
+                await expire_deadlines(self.db, POLICY, self.now, 1000)
+                await _check(self.db, message_id)
             while self.accepted:
                 await self.callback()
             await self.drain()
@@ -300,3 +328,70 @@ async def _run(data: st.DataObject) -> None:
 @given(st.data())
 def test_counters_add_up_on_random_campaigns(data: st.DataObject) -> None:
     asyncio.run(_run(data))
+
+
+async def _run_late(data: st.DataObject) -> None:
+    """Every call and text goes silent until its status deadline closes it; then the vendor's
+    answers arrive for some of them, in any order, duplicated, with drains in between."""
+    with tempfile.TemporaryDirectory() as tmp:
+        db = await SqliteDatabase.open(str(Path(tmp) / "p.db"))
+        try:
+            await migrate(db)
+            campaign = Campaign(db, data)
+            await store_district(db, CALLER)
+            people = data.draw(st.lists(st.lists(_device, max_size=3), min_size=1, max_size=5))
+            draft = d.MessageDraft(
+                message_type=c.MessageType.MESSAGE_TYPE_GENERAL,
+                subject="s",
+                delivery_modes=[VOICE, TEXT, EMAIL],
+                content=c.MessageContent(email_body="b", voice_script="b", text_body="b"),
+            )
+            message_id, _, _ = await create_message(db, CALLER, "r", draft, campaign.now)
+            await add_recipients(
+                db, message_id, [person(f"p{i}", *ds) for i, ds in enumerate(people)]
+            )
+            await start_dispatch(db, message_id, campaign.now)
+            for _ in range(5):
+                await campaign.claim()
+            while campaign.jobs:
+                await campaign.answer()
+            campaign.now += 61 * SECOND
+            await expire_deadlines(db, POLICY, campaign.now, 1000)
+            await campaign.drain()
+            await _check(db, message_id)
+            for _ in range(data.draw(st.integers(0, 12), "late answers")):
+                action = data.draw(st.sampled_from(["late", "late", "drain"]))
+                await (campaign.late() if action == "late" else campaign.drain())
+                await _check(db, message_id)
+            await campaign.drain()
+            await _check(db, message_id)
+            await _check_message_status(db, message_id)
+        finally:
+            await db.close()
+
+
+async def _check_message_status(db: Database, message_id: int) -> None:
+    """A finished message's status is what its devices' final groups say."""
+    row = await db.fetch_one(
+        "SELECT m.status, m.end_time, (SELECT COUNT(*) FROM targets t WHERE t.message_id = m.id"
+        " AND t.address <> '') AS devices, (SELECT COUNT(*) FROM targets t WHERE"
+        " t.message_id = m.id AND t.address <> '' AND t.status_group = ?) AS errors,"
+        " (SELECT MAX(status_time) FROM targets t WHERE t.message_id = m.id) AS latest,"
+        " m.sent_time FROM messages m WHERE m.id = ?",
+        (c.StatusGroup.STATUS_GROUP_ERROR, message_id),
+    )
+    assert row is not None
+    if int(row[0]) == c.MessageStatus.MESSAGE_STATUS_IN_PROGRESS:
+        return
+    errored = int(row[2]) > 0 and int(row[3]) == int(row[2])
+    expected = (
+        c.MessageStatus.MESSAGE_STATUS_ERRORED if errored else c.MessageStatus.MESSAGE_STATUS_SENT
+    )
+    assert int(row[0]) == expected
+    assert int(row[1]) == max(int(row[5]), int(row[4]))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_counters_add_up_when_vendor_statuses_come_after_the_deadline(data: st.DataObject) -> None:
+    asyncio.run(_run_late(data))

@@ -11,10 +11,13 @@ from hypothesis import strategies as st
 
 from smlog.services.dispatch.decisions import (
     Final,
+    ModeCounts,
+    Revision,
     StoredAttempt,
     TargetState,
     WaitingTarget,
     decide_cancel,
+    decide_revise,
     decide_settle,
     expired_status,
     message_outcome,
@@ -359,3 +362,67 @@ def test_a_cancel_closes_every_waiting_target_and_spares_what_is_sending(
     } - spared
     assert len(decision.finals) == len(waiting) + len(decision.canceled_attempts)
     assert all(f.time_us == T0 for f in decision.finals)
+
+
+# A late vendor status replaces the deadline's: (rule, target, attempt number, status,
+# expected: "revise"/"settle"/"skip", (successful, error, canceled) moved, first attempt
+# recomputed).
+NCS = S.DEVICE_STATUS_NO_CALL_STATUS
+
+
+def closed_target(mode: int = VOICE, attempts: int = 1, **changes: object) -> TargetState:
+    return target(mode, attempts, **{"is_final": True, "status": NCS, **changes})
+
+
+REVISE_RULES = [
+    ("a call's Completed: successful either way", closed_target(), 1, S.DEVICE_STATUS_COMPLETED,
+     "revise", (0, 0, 0), True),
+    ("a call's Failed moves the device to the errors", closed_target(), 1,
+     S.DEVICE_STATUS_FAILED, "revise", (-1, 1, 0), True),
+    ("a Busy with redials left closes Busy: no redial after the fact", closed_target(), 1,
+     S.DEVICE_STATUS_BUSY, "revise", (0, 0, 0), True),
+    ("a text's Undelivered after the deadline's Sent", closed_target(TEXT,
+     status=S.DEVICE_STATUS_SENT), 1, S.DEVICE_STATUS_UNDELIVERED, "revise", (-1, 1, 0), True),
+    ("a redial's late status does not touch First Attempt Duration", closed_target(attempts=2),
+     2, S.DEVICE_STATUS_COMPLETED, "revise", (0, 0, 0), False),
+    ("a device that is not the first", closed_target(is_first_device=False), 1,
+     S.DEVICE_STATUS_FAILED, "revise", (-1, 1, 0), False),
+    ("a late status of an older attempt is skipped", closed_target(attempts=2), 1,
+     S.DEVICE_STATUS_FAILED, "skip", (0, 0, 0), False),
+    ("a target never settled is settled as usual", target(), 1, S.DEVICE_STATUS_COMPLETED,
+     "settle", (0, 0, 0), False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("rule", "state", "number", "status", "kind", "moved", "first"), REVISE_RULES
+)
+def test_revise_rules(
+    rule: str,
+    state: TargetState,
+    number: int,
+    status: int,
+    kind: str,
+    moved: tuple[int, int, int],
+    first: bool,
+) -> None:
+    decision = decide_revise([Revision(7, number, status, T0)], {7: state})
+    assert [c.status for c in decision.changes] == ([status] if kind == "revise" else []), rule
+    assert [f.status for f in decision.unsettled] == ([status] if kind == "settle" else []), rule
+    counts = decision.counts.get((1, state.mode), ModeCounts())
+    assert (counts.successful, counts.error, counts.canceled) == moved, rule
+    assert counts.first_done == 0, rule  # first_attempt_pending never moves again
+    assert decision.first_attempts == ({(1, state.mode)} if first else set()), rule
+    assert decision.messages == ({1} if kind == "revise" else set()), rule
+    if kind == "revise":
+        [change] = decision.changes
+        assert change.time_us == T0, rule  # the vendor's time, not the deadline's
+
+
+def test_a_target_is_revised_once_per_batch() -> None:
+    decision = decide_revise(
+        [Revision(7, 1, S.DEVICE_STATUS_FAILED, T0), Revision(7, 1, S.DEVICE_STATUS_BUSY, T0)],
+        {7: closed_target()},
+    )
+    assert [c.status for c in decision.changes] == [S.DEVICE_STATUS_FAILED]
+    assert decision.counts[(1, VOICE)] == ModeCounts(successful=-1, error=1)

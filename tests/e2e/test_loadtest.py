@@ -72,3 +72,7 @@ async def test_a_small_load_test_reports_every_campaign() -> None:
     assert "voxology place_call request" in figures["latency_ms"]
     assert [c["campaigns"] for c in figures["by_type"].values()] == [1, 1]
     assert "duplicates 0, lost 0" in out.getvalue()
+    # Every callback was applied and every outcome counted, so the lags were measured.
+    assert 0 < figures["status_lag_p50_s"] <= figures["status_lag_p99_s"] < 30
+    assert 0 < figures["settle_lag_p99_s"] < 30
+    assert "callback received → applied p50" in out.getvalue()

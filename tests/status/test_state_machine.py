@@ -1,5 +1,7 @@
 """The forward-only state machine: any arrival order, with duplicates, ends in the same
-state — status, final flag, vendor detail, history, outcomes — and the same counters."""
+state — status, final flag, vendor detail, history, outcomes — and the same counters. A
+status deadline's provisional final status gives way to a vendor status that comes later;
+every other pair of statuses keeps the forward-only guarantees."""
 
 from __future__ import annotations
 
@@ -10,15 +12,24 @@ from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from smlog.config import Settings
-from smlog.domain import status_rank
+from smlog.domain import (
+    DEADLINE_CODE,
+    STATUS_GROUPS,
+    VENDOR_STATUSES,
+    is_final,
+    replaces_deadline,
+    status_rank,
+)
 from smlog.services.status.applier import apply_events
 from smlog.services.status.events import Disposition, StatusEvent
 from smlog.services.status.machine import AttemptState, step
 from smlog.store import open_database
+from smlog.v1.common_pb2 import DeliveryMode
 from smlog.v1.common_pb2 import DeviceStatus as S
 from tests.status import sequences
 from tests.status.helpers import add_attempts
@@ -31,10 +42,23 @@ def _fresh(attempt_id: int, mode: int) -> AttemptState:
     return AttemptState(attempt_id, attempt_id, 1, mode, QUEUED, 0, False, "", "")
 
 
+def _deadline(mode: int) -> int:
+    """What a status deadline gives an attempt nothing was heard of (dispatch's rule)."""
+    return S.DEVICE_STATUS_NO_STATUS if mode == sequences.EMAIL else S.DEVICE_STATUS_NO_CALL_STATUS
+
+
+def _closed_by_deadline(attempt_id: int, mode: int) -> AttemptState:
+    return AttemptState(
+        attempt_id, attempt_id, 1, mode, _deadline(mode), 5, True, DEADLINE_CODE, "", True
+    )
+
+
 def _run(
-    modes: dict[int, int], arrivals: list[StatusEvent]
+    modes: dict[int, int], arrivals: list[StatusEvent], closed: frozenset[int] = frozenset()
 ) -> tuple[dict[int, tuple[object, ...]], Counter[str], set[str], set[int]]:
-    states = {a: _fresh(a, m) for a, m in modes.items()}
+    states = {
+        a: _closed_by_deadline(a, m) if a in closed else _fresh(a, m) for a, m in modes.items()
+    }
     seen: set[str] = set()
     counters: Counter[str] = Counter()
     outcomes: set[int] = set()
@@ -45,7 +69,7 @@ def _run(
         seen.add(event.event_key)
         counters["history"] += 1
         state = states[event.attempt_id]
-        if step(state, event) == Disposition.APPLIED and state.became_final:
+        if step(state, event) == Disposition.APPLIED and (state.became_final or state.revised):
             outcomes.add(state.attempt_id)
     return {a: _view(s) for a, s in states.items()}, counters, seen, outcomes
 
@@ -55,6 +79,7 @@ def _view(s: AttemptState) -> tuple[object, ...]:
     return (
         s.status,
         s.is_final,
+        s.provisional,
         s.status_time if settled else None,
         s.vendor_detail
         if settled
@@ -87,6 +112,121 @@ def test_arrival_order_and_duplicates_do_not_matter(
     assert outcomes == expected_outcomes
     assert counts["history"] == expected_counts["history"]
     assert counts["duplicates"] == len(shuffled) - len(in_order)
+
+
+@settings(max_examples=300, deadline=None)
+@given(scenario(), st.data())
+def test_after_a_deadline_arrival_order_and_duplicates_do_not_matter(
+    case: tuple[dict[int, int], list[StatusEvent], list[StatusEvent]], data: st.DataObject
+) -> None:
+    """Attempts a deadline closed take their vendor's late answers in any order, and end in
+    the state the in-order delivery gives."""
+    modes, in_order, shuffled = case
+    closed = frozenset(data.draw(st.sets(st.sampled_from(sorted(modes)))))
+    expected, expected_counts, expected_keys, expected_outcomes = _run(modes, in_order, closed)
+    got, counts, keys, outcomes = _run(modes, shuffled, closed)
+    assert got == expected
+    assert keys == expected_keys
+    assert outcomes == expected_outcomes
+    assert counts["history"] == expected_counts["history"]
+
+
+_MODES = (sequences.VOICE, sequences.TEXT, sequences.EMAIL, DeliveryMode.DELIVERY_MODE_INBOX)
+
+
+def _every_pair() -> list[tuple[int, int, bool, int]]:
+    """(mode, status held, closed by a deadline, status of the event) for every status pair
+    of every mode: an attempt not final holds any status; a final one any final status."""
+    cases = []
+    for mode in _MODES:
+        for held in STATUS_GROUPS:
+            for provisional in (False, True):
+                final = is_final(held, mode) or (provisional and held == S.DEVICE_STATUS_SENT)
+                if provisional and not final:
+                    continue
+                cases += [(mode, held, provisional, new) for new in STATUS_GROUPS]
+    return cases
+
+
+def test_every_pair_of_statuses_keeps_its_guarantees() -> None:
+    cases = _every_pair()
+    assert len(cases) > 2000
+    for case in cases:
+        _check_pair(*case)
+
+
+def _check_pair(mode: int, held: int, provisional: bool, new: int) -> None:
+    final = is_final(held, mode) or provisional
+    state = AttemptState(1, 1, 1, mode, held, 5, final, "", "", provisional)
+    disposition = step(state, StatusEvent("k", 1, new, 10, "c", "d", "test"))
+    moved = state.status != held
+    if not final:
+        # Forward only: a status moves to a higher rank, never back or sideways.
+        assert moved == (status_rank(new) > status_rank(held))
+        assert state.is_final == (is_final(new, mode) if moved else False)
+        assert not state.revised
+        assert state.became_final == state.is_final
+    elif not provisional:
+        assert not moved
+        assert disposition == Disposition.STALE
+    else:
+        # Only a vendor's status replaces a deadline's, and the attempt stays final.
+        assert moved == replaces_deadline(held, new, mode)
+        assert not moved or new in VENDOR_STATUSES
+        assert state.is_final
+        assert not state.became_final
+        assert state.revised == moved
+        assert state.provisional == (not moved or not is_final(new, mode))
+    assert disposition == (Disposition.APPLIED if moved else Disposition.STALE)
+    assert state.status_time == (10 if moved else 5)
+
+
+# (rule, mode, deadline status, vendor status, replaces)
+DEADLINE_RULES = [
+    ("a call's real outcome", sequences.VOICE, S.DEVICE_STATUS_NO_CALL_STATUS,
+     S.DEVICE_STATUS_COMPLETED, True),
+    ("a call's Busy (no redial follows)", sequences.VOICE, S.DEVICE_STATUS_NO_CALL_STATUS,
+     S.DEVICE_STATUS_BUSY, True),
+    ("a call's Failed (an error now)", sequences.VOICE, S.DEVICE_STATUS_NO_CALL_STATUS,
+     S.DEVICE_STATUS_FAILED, True),
+    ("a pending status is no answer", sequences.VOICE, S.DEVICE_STATUS_NO_CALL_STATUS,
+     S.DEVICE_STATUS_IN_PROGRESS, False),
+    ("the carrier's delivery of a text left Sent", sequences.TEXT, S.DEVICE_STATUS_SENT,
+     S.DEVICE_STATUS_DELIVERED, True),
+    ("the carrier's refusal of a text left Sent", sequences.TEXT, S.DEVICE_STATUS_SENT,
+     S.DEVICE_STATUS_UNDELIVERED, True),
+    ("a text's Sent over No Call Status (still provisional)", sequences.TEXT,
+     S.DEVICE_STATUS_NO_CALL_STATUS, S.DEVICE_STATUS_SENT, True),
+    ("the same status again changes nothing", sequences.TEXT, S.DEVICE_STATUS_SENT,
+     S.DEVICE_STATUS_SENT, False),
+    ("a status dispatch decides is no vendor answer", sequences.VOICE,
+     S.DEVICE_STATUS_NO_CALL_STATUS, S.DEVICE_STATUS_VENDOR_ERROR, False),
+    ("a cancel is no vendor answer", sequences.VOICE, S.DEVICE_STATUS_NO_CALL_STATUS,
+     S.DEVICE_STATUS_CANCELED, False),
+    ("an email's No Status gives way to a Sent ingested over gRPC (Mailgun sends none)",
+     sequences.EMAIL, S.DEVICE_STATUS_NO_STATUS, S.DEVICE_STATUS_SENT, True),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("rule", "mode", "held", "new", "replaces"), DEADLINE_RULES)
+def test_what_replaces_a_deadline(
+    rule: str, mode: int, held: int, new: int, replaces: bool
+) -> None:
+    assert replaces_deadline(held, new, mode) == replaces, rule
+
+
+def test_a_text_revised_twice_keeps_the_deadline_once_and_ends_delivered() -> None:
+    state = _closed_by_deadline(1, sequences.TEXT)
+    sent = StatusEvent("a", 1, S.DEVICE_STATUS_SENT, 10, "sent", "", "voxology-sms")
+    delivered = StatusEvent("b", 1, S.DEVICE_STATUS_DELIVERED, 20, "delivered", "", "voxology-sms")
+    assert step(state, sent) == Disposition.APPLIED
+    assert (state.status, state.is_final, state.provisional) == (S.DEVICE_STATUS_SENT, True, True)
+    assert (state.replaced_status, state.replaced_time) == (S.DEVICE_STATUS_NO_CALL_STATUS, 5)
+    assert step(state, delivered) == Disposition.APPLIED
+    assert (state.status, state.provisional) == (S.DEVICE_STATUS_DELIVERED, False)
+    assert state.replaced_status == S.DEVICE_STATUS_NO_CALL_STATUS
+    late = StatusEvent("c", 1, S.DEVICE_STATUS_UNDELIVERED, 30, "undelivered", "", "voxology-sms")
+    assert step(state, late) == Disposition.STALE  # the real final status is frozen
 
 
 def test_a_final_status_is_frozen() -> None:
