@@ -176,16 +176,21 @@ class Dispatcher:
 
     async def cancel(self, message_id: int) -> int:
         self.canceled.add(message_id)
-        count, settled = await cancel_message(
+        count, settled = await self._close(message_id)
+        self._after(settled)
+        return count
+
+    async def _close(self, message_id: int, *, again: bool = False) -> tuple[int, Settled]:
+        """Run ``cancel`` for ``message_id`` as this worker (what it is sending stays open)."""
+        return await cancel_message(
             self.db,
             message_id,
             self.policy,
             self.clock.now_us(),
             self.attempts.sending,
             self.lease.worker,
+            again=again,
         )
-        self._after(settled)
-        return count
 
     def canceled_elsewhere(self, message_id: int) -> None:
         """Another worker canceled ``message_id``: stop sending its jobs, and close the unsent
@@ -207,15 +212,7 @@ class Dispatcher:
         while True:
             tries += 1
             try:
-                _, settled = await cancel_message(
-                    self.db,
-                    message_id,
-                    self.policy,
-                    self.clock.now_us(),
-                    self.attempts.sending,
-                    self.lease.worker,
-                    again=True,
-                )
+                _, settled = await self._close(message_id, again=True)
             except asyncio.CancelledError:
                 raise
             except Exception:
