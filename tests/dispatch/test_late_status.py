@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from smlog.v1 import common_pb2 as c
 from smlog.v1 import log_pb2, reports_pb2
-from tests.dispatch.harness import Harness
 from tests.dispatch.people import VOICE_SILENT, M, person, phone
-from tests.reports.service_env import download, read_csv, running
+from tests.support.dispatch import Harness
+from tests.support.reports import download, read_csv, running
 from tests.support.waiting import wait_for
 
 S, MS = c.DeviceStatus, c.MessageStatus

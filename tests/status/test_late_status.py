@@ -9,7 +9,8 @@ from smlog.services.status.applier import apply_events
 from smlog.services.status.events import Disposition, StatusEvent
 from smlog.store import Database
 from smlog.v1.common_pb2 import DeviceStatus as S
-from tests.status.helpers import TEXT, VOICE, add_attempts, add_district
+from tests.status.helpers import TEXT, VOICE, add_attempts
+from tests.support.builders import add_district
 
 NCS = S.DEVICE_STATUS_NO_CALL_STATUS
 
