@@ -27,7 +27,7 @@ from smlog.readmodel.logsql import (
     lookup_covers,
 )
 from smlog.store import ReadOnly, Row
-from smlog.store.search import has_lookup_index_hint, subject_index_query
+from smlog.store.search import has_lookup_index_hint, has_subject_index
 from smlog.v1.common_pb2 import Calendar, User
 from smlog.v1.log_pb2 import MessageSummary
 
@@ -53,6 +53,7 @@ class MessagePage:
 
 
 def _page_sql(
+    dialect: str,
     f: MessageFilter,
     types: Sequence[int],
     via: Via,
@@ -61,7 +62,7 @@ def _page_sql(
     columns: str = _COLUMNS,
     narrow: bool = False,
 ) -> tuple[str, list[Any]]:
-    source, where, params = conditions(f, types, via, narrow=narrow)
+    source, where, params = conditions(f, types, via, dialect, narrow=narrow)
     for condition, values in bounds:
         where.append(condition)
         params.extend(values)
@@ -75,16 +76,17 @@ def _page_sql(
 async def _rows(
     db: ReadOnly, f: MessageFilter, via: Via, bounds: Sequence[Bound], limit: int
 ) -> list[Row]:
-    if via is Via.SUBJECT and lookup_covers(f, via):
+    dialect = db.dialect
+    if via is Via.SUBJECT and lookup_covers(f, via) and has_lookup_index_hint(dialect):
         # Rows reached by id: order them on the narrow index, read only the page's rows.
-        ids, params = _page_sql(f, f.types, via, bounds, limit, "m.id", narrow=True)
+        ids, params = _page_sql(dialect, f, f.types, via, bounds, limit, "m.id", narrow=True)
         sql = f"SELECT {_COLUMNS} FROM messages m WHERE m.id IN ({ids}) ORDER BY {ORDER}"  # noqa: S608
         return await db.fetch_all(sql, params)
     if via is not Via.LOG or len(f.types) <= 1 or set(f.types) == set(ALL_TYPES):
-        sql, params = _page_sql(f, f.types, via, bounds, limit)
+        sql, params = _page_sql(dialect, f, f.types, via, bounds, limit)
         return await db.fetch_all(sql, params)
     # Several (not all) types: each type's index yields its rows in order; merge the heads.
-    parts = [_page_sql(f, (t,), via, bounds, limit) for t in f.types]
+    parts = [_page_sql(dialect, f, (t,), via, bounds, limit) for t in f.types]
     # Each part needs an alias: PostgreSQL refuses an unnamed subquery in FROM.
     sql = " UNION ALL ".join(
         f"SELECT * FROM ({s}) AS part{i}"  # noqa: S608
@@ -97,7 +99,9 @@ async def _rows(
 async def _window_end(db: ReadOnly, f: MessageFilter, bounds: Sequence[Bound]) -> Row | None:
     """The log position ``SUBJECT_WINDOW`` rows ahead (subject not tested), if there is one."""
     unfiltered = dataclasses.replace(f, subject_folded="")
-    sql, params = _page_sql(unfiltered, f.types, Via.LOG, bounds, 1, "m.sent_time, m.id")
+    sql, params = _page_sql(
+        db.dialect, unfiltered, f.types, Via.LOG, bounds, 1, "m.sent_time, m.id"
+    )
     return await db.fetch_one(f"{sql} OFFSET ?", [*params, SUBJECT_WINDOW - 1])
 
 
@@ -118,7 +122,7 @@ async def _page_rows(
             rows = await _rows(db, f, Via.LOG, [*bounds(Via.LOG), window], limit)
             if len(rows) >= limit:
                 return rows
-            if subject_index_query(db.dialect, f.subject_folded) is not None:
+            if has_subject_index(f.subject_folded):
                 return await _rows(db, f, Via.SUBJECT, bounds(Via.SUBJECT), limit)
     return await _rows(db, f, Via.LOG, bounds(Via.LOG), limit)
 
@@ -130,10 +134,10 @@ async def count_messages(db: ReadOnly, f: MessageFilter) -> tuple[int, bool]:
     via = Via.LOG
     if not f.message_id and f.calendar_id:
         via = Via.CALENDAR
-    elif not f.message_id and subject_index_query(db.dialect, f.subject_folded) is not None:
+    elif not f.message_id and f.subject_folded and has_subject_index(f.subject_folded):
         via = Via.SUBJECT
     narrow = has_lookup_index_hint(db.dialect)
-    source, where, params = conditions(f, f.types, via, narrow=narrow)
+    source, where, params = conditions(f, f.types, via, db.dialect, narrow=narrow)
     row = await db.fetch_one(
         f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {' AND '.join(where)} LIMIT ?)"  # noqa: S608
         " AS matches",
