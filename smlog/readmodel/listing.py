@@ -37,6 +37,9 @@ _COLUMNS = (
 )
 # Counting stops after this many matches; total_size is then reported as "at least".
 TOTAL_SIZE_CAP = 10_000
+# A subject search counts to this many: each match is tested for the text, and a trigram
+# index (the way a rarer text takes) finds candidates, not matches (docs/log.md).
+SUBJECT_TOTAL_SIZE_CAP = 1_000
 # A subject page first walks this many log rows in order; if they hold too few matches, the
 # page comes from the trigram index's matches instead.
 SUBJECT_WINDOW = 10_000
@@ -73,12 +76,24 @@ def _page_sql(
     return sql, [*params, limit]
 
 
+def _ids_first(dialect: str, f: MessageFilter, via: Via) -> bool:
+    """Whether a page picks its ids on a narrow index before it reads the rows: subject
+    matches reached by id, ordered on ``messages_log_lookup`` (SQLite); and the ordered walk
+    that tests a subject, which then tests it on ``messages_log_subject`` instead of reading
+    each walked message's row (the walk passes up to ``SUBJECT_WINDOW`` rows for a rare text;
+    PostgreSQL tests an index scan's conditions only on the table row)."""
+    if via is Via.SUBJECT:
+        return lookup_covers(f, via) and has_lookup_index_hint(dialect)
+    walk_covered = f.creator is None and set(f.types) == set(ALL_TYPES) and not f.calendar_id
+    return via is Via.LOG and bool(f.subject_folded) and walk_covered
+
+
 async def _rows(
     db: ReadOnly, f: MessageFilter, via: Via, bounds: Sequence[Bound], limit: int
 ) -> list[Row]:
     dialect = db.dialect
-    if via is Via.SUBJECT and lookup_covers(f, via) and has_lookup_index_hint(dialect):
-        # Rows reached by id: order them on the narrow index, read only the page's rows.
+    if _ids_first(dialect, f, via):
+        # The page's ids from a narrow index, then only the page's rows.
         ids, params = _page_sql(dialect, f, f.types, via, bounds, limit, "m.id", narrow=True)
         sql = f"SELECT {_COLUMNS} FROM messages m WHERE m.id IN ({ids}) ORDER BY {ORDER}"  # noqa: S608
         return await db.fetch_all(sql, params)
@@ -127,8 +142,17 @@ async def _page_rows(
     return await _rows(db, f, Via.LOG, bounds(Via.LOG), limit)
 
 
+def total_size_cap(f: MessageFilter) -> int:
+    """Where counting the matches of ``f`` stops."""
+    return SUBJECT_TOTAL_SIZE_CAP if f.subject_folded else TOTAL_SIZE_CAP
+
+
 async def count_messages(db: ReadOnly, f: MessageFilter) -> tuple[int, bool]:
-    """How many messages match, up to ``TOTAL_SIZE_CAP``, and whether more do."""
+    """How many messages match, up to ``total_size_cap(f)``, and whether more do.
+
+    A count that walks an index in log order names that order: the newest matches are the
+    ones counted, and PostgreSQL then walks the index (index-only) rather than reading the
+    table in its own order, which costs more once the district is most of the table."""
     if not f.types:
         return 0, False
     via = Via.LOG
@@ -136,15 +160,18 @@ async def count_messages(db: ReadOnly, f: MessageFilter) -> tuple[int, bool]:
         via = Via.CALENDAR
     elif not f.message_id and f.subject_folded and has_subject_index(f.subject_folded):
         via = Via.SUBJECT
-    narrow = has_lookup_index_hint(db.dialect)
-    source, where, params = conditions(f, f.types, via, db.dialect, narrow=narrow)
+    source, where, params = conditions(f, f.types, via, db.dialect, narrow=True)
+    several_types = len(f.types) > 1 and set(f.types) != set(ALL_TYPES)
+    ordered = via is Via.CALENDAR or (via is Via.LOG and not several_types)
+    order = f" ORDER BY {via.order}" if ordered else ""
+    cap = total_size_cap(f)
     row = await db.fetch_one(
-        f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {' AND '.join(where)} LIMIT ?)"  # noqa: S608
-        " AS matches",
-        [*params, TOTAL_SIZE_CAP + 1],
+        f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {' AND '.join(where)}{order}"  # noqa: S608
+        " LIMIT ?) AS matches",
+        [*params, cap + 1],
     )
     found = int(row[0]) if row is not None else 0
-    return min(found, TOTAL_SIZE_CAP), found > TOTAL_SIZE_CAP
+    return min(found, cap), found > cap
 
 
 async def calendars_of(db: ReadOnly, message_ids: Sequence[int]) -> dict[int, list[Calendar]]:

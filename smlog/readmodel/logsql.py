@@ -17,7 +17,7 @@ from typing import Any
 
 from smlog.readmodel.access import ALL_TYPES
 from smlog.readmodel.filters import MessageFilter
-from smlog.store.search import messages_by_id_lookup, subject_candidates
+from smlog.store.search import messages_by_id_lookup, subject_candidates, subject_contains
 
 ORDER = "m.sent_time DESC, m.id DESC"
 
@@ -57,12 +57,11 @@ def conditions(
     f: MessageFilter, types: Sequence[int], via: Via, dialect: str, *, narrow: bool = False
 ) -> tuple[str, list[str], list[Any]]:
     """The FROM clause, conditions and parameters of a filter reached ``via`` on a store of
-    ``dialect``; ``narrow`` (SQLite only)
-    reads messages through ``messages_log_lookup`` when it covers the filter (the query
-    then may select only ``m.id``, ``m.sent_time``, ``m.message_type`` and
-    ``m.subject_folded``)."""
+    ``dialect``; ``narrow``: the query selects only ``m.id``, ``m.sent_time``,
+    ``m.message_type`` and ``m.subject_folded`` (a count), so a calendar's rows need no
+    messages and, on SQLite, messages are read through ``messages_log_lookup``."""
     covered = narrow and lookup_covers(f, via)
-    messages = messages_by_id_lookup("m") if covered else "messages m"
+    messages = messages_by_id_lookup(dialect, "m") if covered else "messages m"
     source = messages
     where: list[str] = []
     params: list[Any] = []
@@ -101,8 +100,8 @@ def conditions(
         )
         params.append(f.calendar_id)
     if f.subject_folded:  # the exact test; the trigram index only narrows the candidates
-        where.append("m.subject_folded LIKE ? ESCAPE '\\'")
-        params.append(f"%{escape_like(f.subject_folded)}%")
+        where.append(subject_contains(dialect, "m.subject_folded"))
+        params.append(f.subject_folded)
     if len(types) == 1:
         where.append(f"{k}.message_type = ?")
         params.append(types[0])

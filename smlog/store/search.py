@@ -25,8 +25,8 @@ def subject_query(folded: str) -> str | None:
 
     The text's trigrams that start every third character, and its last one, joined by AND:
     together they cover every character, so every subject that contains the text matches,
-    and a few that hold the same trigrams elsewhere do too (the caller's ``LIKE`` on
-    ``subject_folded`` removes them). Reading four doclists instead of nine position lists
+    and a few that hold the same trigrams elsewhere do too (the caller's exact test,
+    ``subject_contains``, removes them). Reading four doclists instead of nine position lists
     of a phrase is two to three times faster on common trigrams. Each trigram is quoted
     with quotes doubled, so nothing the user typed is read as query syntax."""
     if len(folded) < MIN_TRIGRAM_CHARS:
@@ -48,7 +48,7 @@ def subject_candidates(
     """The FROM item, conditions and parameters of the messages (alias ``m``) whose subject
     may contain ``folded``, found by the trigram index; ``like`` is the caller's
     ``LIKE ... ESCAPE '\\'`` pattern, ``messages`` the FROM item of messages read by id
-    (SQLite only). The caller still tests ``LIKE`` on every candidate.
+    (SQLite only). The caller still tests ``subject_contains`` on every candidate.
 
     On PostgreSQL the candidates are a subquery of their own (``OFFSET 0`` keeps it apart),
     planned for its ``LIKE`` alone: a bitmap scan of the GIN index, whatever order the outer
@@ -67,12 +67,23 @@ def subject_candidates(
     return source, [], [like]
 
 
+def subject_contains(dialect: str, column: str) -> str:
+    """The exact test "``column`` contains the parameter" (both already folded): SQLite's
+    ``instr``, PostgreSQL's ``strpos``. No wildcard in the text means anything, and unlike
+    ``LIKE`` no index can serve it, so a query that tests it on an ordered walk keeps that
+    walk even under a generic plan that cannot see how common the text is."""
+    function = "instr" if dialect == SQLITE else "strpos"
+    return f"{function}({column}, ?) > 0"
+
+
 def has_lookup_index_hint(dialect: str) -> bool:
     """Whether by-id lookups should name ``messages_log_lookup`` (SQLite's ``INDEXED BY``)."""
     return dialect == SQLITE
 
 
-def messages_by_id_lookup(alias: str) -> str:
+def messages_by_id_lookup(dialect: str, alias: str) -> str:
     """The FROM item of messages read by id for district, sent time, type and folded subject
     only."""
-    return f"messages {alias} INDEXED BY messages_log_lookup"
+    if dialect == SQLITE:
+        return f"messages {alias} INDEXED BY messages_log_lookup"
+    return f"messages {alias}"
