@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -120,9 +120,48 @@ async def _window_end(db: ReadOnly, f: MessageFilter, bounds: Sequence[Bound]) -
     return await db.fetch_one(f"{sql} OFFSET ?", [*params, SUBJECT_WINDOW - 1])
 
 
-async def _page_rows(
-    db: ReadOnly, f: MessageFilter, after: tuple[int, int] | None, limit: int
+Position = tuple[int, int]  # (sent_time, id): log order is these, descending
+
+
+def _by_subject_index(f: MessageFilter) -> bool:
+    """Whether a subject search's count (and a rare text's page) comes from the trigram
+    index."""
+    return not f.message_id and not f.calendar_id and has_subject_index(f.subject_folded)
+
+
+async def _subject_matches(db: ReadOnly, f: MessageFilter) -> list[Position]:
+    """The positions of a subject search's matches by the trigram index, at most
+    ``SUBJECT_TOTAL_SIZE_CAP`` + 1 of them (in no order): the count, and, when they are all
+    the matches, a rare text's page too, so the index is read once per page."""
+    source, where, params = conditions(f, f.types, Via.SUBJECT, db.dialect, narrow=True)
+    rows = await db.fetch_all(
+        f"SELECT m.sent_time, m.id FROM {source} WHERE {' AND '.join(where)} LIMIT ?",  # noqa: S608
+        [*params, SUBJECT_TOTAL_SIZE_CAP + 1],
+    )
+    return [(int(r[0]), int(r[1])) for r in rows]
+
+
+async def _rows_at(
+    db: ReadOnly, found: Sequence[Position], after: Position | None, limit: int
 ) -> list[Row]:
+    """The first ``limit`` rows in log order after ``after`` among the positions ``found``."""
+    keys = sorted((k for k in found if after is None or k < after), reverse=True)[:limit]
+    if not keys:
+        return []
+    marks = ", ".join("?" * len(keys))
+    sql = f"SELECT {_COLUMNS} FROM messages m WHERE m.id IN ({marks}) ORDER BY {ORDER}"  # noqa: S608
+    return await db.fetch_all(sql, [i for _, i in keys])
+
+
+async def _page_rows(
+    db: ReadOnly,
+    f: MessageFilter,
+    after: Position | None,
+    limit: int,
+    matches: Awaitable[list[Position]] | None = None,
+) -> list[Row]:
+    """One page's rows; ``matches``: ``_subject_matches`` of ``f``, under way."""
+
     def bounds(via: Via) -> list[Bound]:
         return [after_position(after, via)] if after is not None else []
 
@@ -137,6 +176,10 @@ async def _page_rows(
             rows = await _rows(db, f, Via.LOG, [*bounds(Via.LOG), window], limit)
             if len(rows) >= limit:
                 return rows
+            if matches is not None:
+                found = await matches
+                if len(found) <= SUBJECT_TOTAL_SIZE_CAP:  # every match: the page is among them
+                    return await _rows_at(db, found, after, limit)
             if has_subject_index(f.subject_folded):
                 return await _rows(db, f, Via.SUBJECT, bounds(Via.SUBJECT), limit)
     return await _rows(db, f, Via.LOG, bounds(Via.LOG), limit)
@@ -155,11 +198,10 @@ async def count_messages(db: ReadOnly, f: MessageFilter) -> tuple[int, bool]:
     table in its own order, which costs more once the district is most of the table."""
     if not f.types:
         return 0, False
-    via = Via.LOG
-    if not f.message_id and f.calendar_id:
-        via = Via.CALENDAR
-    elif not f.message_id and f.subject_folded and has_subject_index(f.subject_folded):
-        via = Via.SUBJECT
+    if _by_subject_index(f):
+        found = len(await _subject_matches(db, f))
+        return min(found, SUBJECT_TOTAL_SIZE_CAP), found > SUBJECT_TOTAL_SIZE_CAP
+    via = Via.CALENDAR if not f.message_id and f.calendar_id else Via.LOG
     source, where, params = conditions(f, f.types, via, db.dialect, narrow=True)
     several_types = len(f.types) > 1 and set(f.types) != set(ALL_TYPES)
     ordered = via is Via.CALENDAR or (via is Via.LOG and not several_types)
@@ -216,10 +258,16 @@ async def list_messages(
     """One page after the keyset position ``after`` (None: the first page)."""
     if not f.types:
         return MessagePage([], None, 0)
-    # The page and the count run side by side on the store's reader connections.
-    rows, (total, capped) = await asyncio.gather(
-        _page_rows(db, f, after, size + 1), count_messages(db, f)
-    )
+    # The page and the count run side by side on the store's reader connections; a subject
+    # search's matches by the trigram index serve its count and, for a rare text, its page.
+    if _by_subject_index(f):
+        matches = asyncio.ensure_future(_subject_matches(db, f))
+        rows, found = await asyncio.gather(_page_rows(db, f, after, size + 1, matches), matches)
+        total, capped = min(len(found), SUBJECT_TOTAL_SIZE_CAP), len(found) > SUBJECT_TOTAL_SIZE_CAP
+    else:
+        rows, (total, capped) = await asyncio.gather(
+            _page_rows(db, f, after, size + 1), count_messages(db, f)
+        )
     more = len(rows) > size
     rows = rows[:size]
     if after is None and not more:
