@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Awaitable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,15 +124,13 @@ Position = tuple[int, int]  # (sent_time, id): log order is these, descending
 
 
 def _by_subject_index(f: MessageFilter) -> bool:
-    """Whether a subject search's count (and a rare text's page) comes from the trigram
-    index."""
+    """Whether a subject search may take the trigram index (``_subject_page``)."""
     return not f.message_id and not f.calendar_id and has_subject_index(f.subject_folded)
 
 
 async def _subject_matches(db: ReadOnly, f: MessageFilter) -> list[Position]:
     """The positions of a subject search's matches by the trigram index, at most
-    ``SUBJECT_TOTAL_SIZE_CAP`` + 1 of them (in no order): the count, and, when they are all
-    the matches, a rare text's page too, so the index is read once per page."""
+    ``SUBJECT_TOTAL_SIZE_CAP`` + 1 of them (in no order)."""
     source, where, params = conditions(f, f.types, Via.SUBJECT, db.dialect, narrow=True)
     rows = await db.fetch_all(
         f"SELECT m.sent_time, m.id FROM {source} WHERE {' AND '.join(where)} LIMIT ?",  # noqa: S608
@@ -153,14 +151,37 @@ async def _rows_at(
     return await db.fetch_all(sql, [i for _, i in keys])
 
 
+async def _subject_page(
+    db: ReadOnly, f: MessageFilter, after: Position | None, limit: int
+) -> tuple[list[Row], tuple[int, bool]]:
+    """A subject search that may take the trigram index: its page's rows and its count, one
+    step after the other so that the index is read once.
+
+    First the ordered walk of the next ``SUBJECT_WINDOW`` log rows. If it fills the page (a
+    common text), or if fewer rows remain (it saw them all), the count is the trigram
+    index's, stopped at the cap. Otherwise (a rarer text) the positions of its matches by
+    the trigram index give the count and, when they are every match, the page: the newest
+    after ``after``, read by id."""
+    bounds = [after_position(after, Via.LOG)] if after is not None else []
+    end = await _window_end(db, f, bounds)
+    if end is not None:
+        bounds.append(from_position((int(end[0]), int(end[1]))))
+    rows = await _rows(db, f, Via.LOG, bounds, limit)
+    if len(rows) >= limit or end is None:
+        return rows, await count_messages(db, f)
+    found = await _subject_matches(db, f)
+    cap = SUBJECT_TOTAL_SIZE_CAP
+    count = min(len(found), cap), len(found) > cap
+    if len(found) <= cap:  # every match: the page is among them
+        return await _rows_at(db, found, after, limit), count
+    keyset = [after_position(after, Via.SUBJECT)] if after is not None else []
+    return await _rows(db, f, Via.SUBJECT, keyset, limit), count
+
+
 async def _page_rows(
-    db: ReadOnly,
-    f: MessageFilter,
-    after: Position | None,
-    limit: int,
-    matches: Awaitable[list[Position]] | None = None,
+    db: ReadOnly, f: MessageFilter, after: Position | None, limit: int
 ) -> list[Row]:
-    """One page's rows; ``matches``: ``_subject_matches`` of ``f``, under way."""
+    """One page's rows (a subject search that may take the trigram index: ``_subject_page``)."""
 
     def bounds(via: Via) -> list[Bound]:
         return [after_position(after, via)] if after is not None else []
@@ -176,12 +197,6 @@ async def _page_rows(
             rows = await _rows(db, f, Via.LOG, [*bounds(Via.LOG), window], limit)
             if len(rows) >= limit:
                 return rows
-            if matches is not None:
-                found = await matches
-                if len(found) <= SUBJECT_TOTAL_SIZE_CAP:  # every match: the page is among them
-                    return await _rows_at(db, found, after, limit)
-            if has_subject_index(f.subject_folded):
-                return await _rows(db, f, Via.SUBJECT, bounds(Via.SUBJECT), limit)
     return await _rows(db, f, Via.LOG, bounds(Via.LOG), limit)
 
 
@@ -198,10 +213,9 @@ async def count_messages(db: ReadOnly, f: MessageFilter) -> tuple[int, bool]:
     table in its own order, which costs more once the district is most of the table."""
     if not f.types:
         return 0, False
-    if _by_subject_index(f):
-        found = len(await _subject_matches(db, f))
-        return min(found, SUBJECT_TOTAL_SIZE_CAP), found > SUBJECT_TOTAL_SIZE_CAP
     via = Via.CALENDAR if not f.message_id and f.calendar_id else Via.LOG
+    if _by_subject_index(f):
+        via = Via.SUBJECT
     source, where, params = conditions(f, f.types, via, db.dialect, narrow=True)
     several_types = len(f.types) > 1 and set(f.types) != set(ALL_TYPES)
     ordered = via is Via.CALENDAR or (via is Via.LOG and not several_types)
@@ -258,12 +272,10 @@ async def list_messages(
     """One page after the keyset position ``after`` (None: the first page)."""
     if not f.types:
         return MessagePage([], None, 0)
-    # The page and the count run side by side on the store's reader connections; a subject
-    # search's matches by the trigram index serve its count and, for a rare text, its page.
+    # The page and the count run side by side on the store's reader connections, but for a
+    # subject search that may take the trigram index, whose steps depend on each other.
     if _by_subject_index(f):
-        matches = asyncio.ensure_future(_subject_matches(db, f))
-        rows, found = await asyncio.gather(_page_rows(db, f, after, size + 1, matches), matches)
-        total, capped = min(len(found), SUBJECT_TOTAL_SIZE_CAP), len(found) > SUBJECT_TOTAL_SIZE_CAP
+        rows, (total, capped) = await _subject_page(db, f, after, size + 1)
     else:
         rows, (total, capped) = await asyncio.gather(
             _page_rows(db, f, after, size + 1), count_messages(db, f)
