@@ -7,7 +7,10 @@ are the sizes the issues set the bars for, and ``--quick`` picks sizes that fit 
 ``--db postgres`` runs a benchmark on PostgreSQL instead of a SQLite file: in a database it
 creates on the server at ``--pg-url`` and drops at the end. Every result also names its
 ``backend`` and its number of dispatch ``workers``: ``--workers N`` runs the dispatch
-benchmark with N dispatch processes on one PostgreSQL database (docs/scale-out.md).
+benchmark with N dispatch processes on one PostgreSQL database (docs/scale-out.md). The query
+benchmark's store takes minutes to seed; ``--pg-db NAME`` keeps it in database ``NAME``
+instead (created and seeded by the first run, reused by the next ones, never dropped by the
+benchmark).
 """
 
 from __future__ import annotations
@@ -25,8 +28,9 @@ from typing import Any
 from smlog.cli.settings import settings_from_args
 from smlog.config import Settings
 from smlog.errors import ConfigError
+from smlog.store.database import identifier
 from smlog.store.postgres import redact_url
-from smlog.store.throwaway import throwaway_database
+from smlog.store.throwaway import throwaway_database, with_database
 
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 BenchFn = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, dict[str, Any]]]
@@ -93,6 +97,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--workers", type=int, default=1,
         help="dispatch: dispatch processes on one database (more than 1 needs --db postgres)",
     )  # fmt: skip
+    p.add_argument(
+        "--pg-db", metavar="NAME",
+        help="--db postgres, query: keep the seeded store in database NAME for later runs",
+    )  # fmt: skip
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     p.set_defaults(run=run)
 
@@ -104,9 +112,39 @@ async def bench_store(args: argparse.Namespace, name: str) -> AsyncIterator[str]
     if args.backend != "postgres":
         yield ""
         return
+    if name == "query" and args.pg_db:
+        print(f"on PostgreSQL: database {args.pg_db} on {redact_url(args.pg_url)}, kept")
+        yield await named_database(args.pg_url, args.pg_db)
+        return
     print(f"on PostgreSQL: a throwaway database on {redact_url(args.pg_url)}")
     async with throwaway_database(args.pg_url, f"smlog_bench_{name}") as url:
         yield url
+
+
+async def named_database(admin_url: str, name: str) -> str:
+    """The URL of database ``name`` on the server at ``admin_url``, created if missing."""
+    import asyncpg
+
+    conn = await asyncpg.connect(admin_url)
+    try:
+        name = identifier(name)
+        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return with_database(admin_url, name)
+
+
+async def _seeded_messages(settings: Settings) -> int:
+    """How many messages the store at ``settings`` holds (0 when it has none yet)."""
+    from smlog.store import open_database
+
+    db = await open_database(settings)
+    try:
+        row = await db.fetch_one("SELECT count(*) FROM messages")
+    finally:
+        await db.close()
+    return int(row[0]) if row is not None else 0
 
 
 def _size(value: int | None, full: int, quick: int, args: argparse.Namespace) -> int:
@@ -129,7 +167,15 @@ async def seeded_log_store(
     attempts = _size(args.attempts, 2_000_000 * args.scale, 200_000 * args.scale, args)
     path = args.dir / f"query-{messages}-{attempts}.db"
     settings = settings.replace(db_path=str(path))
-    if settings.db_url or not path.exists():  # a SQLite file is kept for the next run
+    # A SQLite file, or a named PostgreSQL database (--pg-db), is kept for the next run.
+    if args.backend == "postgres" and args.pg_db:
+        found = await _seeded_messages(settings)
+        if found not in (0, messages):
+            raise ConfigError(f"database {args.pg_db} holds {found:,} messages, not {messages:,}")
+        reuse = found == messages
+    else:
+        reuse = not settings.db_url and path.exists()
+    if not reuse:
         print(f"seeding {messages:,} messages and {attempts:,} attempts ...")
         start = time.perf_counter()
         db = await open_database(settings)
@@ -137,7 +183,7 @@ async def seeded_log_store(
             await seed_store(db, messages, attempts)
         except BaseException:
             await db.close()
-            if not settings.db_url:
+            if not settings.db_url:  # a half-seeded --pg-db database is the caller's to drop
                 path.unlink(missing_ok=True)
             raise
         await db.close()

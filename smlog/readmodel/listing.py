@@ -27,7 +27,7 @@ from smlog.readmodel.logsql import (
     lookup_covers,
 )
 from smlog.store import ReadOnly, Row, in_marks
-from smlog.store.search import has_lookup_index_hint, subject_index_query
+from smlog.store.search import has_lookup_index_hint, has_subject_index
 from smlog.v1.common_pb2 import Calendar, User
 from smlog.v1.log_pb2 import MessageSummary
 
@@ -37,6 +37,9 @@ _COLUMNS = (
 )
 # Counting stops after this many matches; total_size is then reported as "at least".
 TOTAL_SIZE_CAP = 10_000
+# A subject search counts to this many: each match is tested for the text, and a trigram
+# index (the way a rarer text takes) finds candidates, not matches (docs/log.md).
+SUBJECT_TOTAL_SIZE_CAP = 1_000
 # A subject page first walks this many log rows in order; if they hold too few matches, the
 # page comes from the trigram index's matches instead.
 SUBJECT_WINDOW = 10_000
@@ -53,6 +56,7 @@ class MessagePage:
 
 
 def _page_sql(
+    dialect: str,
     f: MessageFilter,
     types: Sequence[int],
     via: Via,
@@ -61,7 +65,7 @@ def _page_sql(
     columns: str = _COLUMNS,
     narrow: bool = False,
 ) -> tuple[str, list[Any]]:
-    source, where, params = conditions(f, types, via, narrow=narrow)
+    source, where, params = conditions(f, types, via, dialect, narrow=narrow)
     for condition, values in bounds:
         where.append(condition)
         params.extend(values)
@@ -72,19 +76,32 @@ def _page_sql(
     return sql, [*params, limit]
 
 
+def _ids_first(dialect: str, f: MessageFilter, via: Via) -> bool:
+    """Whether a page picks its ids on a narrow index before it reads the rows: subject
+    matches reached by id, ordered on ``messages_log_lookup`` (SQLite); and the ordered walk
+    that tests a subject, which then tests it on ``messages_log_subject`` instead of reading
+    each walked message's row (the walk passes up to ``SUBJECT_WINDOW`` rows for a rare text;
+    PostgreSQL tests an index scan's conditions only on the table row)."""
+    if via is Via.SUBJECT:
+        return lookup_covers(f, via) and has_lookup_index_hint(dialect)
+    walk_covered = f.creator is None and set(f.types) == set(ALL_TYPES) and not f.calendar_id
+    return via is Via.LOG and bool(f.subject_folded) and walk_covered
+
+
 async def _rows(
     db: ReadOnly, f: MessageFilter, via: Via, bounds: Sequence[Bound], limit: int
 ) -> list[Row]:
-    if via is Via.SUBJECT and lookup_covers(f, via):
-        # Rows reached by id: order them on the narrow index, read only the page's rows.
-        ids, params = _page_sql(f, f.types, via, bounds, limit, "m.id", narrow=True)
+    dialect = db.dialect
+    if _ids_first(dialect, f, via):
+        # The page's ids from a narrow index, then only the page's rows.
+        ids, params = _page_sql(dialect, f, f.types, via, bounds, limit, "m.id", narrow=True)
         sql = f"SELECT {_COLUMNS} FROM messages m WHERE m.id IN ({ids}) ORDER BY {ORDER}"  # noqa: S608
         return await db.fetch_all(sql, params)
     if via is not Via.LOG or len(f.types) <= 1 or set(f.types) == set(ALL_TYPES):
-        sql, params = _page_sql(f, f.types, via, bounds, limit)
+        sql, params = _page_sql(dialect, f, f.types, via, bounds, limit)
         return await db.fetch_all(sql, params)
     # Several (not all) types: each type's index yields its rows in order; merge the heads.
-    parts = [_page_sql(f, (t,), via, bounds, limit) for t in f.types]
+    parts = [_page_sql(dialect, f, (t,), via, bounds, limit) for t in f.types]
     # Each part needs an alias: PostgreSQL refuses an unnamed subquery in FROM.
     sql = " UNION ALL ".join(
         f"SELECT * FROM ({s}) AS part{i}"  # noqa: S608
@@ -97,13 +114,75 @@ async def _rows(
 async def _window_end(db: ReadOnly, f: MessageFilter, bounds: Sequence[Bound]) -> Row | None:
     """The log position ``SUBJECT_WINDOW`` rows ahead (subject not tested), if there is one."""
     unfiltered = dataclasses.replace(f, subject_folded="")
-    sql, params = _page_sql(unfiltered, f.types, Via.LOG, bounds, 1, "m.sent_time, m.id")
+    sql, params = _page_sql(
+        db.dialect, unfiltered, f.types, Via.LOG, bounds, 1, "m.sent_time, m.id"
+    )
     return await db.fetch_one(f"{sql} OFFSET ?", [*params, SUBJECT_WINDOW - 1])
 
 
-async def _page_rows(
-    db: ReadOnly, f: MessageFilter, after: tuple[int, int] | None, limit: int
+Position = tuple[int, int]  # (sent_time, id): log order is these, descending
+
+
+def _by_subject_index(f: MessageFilter) -> bool:
+    """Whether a subject search may take the trigram index (``_subject_page``)."""
+    return not f.message_id and not f.calendar_id and has_subject_index(f.subject_folded)
+
+
+async def _subject_matches(db: ReadOnly, f: MessageFilter) -> list[Position]:
+    """The positions of a subject search's matches by the trigram index, at most
+    ``SUBJECT_TOTAL_SIZE_CAP`` + 1 of them (in no order)."""
+    source, where, params = conditions(f, f.types, Via.SUBJECT, db.dialect, narrow=True)
+    rows = await db.fetch_all(
+        f"SELECT m.sent_time, m.id FROM {source} WHERE {' AND '.join(where)} LIMIT ?",  # noqa: S608
+        [*params, SUBJECT_TOTAL_SIZE_CAP + 1],
+    )
+    return [(int(r[0]), int(r[1])) for r in rows]
+
+
+async def _rows_at(
+    db: ReadOnly, found: Sequence[Position], after: Position | None, limit: int
 ) -> list[Row]:
+    """The first ``limit`` rows in log order after ``after`` among the positions ``found``."""
+    keys = sorted((k for k in found if after is None or k < after), reverse=True)[:limit]
+    if not keys:
+        return []
+    marks = ", ".join("?" * len(keys))
+    sql = f"SELECT {_COLUMNS} FROM messages m WHERE m.id IN ({marks}) ORDER BY {ORDER}"  # noqa: S608
+    return await db.fetch_all(sql, [i for _, i in keys])
+
+
+async def _subject_page(
+    db: ReadOnly, f: MessageFilter, after: Position | None, limit: int
+) -> tuple[list[Row], tuple[int, bool]]:
+    """A subject search that may take the trigram index: its page's rows and its count, one
+    step after the other so that the index is read once.
+
+    First the ordered walk of the next ``SUBJECT_WINDOW`` log rows. If it fills the page (a
+    common text), or if fewer rows remain (it saw them all), the count is the trigram
+    index's, stopped at the cap. Otherwise (a rarer text) the positions of its matches by
+    the trigram index give the count and, when they are every match, the page: the newest
+    after ``after``, read by id."""
+    bounds = [after_position(after, Via.LOG)] if after is not None else []
+    end = await _window_end(db, f, bounds)
+    if end is not None:
+        bounds.append(from_position((int(end[0]), int(end[1]))))
+    rows = await _rows(db, f, Via.LOG, bounds, limit)
+    if len(rows) >= limit or end is None:
+        return rows, await count_messages(db, f)
+    found = await _subject_matches(db, f)
+    cap = SUBJECT_TOTAL_SIZE_CAP
+    count = min(len(found), cap), len(found) > cap
+    if len(found) <= cap:  # every match: the page is among them
+        return await _rows_at(db, found, after, limit), count
+    keyset = [after_position(after, Via.SUBJECT)] if after is not None else []
+    return await _rows(db, f, Via.SUBJECT, keyset, limit), count
+
+
+async def _page_rows(
+    db: ReadOnly, f: MessageFilter, after: Position | None, limit: int
+) -> list[Row]:
+    """One page's rows (a subject search that may take the trigram index: ``_subject_page``)."""
+
     def bounds(via: Via) -> list[Bound]:
         return [after_position(after, via)] if after is not None else []
 
@@ -118,29 +197,37 @@ async def _page_rows(
             rows = await _rows(db, f, Via.LOG, [*bounds(Via.LOG), window], limit)
             if len(rows) >= limit:
                 return rows
-            if subject_index_query(db.dialect, f.subject_folded) is not None:
-                return await _rows(db, f, Via.SUBJECT, bounds(Via.SUBJECT), limit)
     return await _rows(db, f, Via.LOG, bounds(Via.LOG), limit)
 
 
+def total_size_cap(f: MessageFilter) -> int:
+    """Where counting the matches of ``f`` stops."""
+    return SUBJECT_TOTAL_SIZE_CAP if f.subject_folded else TOTAL_SIZE_CAP
+
+
 async def count_messages(db: ReadOnly, f: MessageFilter) -> tuple[int, bool]:
-    """How many messages match, up to ``TOTAL_SIZE_CAP``, and whether more do."""
+    """How many messages match, up to ``total_size_cap(f)``, and whether more do.
+
+    A count that walks an index in log order names that order: the newest matches are the
+    ones counted, and PostgreSQL then walks the index (index-only) rather than reading the
+    table in its own order, which costs more once the district is most of the table."""
     if not f.types:
         return 0, False
-    via = Via.LOG
-    if not f.message_id and f.calendar_id:
-        via = Via.CALENDAR
-    elif not f.message_id and subject_index_query(db.dialect, f.subject_folded) is not None:
+    via = Via.CALENDAR if not f.message_id and f.calendar_id else Via.LOG
+    if _by_subject_index(f):
         via = Via.SUBJECT
-    narrow = has_lookup_index_hint(db.dialect)
-    source, where, params = conditions(f, f.types, via, narrow=narrow)
+    source, where, params = conditions(f, f.types, via, db.dialect, narrow=True)
+    several_types = len(f.types) > 1 and set(f.types) != set(ALL_TYPES)
+    ordered = via is Via.CALENDAR or (via is Via.LOG and not several_types)
+    order = f" ORDER BY {via.order}" if ordered else ""
+    cap = total_size_cap(f)
     row = await db.fetch_one(
-        f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {' AND '.join(where)} LIMIT ?)"  # noqa: S608
-        " AS matches",
-        [*params, TOTAL_SIZE_CAP + 1],
+        f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {' AND '.join(where)}{order}"  # noqa: S608
+        " LIMIT ?) AS matches",
+        [*params, cap + 1],
     )
     found = int(row[0]) if row is not None else 0
-    return min(found, TOTAL_SIZE_CAP), found > TOTAL_SIZE_CAP
+    return min(found, cap), found > cap
 
 
 async def calendars_of(db: ReadOnly, message_ids: Sequence[int]) -> dict[int, list[Calendar]]:
@@ -189,10 +276,14 @@ async def list_messages(
     """One page after the keyset position ``after`` (None: the first page)."""
     if not f.types:
         return MessagePage([], None, 0)
-    # The page and the count run side by side on the store's reader connections.
-    rows, (total, capped) = await asyncio.gather(
-        _page_rows(db, f, after, size + 1), count_messages(db, f)
-    )
+    # The page and the count run side by side on the store's reader connections, but for a
+    # subject search that may take the trigram index, whose steps depend on each other.
+    if _by_subject_index(f):
+        rows, (total, capped) = await _subject_page(db, f, after, size + 1)
+    else:
+        rows, (total, capped) = await asyncio.gather(
+            _page_rows(db, f, after, size + 1), count_messages(db, f)
+        )
     more = len(rows) > size
     rows = rows[:size]
     if after is None and not more:

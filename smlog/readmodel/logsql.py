@@ -5,7 +5,7 @@ A query reaches messages one of three ways (``Via``):
   (``messages_log``, ``_creator``, ``_type``, ``_subject``), already newest first;
 - ``CALENDAR``: an ordered walk of the calendar's rows (``message_calendars_log``, which
   carries each message's district, sent time and type), then each listed message by id;
-- ``SUBJECT``: from the trigram index's candidates (``messages_subject``), each tested by id.
+- ``SUBJECT``: from the trigram index's candidates (``smlog.store.search``), each tested.
 The filter's other conditions are the same whichever way is taken. docs/log.md has the plans.
 """
 
@@ -18,12 +18,7 @@ from typing import Any
 from smlog.readmodel.access import ALL_TYPES
 from smlog.readmodel.filters import MessageFilter
 from smlog.store import in_marks
-from smlog.store.search import (
-    messages_by_id_lookup,
-    subject_match,
-    subject_query,
-    subject_source,
-)
+from smlog.store.search import messages_by_id_lookup, subject_candidates, subject_contains
 
 ORDER = "m.sent_time DESC, m.id DESC"
 
@@ -60,14 +55,14 @@ def lookup_covers(f: MessageFilter, via: Via) -> bool:
 
 
 def conditions(
-    f: MessageFilter, types: Sequence[int], via: Via, *, narrow: bool = False
+    f: MessageFilter, types: Sequence[int], via: Via, dialect: str, *, narrow: bool = False
 ) -> tuple[str, list[str], list[Any]]:
-    """The FROM clause, conditions and parameters of a filter reached ``via``; ``narrow``
-    reads messages through ``messages_log_lookup`` when it covers the filter (the query
-    then may select only ``m.id``, ``m.sent_time``, ``m.message_type`` and
-    ``m.subject_folded``)."""
+    """The FROM clause, conditions and parameters of a filter reached ``via`` on a store of
+    ``dialect``; ``narrow``: the query selects only ``m.id``, ``m.sent_time``,
+    ``m.message_type`` and ``m.subject_folded`` (a count), so a calendar's rows need no
+    messages and, on SQLite, messages are read through ``messages_log_lookup``."""
     covered = narrow and lookup_covers(f, via)
-    messages = messages_by_id_lookup("m") if covered else "messages m"
+    messages = messages_by_id_lookup(dialect, "m") if covered else "messages m"
     source = messages
     where: list[str] = []
     params: list[Any] = []
@@ -81,9 +76,8 @@ def conditions(
             source += " CROSS JOIN messages m"
             where.append("m.id = mc.message_id")
     elif via is Via.SUBJECT:
-        source = f"{subject_source('s')} CROSS JOIN {messages}"
-        where += [subject_match("s"), "m.id = s.rowid"]
-        params.append(subject_query(f.subject_folded))
+        like = f"%{escape_like(f.subject_folded)}%"
+        source, where, params = subject_candidates(dialect, f.subject_folded, like, messages)
     # Drafts have no sent_time; testing it (not status) keeps counts index-only.
     where += [f"{k}.district_id = ?", f"{k}.sent_time IS NOT NULL"]
     params.append(f.district_id)
@@ -107,8 +101,8 @@ def conditions(
         )
         params.append(f.calendar_id)
     if f.subject_folded:  # the exact test; the trigram index only narrows the candidates
-        where.append("m.subject_folded LIKE ? ESCAPE '\\'")
-        params.append(f"%{escape_like(f.subject_folded)}%")
+        where.append(subject_contains(dialect, "m.subject_folded"))
+        params.append(f.subject_folded)
     if len(types) == 1:
         where.append(f"{k}.message_type = ?")
         params.append(types[0])

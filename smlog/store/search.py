@@ -1,14 +1,17 @@
 """SQL for the log's searches that differs per database dialect.
 
-On SQLite the subject "contains" filter reads the candidates of the FTS5 trigram index
-``messages_subject`` of migration 0060, and counts that look messages up by id name the
-narrow ``messages_log_lookup`` index, which SQLite's planner would otherwise pass over for
-the primary key. On PostgreSQL a ``pg_trgm`` GIN index serves the filter's ``LIKE`` itself, so
-the log takes its ordinary ways there and its planner picks the indexes. docs/log.md explains
+The subject "contains" filter reaches a rare text through a trigram index: on SQLite the FTS5
+table ``messages_subject`` of migration 0060 (its candidates joined to messages by rowid), on
+PostgreSQL the ``pg_trgm`` GIN index ``messages_subject_trgm`` (a bitmap scan of the
+messages whose subject may contain the text). Counts that look messages up by id on SQLite
+name the narrow ``messages_log_lookup`` index, which SQLite's planner would otherwise pass
+over for the primary key; PostgreSQL's planner picks its indexes itself. docs/log.md explains
 the plans.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from smlog.store.dialect import SQLITE
 
@@ -16,24 +19,14 @@ from smlog.store.dialect import SQLITE
 MIN_TRIGRAM_CHARS = 3
 
 
-def subject_source(alias: str) -> str:
-    """The FROM item of the subject index; its rowid is the message id."""
-    return f"messages_subject {alias}"
-
-
-def subject_match(alias: str) -> str:
-    """The condition "the subject may contain the text" (see ``subject_query``)."""
-    return f"{alias}.messages_subject MATCH ?"
-
-
 def subject_query(folded: str) -> str | None:
-    """The parameter of ``subject_match`` for a folded search text, or None when the text is
-    too short for the trigram index.
+    """The FTS5 query of a folded search text, or None when the text is too short for the
+    trigram index.
 
     The text's trigrams that start every third character, and its last one, joined by AND:
     together they cover every character, so every subject that contains the text matches,
-    and a few that hold the same trigrams elsewhere do too (the caller's ``LIKE`` on
-    ``subject_folded`` removes them). Reading four doclists instead of nine position lists
+    and a few that hold the same trigrams elsewhere do too (the caller's exact test,
+    ``subject_contains``, removes them). Reading four doclists instead of nine position lists
     of a phrase is two to three times faster on common trigrams. Each trigram is quoted
     with quotes doubled, so nothing the user typed is read as query syntax."""
     if len(folded) < MIN_TRIGRAM_CHARS:
@@ -44,9 +37,43 @@ def subject_query(folded: str) -> str | None:
     return " AND ".join(f'"{g}"' for g in grams)
 
 
-def subject_index_query(dialect: str, folded: str) -> str | None:
-    """``subject_query`` where the store has the FTS5 subject index (SQLite), else None."""
-    return subject_query(folded) if dialect == SQLITE else None
+def has_subject_index(folded: str) -> bool:
+    """Whether the trigram index can find a folded search text (3 characters or more)."""
+    return len(folded) >= MIN_TRIGRAM_CHARS
+
+
+def subject_candidates(
+    dialect: str, folded: str, like: str, messages: str
+) -> tuple[str, list[str], list[Any]]:
+    """The FROM item, conditions and parameters of the messages (alias ``m``) whose subject
+    may contain ``folded``, found by the trigram index; ``like`` is the caller's
+    ``LIKE ... ESCAPE '\\'`` pattern, ``messages`` the FROM item of messages read by id
+    (SQLite only). The caller still tests ``subject_contains`` on every candidate.
+
+    On PostgreSQL the candidates are a subquery of their own (``OFFSET 0`` keeps it apart),
+    planned for its ``LIKE`` alone: a bitmap scan of the GIN index, whatever order the outer
+    query asks for. Merged into the outer query, the planner may walk the log in order and
+    test every row instead, which is the walk this way exists to avoid."""
+    query = subject_query(folded)
+    if query is None:
+        raise ValueError("subject_candidates needs a text of 3 characters or more")
+    if dialect == SQLITE:
+        return (
+            f"messages_subject s CROSS JOIN {messages}",
+            ["s.messages_subject MATCH ?", "m.id = s.rowid"],
+            [query],
+        )
+    source = "(SELECT * FROM messages WHERE subject_folded LIKE ? ESCAPE '\\' OFFSET 0) m"
+    return source, [], [like]
+
+
+def subject_contains(dialect: str, column: str) -> str:
+    """The exact test "``column`` contains the parameter" (both already folded): SQLite's
+    ``instr``, PostgreSQL's ``strpos``. No wildcard in the text means anything, and unlike
+    ``LIKE`` no index can serve it, so a query that tests it on an ordered walk keeps that
+    walk even under a generic plan that cannot see how common the text is."""
+    function = "instr" if dialect == SQLITE else "strpos"
+    return f"{function}({column}, ?) > 0"
 
 
 def has_lookup_index_hint(dialect: str) -> bool:
@@ -54,7 +81,9 @@ def has_lookup_index_hint(dialect: str) -> bool:
     return dialect == SQLITE
 
 
-def messages_by_id_lookup(alias: str) -> str:
+def messages_by_id_lookup(dialect: str, alias: str) -> str:
     """The FROM item of messages read by id for district, sent time, type and folded subject
     only."""
-    return f"messages {alias} INDEXED BY messages_log_lookup"
+    if dialect == SQLITE:
+        return f"messages {alias} INDEXED BY messages_log_lookup"
+    return f"messages {alias}"

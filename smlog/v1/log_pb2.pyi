@@ -176,8 +176,9 @@ class ListMessagesResponse(_message.Message):
     next_page_token: _builtins.str
     """Empty on the last page."""
     total_size: _builtins.int
-    """Messages matching the filter, over all pages: exact up to 10,000. When more match,
-    counting stops there: total_size is 10,000 and total_size_capped is true ("10,000+").
+    """Messages matching the filter, over all pages: exact up to 10,000 (1,000 with a subject
+    filter). When more match, counting stops there: total_size is the cap and
+    total_size_capped is true ("10,000+", "1,000+").
     """
     scope: Global___MessageScope.ValueType
     """The scope applied (resolves UNSPECIFIED)."""

@@ -136,10 +136,11 @@ async def test_total_size_is_capped(
     await add_district(env.db, 2)
     await add_message(env.db, district_id=2, subject="Notice 0", sent_time=T0, calendars=[calendar])
     stub = env.stub()
-    monkeypatch.setattr(listing, "TOTAL_SIZE_CAP", 6)  # exactly the cap: still exact
+    cap = "SUBJECT_TOTAL_SIZE_CAP" if "subject" in kw else "TOTAL_SIZE_CAP"
+    monkeypatch.setattr(listing, cap, 6)  # exactly the cap: still exact
     exact = await stub.ListMessages(ListMessagesRequest(page_size=2, **kw))  # type: ignore[arg-type]
     assert (exact.total_size, exact.total_size_capped) == (6, False)
-    monkeypatch.setattr(listing, "TOTAL_SIZE_CAP", 4)
+    monkeypatch.setattr(listing, cap, 4)
     first = await stub.ListMessages(ListMessagesRequest(page_size=2, **kw))  # type: ignore[arg-type]
     assert (first.total_size, first.total_size_capped) == (4, True)
     last = await stub.ListMessages(
@@ -150,6 +151,23 @@ async def test_total_size_is_capped(
     # A first page that holds every match is its own count, whatever the cap.
     whole = await stub.ListMessages(ListMessagesRequest(page_size=10, **kw))  # type: ignore[arg-type]
     assert (whole.total_size, whole.total_size_capped) == (6, False)
+
+
+@pytest.mark.parametrize("subject", ["notice", "no", ""])
+async def test_subject_search_counts_to_its_own_cap(
+    env: LogEnv, monkeypatch: pytest.MonkeyPatch, search_path: str, subject: str
+) -> None:
+    """A subject search stops counting at SUBJECT_TOTAL_SIZE_CAP, the other filters at
+    TOTAL_SIZE_CAP, by the trigram index (3 characters or more) or the ordered walk."""
+    await add_district(env.db, 1)
+    for n in range(8):
+        await add_message(env.db, district_id=1, subject=f"Notice {n}", sent_time=T0 - n)
+    await add_message(env.db, district_id=1, subject="Other", sent_time=T0 + 1)
+    monkeypatch.setattr(listing, "SUBJECT_TOTAL_SIZE_CAP", 3)
+    monkeypatch.setattr(listing, "TOTAL_SIZE_CAP", 5)
+    reply = await env.stub().ListMessages(ListMessagesRequest(page_size=2, subject=subject))
+    assert len(reply.messages) == 2
+    assert (reply.total_size, reply.total_size_capped) == ((3, True) if subject else (5, True))
 
 
 @pytest.mark.parametrize("kind", ["none", "subject", "calendar", "types"])
