@@ -9,7 +9,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from smlog.cli.bench import named_database, seeded_log_store
+from smlog.bench.command import named_database, seeded_log_store
 from smlog.config import Settings
 from smlog.errors import ConfigError
 from smlog.store import open_database
