@@ -20,17 +20,23 @@ end and reports:
 - ``first_attempt_s`` (the slowest mode's First Attempt Duration) and ``total_s`` (dispatch
   start → last device final; at least the status deadline, for the silent calls);
 - ``duplicates`` and ``lost`` as ``cli.accounting`` defines them (0 = nothing sent twice,
-  nothing lost);
+  nothing lost), counted once every callback the simulators still held when the message
+  finished has been posted, applied and counted (``drain_s``): a vendor's answer that
+  comes after a status deadline replaces the deadline's No Call Status (docs/statuses.md),
+  so ``lost`` is what never reached the log. ``lost_at_finish`` is the same count when the
+  message finished: deadline statuses a late answer was still to replace;
 - ``status_lag_p50_s`` / ``status_lag_p99_s`` (vendor callback received → applied to the
   attempt) and ``settle_lag_p99_s`` (applied → counted by dispatch): ``bench.status_lag``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any
 
 from smlog.bench.status_lag import status_lags
-from smlog.cli.accounting import account, sim_stats
+from smlog.cli.accounting import Account, account, sim_stats
 from smlog.cli.campaigns import send_campaign
 from smlog.cli.stackrun import (
     cpu_seconds,
@@ -50,6 +56,9 @@ from smlog.store.opening import connect
 from smlog.v1 import common_pb2, dispatch_pb2_grpc
 
 DEADLINE_SECONDS = 60
+DRAIN_LIMIT_SECONDS = 900
+DRAIN_POLL_SECONDS = 0.5
+_JOURNAL_NEW = 0  # webhook_journal.state of a callback not applied yet (docs/status.md)
 
 
 def _extra() -> dict[str, str]:
@@ -89,6 +98,43 @@ async def sending_seconds(settings: Settings, message_id: int) -> float:
     return int(row[0]) / 1e6 if row is not None and row[0] is not None else 0.0
 
 
+async def _books(settings: Settings) -> Account:
+    voxology = await sim_stats(settings.voxology_url)
+    return await account(settings, voxology, await sim_stats(settings.mailgun_url))
+
+
+async def _callbacks_drained(settings: Settings, say: Any) -> None:
+    """Wait until both simulators have posted every callback they hold and the status and
+    dispatch services have applied and counted them (at most ``DRAIN_LIMIT_SECONDS``)."""
+    db = await connect(settings.store_url(), readers=1, read_only=True)
+    waited = 0.0
+    try:
+        while waited < DRAIN_LIMIT_SECONDS:
+            held = 0
+            for url in (settings.voxology_url, settings.mailgun_url):
+                held += int((await sim_stats(url)).get("callback_backlog", 0))
+            journal = await db.fetch_one(
+                "SELECT COUNT(*) FROM webhook_journal WHERE state = ?", (_JOURNAL_NEW,)
+            )
+            outcomes = await db.fetch_one(
+                "SELECT COUNT(*) FROM attempt_outcomes WHERE consumed = 0"
+            )
+            unapplied = int(journal[0]) if journal is not None else 0
+            uncounted = int(outcomes[0]) if outcomes is not None else 0
+            if held == unapplied == uncounted == 0:
+                return
+            if waited % 10 < DRAIN_POLL_SECONDS:
+                say(
+                    f"  callbacks still to apply: {held:,} at the simulators,"
+                    f" {unapplied:,} journaled, {uncounted:,} outcomes to count"
+                )
+            await asyncio.sleep(DRAIN_POLL_SECONDS)
+            waited += DRAIN_POLL_SECONDS
+        say(f"  gave up waiting for the callbacks after {DRAIN_LIMIT_SECONDS} s")
+    finally:
+        await db.close()
+
+
 async def _run(stack: Stack, count: int, say: Any) -> dict[str, Any]:
     settings = stack.settings
     people = recipients(count)
@@ -102,9 +148,11 @@ async def _run(stack: Stack, count: int, say: Any) -> dict[str, Any]:
         message_id = await send_campaign(stub, "bench-dispatch", draft(), people)
         last = await follow(stub, message_id)
         cpu_s = {name: cpu_seconds([pid]) - cpu_before[name] for name, pid in pids.items()}
-    books = await account(
-        settings, await sim_stats(settings.voxology_url), await sim_stats(settings.mailgun_url)
-    )
+    at_finish = await _books(settings)
+    drained = time.monotonic()
+    await _callbacks_drained(settings, say)
+    drain_s = time.monotonic() - drained
+    books = await _books(settings)
     attempts = sum(m.total_attempts for m in last.modes)
     sending_s = await sending_seconds(settings, message_id)
     cpu = sum(cpu_s.values())
@@ -126,6 +174,8 @@ async def _run(stack: Stack, count: int, say: Any) -> dict[str, Any]:
         "status_deadline_s": DEADLINE_SECONDS,
         "duplicates": books.duplicates,
         "lost": books.lost,
+        "lost_at_finish": at_finish.lost,
+        "drain_s": round(drain_s, 3),
         **await status_lags(settings),
     }
     return figures

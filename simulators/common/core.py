@@ -105,6 +105,7 @@ class SimulatorCore:
             "simulator": self.name,
             **self.stats.snapshot(),
             "faults": self.faults.snapshot(),
+            "callback_backlog": self.sender.backlog,
             "time_scale": self.settings.time_scale,
             "profile": self.settings.profile,
         }

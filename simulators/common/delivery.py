@@ -74,6 +74,11 @@ class CallbackSender:
             lambda: float(self._pending),
         )
 
+    @property
+    def backlog(self) -> int:
+        """Callbacks scheduled or queued and not yet posted."""
+        return self._pending
+
     async def start(self) -> None:
         connector = aiohttp.TCPConnector(limit=self._concurrency)
         self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout)

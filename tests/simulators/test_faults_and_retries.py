@@ -94,3 +94,15 @@ async def test_voxology_retries_5xx_and_gives_up_on_4xx(
     assert stats["callbacks"] == {"retried": 2, "sent": 1, "failed": 1}
     assert [r["delay_s"] for r in stats["recent_retries"]] == [5.0, 30.0]
     assert receiver.posts[3].data["call_id"] == second["call_id"]
+
+
+async def test_stats_count_the_callbacks_not_yet_posted(
+    start_voxology: VoxFactory, receiver: Receiver
+) -> None:
+    sim = await start_voxology(time_scale=0.001)
+    assert (await sim.stats())["callback_backlog"] == 0
+    await sim.faults(delay=1.0, delay_s=500.0)  # 0.5 s at this time scale
+    await call(sim, "+15555550100", "a")
+    assert (await sim.stats())["callback_backlog"] == 1  # held back, not posted yet
+    await receiver.wait_count(1)
+    await sim.wait_stats(lambda s: s["callback_backlog"] == 0)
