@@ -18,10 +18,10 @@ The lag, in seconds, is the largest of three parts, each on our side of the path
   counted.
 
 A fourth figure, callbacks (the median Voxology event time → applied of the latest call and
-text callbacks), is measured and exported but does not steer. It includes the wait on the
-vendor's side, and in the benchmark the simulators share the two cores: steering on it cut
+text callbacks), is measured and exported but does not set the limit. It includes the wait on the
+vendor's side, and in the benchmark the simulators share the two cores: limiting on it cut
 sending at the default size whenever the machine was busy (1,001 → 734 attempts/s in one
-sitting, with a 30 s target), and at 100,000 recipients a variant steering on every callback
+sitting, with a 30 s target), and at 100,000 recipients a variant limiting on every callback
 fell to its floor within 40 s. Our parts are what "applying falls behind" means.
 
 ``FlowControl.update`` (once per ``dispatch_flow_seconds``): over the target lag

@@ -71,7 +71,7 @@ STATUS_LAG = Gauge(
     "smlog_dispatch_status_lag_seconds",
     "How far the status path is behind, by part: apply (callback received -> applied,"
     " median of the latest), journal (oldest row not applied), settle (oldest final outcome"
-    " not counted), flow control steering on their largest; callbacks (Voxology event ->"
+    " not counted), flow control limited by their largest; callbacks (Voxology event ->"
     " applied, median of the latest) is exported only.",
     ["part"],
 )

@@ -109,7 +109,7 @@ async def test_the_lag_is_measured_from_the_store(settings: Settings) -> None:
         lag = await measure_lag(db, NOW)
         assert lag == Lag(apply_s=1.0, journal_s=2.0, settle_s=4.0, callbacks_s=3.0)
         assert lag.seconds == 4.0
-        # The vendor's side alone does not steer.
+        # The vendor's side alone does not set the limit.
         assert Lag(callbacks_s=300.0).seconds == 0.0
     finally:
         await db.close()
