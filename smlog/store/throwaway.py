@@ -11,7 +11,7 @@ import asyncpg
 
 from smlog.store.database import identifier
 
-__all__ = ["throwaway_database", "with_database"]
+__all__ = ["drop_database", "throwaway_database", "with_database"]
 
 
 def with_database(url: str, name: str) -> str:
@@ -33,8 +33,14 @@ async def throwaway_database(admin_url: str, prefix: str = "smlog_tmp") -> Async
     try:
         yield with_database(admin_url, name)
     finally:
-        conn = await asyncpg.connect(admin_url)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
+        await drop_database(admin_url, name)
+
+
+async def drop_database(admin_url: str, name: str) -> None:
+    """Drop database ``name`` on the server at ``admin_url``, if it is there (its sessions
+    are ended first)."""
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{identifier(name)}" WITH (FORCE)')
+    finally:
+        await conn.close()

@@ -6,13 +6,13 @@ import argparse
 import secrets
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from smlog.bench.command import named_database, seeded_log_store
 from smlog.config import Settings
 from smlog.errors import ConfigError
 from smlog.store import open_database
+from smlog.store.throwaway import drop_database
 from tests.pgserver import SKIP_REASON, admin_url
 
 
@@ -48,8 +48,4 @@ async def test_a_named_store_is_seeded_once_then_reused(tmp_path: Path) -> None:
         with pytest.raises(ConfigError, match="holds 30 messages, not 40"):
             await seeded_log_store(args, settings)
     finally:
-        conn = await asyncpg.connect(admin)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
+        await drop_database(admin, name)
