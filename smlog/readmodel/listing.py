@@ -27,7 +27,7 @@ from smlog.readmodel.logsql import (
     lookup_covers,
 )
 from smlog.store import ReadOnly, Row, in_marks
-from smlog.store.search import has_lookup_index_hint, has_subject_index
+from smlog.store.search import has_subject_index
 from smlog.v1.common_pb2 import Calendar, User
 from smlog.v1.log_pb2 import MessageSummary
 
@@ -76,14 +76,15 @@ def _page_sql(
     return sql, [*params, limit]
 
 
-def _ids_first(dialect: str, f: MessageFilter, via: Via) -> bool:
+def _ids_first(f: MessageFilter, via: Via) -> bool:
     """Whether a page picks its ids on a narrow index before it reads the rows: subject
-    matches reached by id, ordered on ``messages_log_lookup`` (SQLite); and the ordered walk
-    that tests a subject, which then tests it on ``messages_log_subject`` instead of reading
-    each walked message's row (the walk passes up to ``SUBJECT_WINDOW`` rows for a rare text;
-    PostgreSQL tests an index scan's conditions only on the table row)."""
+    matches, ordered on ``messages_log_lookup`` (SQLite) or on ``message_subjects``
+    (PostgreSQL); and the ordered walk that tests a subject, which then tests it on
+    ``messages_log_subject`` instead of reading each walked message's row (the walk passes up
+    to ``SUBJECT_WINDOW`` rows for a rare text; PostgreSQL tests an index scan's conditions
+    only on the table row)."""
     if via is Via.SUBJECT:
-        return lookup_covers(f, via) and has_lookup_index_hint(dialect)
+        return lookup_covers(f, via)
     walk_covered = f.creator is None and set(f.types) == set(ALL_TYPES) and not f.calendar_id
     return via is Via.LOG and bool(f.subject_folded) and walk_covered
 
@@ -92,7 +93,7 @@ async def _rows(
     db: ReadOnly, f: MessageFilter, via: Via, bounds: Sequence[Bound], limit: int
 ) -> list[Row]:
     dialect = db.dialect
-    if _ids_first(dialect, f, via):
+    if _ids_first(f, via):
         # The page's ids from a narrow index, then only the page's rows.
         ids, params = _page_sql(dialect, f, f.types, via, bounds, limit, "m.id", narrow=True)
         sql = f"SELECT {_COLUMNS} FROM messages m WHERE m.id IN ({ids}) ORDER BY {ORDER}"  # noqa: S608
@@ -123,9 +124,11 @@ async def _window_end(db: ReadOnly, f: MessageFilter, bounds: Sequence[Bound]) -
 Position = tuple[int, int]  # (sent_time, id): log order is these, descending
 
 
-def _by_subject_index(f: MessageFilter) -> bool:
+def _by_subject_index(dialect: str, f: MessageFilter) -> bool:
     """Whether a subject search may take the trigram index (``_subject_page``)."""
-    return not f.message_id and not f.calendar_id and has_subject_index(f.subject_folded)
+    if f.message_id or f.calendar_id:
+        return False
+    return has_subject_index(dialect, f.subject_folded)
 
 
 async def _subject_matches(db: ReadOnly, f: MessageFilter) -> list[Position]:
@@ -154,24 +157,27 @@ async def _rows_at(
 async def _subject_page(
     db: ReadOnly, f: MessageFilter, after: Position | None, limit: int
 ) -> tuple[list[Row], tuple[int, bool]]:
-    """A subject search that may take the trigram index: its page's rows and its count, one
-    step after the other so that the index is read once.
+    """A subject search that may take the trigram index: its page's rows and its count, with
+    the index read once.
 
-    First the ordered walk of the next ``SUBJECT_WINDOW`` log rows. If it fills the page (a
-    common text), or if fewer rows remain (it saw them all), the count is the trigram
-    index's, stopped at the cap. Otherwise (a rarer text) the positions of its matches by
-    the trigram index give the count and, when they are every match, the page: the newest
-    after ``after``, read by id."""
+    Side by side: the ordered walk of the next ``SUBJECT_WINDOW`` log rows, and the positions
+    of at most ``SUBJECT_TOTAL_SIZE_CAP`` + 1 matches by the trigram index, whose number is
+    the count. If the walk fills the page (a common text), or if fewer rows remain (it saw
+    them all), the page is the walk's. Otherwise (a rarer text), when the positions are every
+    match, the page is the newest of them after ``after``, read by id; beyond the cap, the
+    trigram index's matches in log order."""
     bounds = [after_position(after, Via.LOG)] if after is not None else []
-    end = await _window_end(db, f, bounds)
-    if end is not None:
-        bounds.append(from_position((int(end[0]), int(end[1]))))
-    rows = await _rows(db, f, Via.LOG, bounds, limit)
-    if len(rows) >= limit or end is None:
-        return rows, await count_messages(db, f)
-    found = await _subject_matches(db, f)
+
+    async def walk() -> tuple[list[Row], bool]:
+        end = await _window_end(db, f, bounds)
+        window = [from_position((int(end[0]), int(end[1])))] if end is not None else []
+        return await _rows(db, f, Via.LOG, [*bounds, *window], limit), end is None
+
+    (rows, saw_all), found = await asyncio.gather(walk(), _subject_matches(db, f))
     cap = SUBJECT_TOTAL_SIZE_CAP
     count = min(len(found), cap), len(found) > cap
+    if len(rows) >= limit or saw_all:
+        return rows, count
     if len(found) <= cap:  # every match: the page is among them
         return await _rows_at(db, found, after, limit), count
     keyset = [after_position(after, Via.SUBJECT)] if after is not None else []
@@ -214,7 +220,7 @@ async def count_messages(db: ReadOnly, f: MessageFilter) -> tuple[int, bool]:
     if not f.types:
         return 0, False
     via = Via.CALENDAR if not f.message_id and f.calendar_id else Via.LOG
-    if _by_subject_index(f):
+    if _by_subject_index(db.dialect, f):
         via = Via.SUBJECT
     source, where, params = conditions(f, f.types, via, db.dialect, narrow=True)
     several_types = len(f.types) > 1 and set(f.types) != set(ALL_TYPES)
@@ -276,9 +282,9 @@ async def list_messages(
     """One page after the keyset position ``after`` (None: the first page)."""
     if not f.types:
         return MessagePage([], None, 0)
-    # The page and the count run side by side on the store's reader connections, but for a
-    # subject search that may take the trigram index, whose steps depend on each other.
-    if _by_subject_index(f):
+    # The page and the count run side by side on the store's reader connections (a subject
+    # search that may take the trigram index shares one read of it between them).
+    if _by_subject_index(db.dialect, f):
         rows, (total, capped) = await _subject_page(db, f, after, size + 1)
     else:
         rows, (total, capped) = await asyncio.gather(

@@ -42,13 +42,10 @@ class Via(enum.Enum):
         return f"{self.keys}.sent_time DESC, {self.id} DESC"
 
 
-def escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def lookup_covers(f: MessageFilter, via: Via) -> bool:
     """Whether a filter reached ``via`` tests only the columns that way carries: those of
-    ``messages_log_lookup`` for subject matches, of ``message_calendars_log`` for a calendar."""
+    ``messages_log_lookup`` (SQLite) or ``message_subjects`` (PostgreSQL) for subject matches,
+    of ``message_calendars_log`` for a calendar."""
     if via is Via.LOG or f.creator is not None:
         return False
     return not (via is Via.CALENDAR and f.subject_folded)
@@ -60,7 +57,8 @@ def conditions(
     """The FROM clause, conditions and parameters of a filter reached ``via`` on a store of
     ``dialect``; ``narrow``: the query selects only ``m.id``, ``m.sent_time``,
     ``m.message_type`` and ``m.subject_folded`` (a count), so a calendar's rows need no
-    messages and, on SQLite, messages are read through ``messages_log_lookup``."""
+    messages, and subject matches are read on SQLite through ``messages_log_lookup``, on
+    PostgreSQL from ``message_subjects`` alone."""
     covered = narrow and lookup_covers(f, via)
     messages = messages_by_id_lookup(dialect, "m") if covered else "messages m"
     source = messages
@@ -76,8 +74,9 @@ def conditions(
             source += " CROSS JOIN messages m"
             where.append("m.id = mc.message_id")
     elif via is Via.SUBJECT:
-        like = f"%{escape_like(f.subject_folded)}%"
-        source, where, params = subject_candidates(dialect, f.subject_folded, like, messages)
+        source, where, params = subject_candidates(
+            dialect, f.subject_folded, messages, covered=covered
+        )
     # Drafts have no sent_time; testing it (not status) keeps counts index-only.
     where += [f"{k}.district_id = ?", f"{k}.sent_time IS NOT NULL"]
     params.append(f.district_id)

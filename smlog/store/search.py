@@ -2,15 +2,17 @@
 
 The subject "contains" filter reaches a rare text through a trigram index: on SQLite the FTS5
 table ``messages_subject`` of migration 0060 (its candidates joined to messages by rowid), on
-PostgreSQL the ``pg_trgm`` GIN index ``messages_subject_trgm`` (a bitmap scan of the
-messages whose subject may contain the text). Counts that look messages up by id on SQLite
-name the narrow ``messages_log_lookup`` index, which SQLite's planner would otherwise pass
-over for the primary key; PostgreSQL's planner picks its indexes itself. docs/log.md explains
-the plans.
+PostgreSQL the ``pg_trgm`` GIN index ``message_subjects_trgm`` of migration 0130 (a bitmap
+scan of ``message_subjects``, a narrow copy of each message's district, sent time, type and
+folded subject, so that a candidate is tested without reading its wide message row). Counts
+that look messages up by id on SQLite name the narrow ``messages_log_lookup`` index, which
+SQLite's planner would otherwise pass over for the primary key; PostgreSQL's planner picks its
+indexes itself. docs/log.md explains the plans.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from smlog.store.dialect import SQLITE
@@ -37,34 +39,66 @@ def subject_query(folded: str) -> str | None:
     return " AND ".join(f'"{g}"' for g in grams)
 
 
-def has_subject_index(folded: str) -> bool:
-    """Whether the trigram index can find a folded search text (3 characters or more)."""
-    return len(folded) >= MIN_TRIGRAM_CHARS
+# A word as pg_trgm reads text: a run of letters and digits; anything else separates words.
+_WORD = re.compile(r"[^\W_]+")
+
+
+def word_trigrams(folded: str) -> list[str]:
+    """For PostgreSQL: 3-character pieces of the text's words (pg_trgm indexes the trigrams of
+    each word, never across a space or a sign), those that start every third character of a
+    word and each word's last one. Every subject that contains the text contains each piece,
+    so ``LIKE '%piece%'`` on all of them narrows the candidates as the whole text's ``LIKE``
+    does, reading a third of its trigrams' posting lists (and none of the common ones a
+    word's padding adds, such as " da"). Words of 1-2 characters add none."""
+    grams: list[str] = []
+    for word in _WORD.findall(folded):
+        last = len(word) - MIN_TRIGRAM_CHARS
+        grams += [word[i : i + MIN_TRIGRAM_CHARS] for i in (*range(0, last, 3), last) if last >= 0]
+    return list(dict.fromkeys(grams))
+
+
+def has_subject_index(dialect: str, folded: str) -> bool:
+    """Whether the trigram index can find a folded search text: 3 characters or more on
+    SQLite, a word of 3 letters or digits or more on PostgreSQL (there a pattern without a
+    trigram would read the whole index)."""
+    if dialect == SQLITE:
+        return len(folded) >= MIN_TRIGRAM_CHARS
+    return bool(word_trigrams(folded))
 
 
 def subject_candidates(
-    dialect: str, folded: str, like: str, messages: str
+    dialect: str, folded: str, messages: str, *, covered: bool
 ) -> tuple[str, list[str], list[Any]]:
     """The FROM item, conditions and parameters of the messages (alias ``m``) whose subject
-    may contain ``folded``, found by the trigram index; ``like`` is the caller's
-    ``LIKE ... ESCAPE '\\'`` pattern, ``messages`` the FROM item of messages read by id
-    (SQLite only). The caller still tests ``subject_contains`` on every candidate.
+    may contain ``folded``, found by the trigram index; ``messages`` is the FROM item of
+    messages read by id (SQLite only); ``covered``: the query reads only ``id``,
+    ``district_id``, ``sent_time``, ``message_type`` and ``subject_folded`` of ``m``. The
+    caller still tests ``subject_contains`` on every candidate.
 
-    On PostgreSQL the candidates are a subquery of their own (``OFFSET 0`` keeps it apart),
-    planned for its ``LIKE`` alone: a bitmap scan of the GIN index, whatever order the outer
-    query asks for. Merged into the outer query, the planner may walk the log in order and
-    test every row instead, which is the walk this way exists to avoid."""
-    query = subject_query(folded)
-    if query is None:
-        raise ValueError("subject_candidates needs a text of 3 characters or more")
+    On PostgreSQL the candidates are a subquery of their own on ``message_subjects``
+    (``OFFSET 0`` keeps it apart), planned for its ``LIKE`` tests of ``word_trigrams`` alone:
+    one bitmap scan of the GIN index, whatever order the outer query asks for. Merged into the
+    outer query, the planner may walk the log in order and test every row instead, which is
+    the walk this way exists to avoid. A covered query reads the copy alone; any other joins
+    each candidate's message."""
+    if not has_subject_index(dialect, folded):
+        raise ValueError("subject_candidates needs a text the trigram index can find")
     if dialect == SQLITE:
         return (
             f"messages_subject s CROSS JOIN {messages}",
             ["s.messages_subject MATCH ?", "m.id = s.rowid"],
-            [query],
+            [subject_query(folded)],
         )
-    source = "(SELECT * FROM messages WHERE subject_folded LIKE ? ESCAPE '\\' OFFSET 0) m"
-    return source, [], [like]
+    grams = word_trigrams(folded)  # letters and digits only: nothing LIKE reads as a wildcard
+    tests = " AND ".join(["subject_folded LIKE ?"] * len(grams))
+    copies = (
+        "(SELECT id, district_id, sent_time, message_type, subject_folded FROM message_subjects"  # noqa: S608 - placeholders only
+        f" WHERE {tests} OFFSET 0)"
+    )
+    params: list[Any] = [f"%{g}%" for g in grams]
+    if covered:
+        return f"{copies} m", [], params
+    return f"{copies} s CROSS JOIN messages m", ["m.id = s.id"], params
 
 
 def subject_contains(dialect: str, column: str) -> str:
@@ -74,11 +108,6 @@ def subject_contains(dialect: str, column: str) -> str:
     walk even under a generic plan that cannot see how common the text is."""
     function = "instr" if dialect == SQLITE else "strpos"
     return f"{function}({column}, ?) > 0"
-
-
-def has_lookup_index_hint(dialect: str) -> bool:
-    """Whether by-id lookups should name ``messages_log_lookup`` (SQLite's ``INDEXED BY``)."""
-    return dialect == SQLITE
 
 
 def messages_by_id_lookup(dialect: str, alias: str) -> str:

@@ -11,7 +11,8 @@ from smlog.domain.modes import modes_of
 from smlog.errors import InvalidArgumentError
 from smlog.readmodel import PageTokens, page_size, show_device
 from smlog.readmodel.filters import _local_midnight_us
-from smlog.readmodel.logsql import escape_like
+from smlog.store.dialect import POSTGRES, SQLITE
+from smlog.store.search import has_subject_index, word_trigrams
 from tests.support.builders import EMAIL, INBOX, TEXT, VOICE
 
 
@@ -62,6 +63,32 @@ def test_local_midnight_follows_daylight_saving() -> None:
     assert before == int(dt.datetime(2026, 3, 8, 6, tzinfo=dt.UTC).timestamp()) * 1_000_000
 
 
-def test_like_escaping_and_mode_bits() -> None:
-    assert escape_like("100%_a\\b") == "100\\%\\_a\\\\b"
+def test_mode_bits() -> None:
     assert modes_of((1 << 4) | (1 << 1)) == [INBOX, TEXT]
+
+
+@pytest.mark.parametrize(
+    ("text", "grams"),
+    [
+        ("snow", ["sno", "now"]),
+        ("day", ["day"]),
+        ("picture day", ["pic", "tur", "ure", "day"]),
+        ("report card", ["rep", "ort", "car", "ard"]),
+        ("100%_off", ["100", "off"]),  # signs separate words: never a LIKE wildcard
+        ("élève", ["élè", "ève"]),  # letters with accents are letters
+        ("a b-c", []),
+        ("abab ab abab", ["aba", "bab"]),  # each piece once
+    ],
+)
+def test_word_trigrams_cover_each_word(text: str, grams: list[str]) -> None:
+    assert word_trigrams(text) == grams
+    for gram in grams:
+        assert gram in text
+
+
+def test_which_texts_the_trigram_index_can_find() -> None:
+    # SQLite's FTS5 trigrams cross spaces and signs; pg_trgm's stay within a word.
+    assert has_subject_index(SQLITE, "a b")
+    assert not has_subject_index(POSTGRES, "a b")
+    assert has_subject_index(POSTGRES, "a bus")
+    assert not has_subject_index(SQLITE, "ab")

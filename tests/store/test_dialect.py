@@ -58,8 +58,10 @@ def test_a_step_with_a_file_per_dialect_uses_its_own_text() -> None:
 
 def test_every_shipped_step_has_text_for_both_dialects() -> None:
     for step in load_migrations():
-        assert step.statements(SQLITE), step.name
-        assert step.statements(POSTGRES), step.name
+        for dialect in (SQLITE, POSTGRES):
+            # A step may change nothing on one dialect, in a file of its own that says why.
+            says_why = dict(step.variants).get(dialect, "").strip().startswith("--")
+            assert step.statements(dialect) or says_why, (step.name, dialect)
 
 
 def test_row_locks_only_where_writers_run_at_once() -> None:

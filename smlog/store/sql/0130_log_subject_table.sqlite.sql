@@ -1,0 +1,4 @@
+-- PostgreSQL only: a narrow copy of the columns the subject search tests, carrying its
+-- trigram index (the .postgres.sql file of this step). SQLite reaches subject matches through
+-- the FTS5 table of 0060 and the covering index messages_log_lookup, which already read no
+-- wide message rows.
