@@ -36,7 +36,7 @@ from smlog.services.dispatch.decisions import (
 )
 from smlog.services.dispatch.policy import OPEN_MESSAGE, DispatchPolicy
 from smlog.services.dispatch.wakeups import progressed
-from smlog.store import Database, Transaction, fetch_in, row_lock
+from smlog.store import Database, Transaction, fetch_in, queue_in, row_lock
 
 __all__ = ["Completed", "Settled", "drain_outcomes", "revise", "settle"]
 
@@ -146,6 +146,15 @@ async def _count(tx: Transaction, decision: SettleDecision, result: Settled) -> 
     )
     firsts = [(c.first_time, m, mode) for (m, mode), c in decision.counts.items() if c.first_done]
     for first_time, message_id, mode in firsts:
+        # Only the batch that settles a mode's last first attempt sets its end: the counter
+        # row says whether this is it, before the mode's first attempts are read for the end.
+        counted = await tx.fetch_one(
+            "SELECT first_attempt_pending, first_attempt_end_time FROM message_mode_stats"
+            " WHERE message_id = ? AND mode = ?",
+            (message_id, mode),
+        )
+        if counted is None or int(counted[0]) > 0 or counted[1] is not None:
+            continue
         # The end is the latest first-attempt final of the mode, not of this batch: vendor
         # event times arrive out of order (a delayed callback settles after a later deadline).
         latest = await tx.fetch_one(
@@ -329,8 +338,11 @@ async def drain_outcomes(
         settled.settle_lags_us = [
             consumed - int(r["applied_time"]) for r in rows if r["applied_time"] is not None
         ]
-        tx.queue(
-            "UPDATE attempt_outcomes SET consumed = 1, consumed_time = ? WHERE attempt_id = ?",
-            [(consumed, int(r["attempt_id"])) for r in rows],
+        queue_in(
+            tx,
+            "UPDATE attempt_outcomes SET consumed = 1, consumed_time = ?"
+            " WHERE attempt_id IN ({marks})",
+            sorted(int(r["attempt_id"]) for r in rows),
+            before=(consumed,),
         )
     return len(rows), settled, skipped
