@@ -56,6 +56,10 @@ class _Due:
     priority: int
 
 
+_ATTEMPT_COLUMNS = (
+    "id", "target_id", "message_id", "mode", "number", "idempotency_key", "status",
+    "status_time", "create_time", "is_final", "request_time", "claimed_by", "lease_until",
+)  # fmt: skip
 _DUE = (
     "SELECT * FROM (SELECT id, message_id, address, extension, attempt_count, mode, priority,"
     " next_attempt_time FROM targets WHERE mode = ? AND priority = ?"
@@ -296,12 +300,8 @@ async def _create(
                     f"smlog-a{attempt_id}",
                 )
             )
-    tx.queue(
-        "INSERT INTO attempts (id, target_id, message_id, mode, number, idempotency_key, status,"
-        " status_time, create_time, is_final, request_time, claimed_by, lease_until)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        attempts,
-    )
+    # COPY on PostgreSQL: one bulk write for the claim's attempts, not a statement each.
+    await tx.copy_rows("attempts", _ATTEMPT_COLUMNS, attempts)
     tx.queue(
         "UPDATE targets SET attempt_count = ?, next_attempt_time = NULL, status = ?,"
         " status_group = ?, status_time = ? WHERE id = ?",
@@ -319,9 +319,9 @@ async def _create(
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         batches,
     )
-    tx.queue(
-        "INSERT INTO inbox_items (attempt_id, message_id, portal_account, subject, body,"
-        " create_time) VALUES (?, ?, ?, ?, ?, ?)",
+    await tx.copy_rows(
+        "inbox_items",
+        ("attempt_id", "message_id", "portal_account", "subject", "body", "create_time"),
         inbox_items,
     )
     progressed(tx, (message_id for message_id, _ in totals))

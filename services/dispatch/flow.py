@@ -95,7 +95,7 @@ async def measure_lag(db: Database, now_us: int) -> Lag:
     """The status path's lag now (see the module's doc); a few indexed reads, no write lock."""
     recent = now_us - int(RECENT_SECONDS * 1e6)
     applied = await db.fetch_all(
-        "SELECT applied_time - received_time, applied_time FROM webhook_journal"
+        "SELECT applied_time - received_time, applied_time, received_time FROM webhook_journal"
         " ORDER BY id DESC LIMIT ?",
         (RECENT_EVENTS,),
     )
@@ -104,18 +104,34 @@ async def measure_lag(db: Database, now_us: int) -> Lag:
         " WHERE source IN ('voxology-call', 'voxology-sms') ORDER BY id DESC LIMIT ?",
         (RECENT_EVENTS,),
     )
-    journal = await db.fetch_one(
-        "SELECT received_time FROM webhook_journal WHERE state = 0 ORDER BY id LIMIT 1"
-    )
+    waiting_since = _oldest_waiting(applied)
+    if waiting_since is None:  # the oldest of the newest rows waits: older ones may too
+        row = await db.fetch_one(
+            "SELECT received_time FROM webhook_journal WHERE state = 0 ORDER BY id LIMIT 1"
+        )
+        waiting_since = int(row[0]) if row is not None and row[0] is not None else 0
     outcome = await db.fetch_one(
         "SELECT MIN(applied_time) FROM attempt_outcomes WHERE consumed = 0"
     )
     return Lag(
         apply_s=_recent_median(applied, recent),
-        journal_s=_age(journal, now_us),
+        journal_s=max(now_us - waiting_since, 0) / 1e6 if waiting_since else 0.0,
         settle_s=_age(outcome, now_us),
         callbacks_s=_recent_median(events, recent),
     )
+
+
+def _oldest_waiting(newest: list[Row]) -> int | None:
+    """The received time of the oldest row not applied yet among the journal's newest rows
+    (newest first); 0 when all are applied; None when none is read, or the oldest of them
+    waits too, so that older rows may also wait.
+
+    The status worker applies rows in journal order, so the rows waiting are the newest ones
+    and this needs no read of its own. Reading the oldest waiting row by the index on
+    (state, id) would first visit every row applied since the last vacuum."""
+    if not newest or newest[-1][1] is None:
+        return None
+    return min((int(r[2]) for r in newest if r[1] is None), default=0)
 
 
 def _recent_median(rows: list[Row], since_us: int) -> float:

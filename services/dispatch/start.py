@@ -60,6 +60,12 @@ async def start_dispatch(db: Database, message_id: int, now_us: int) -> bool:
     return True
 
 
+_TARGET_COLUMNS = (
+    "message_id", "recipient_id", "mode", "address", "extension", "is_first_device", "priority",
+    "status", "status_group", "status_time", "is_final", "next_attempt_time", "attempt_count",
+)  # fmt: skip
+
+
 async def _insert(
     tx: Transaction,
     message_id: int,
@@ -68,10 +74,10 @@ async def _insert(
     resolution: Resolution,
     now_us: int,
 ) -> None:
-    await tx.executemany(
-        "INSERT INTO targets (message_id, recipient_id, mode, address, extension,"
-        " is_first_device, priority, status, status_group, status_time, is_final,"
-        " next_attempt_time, attempt_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    # COPY on PostgreSQL: a campaign's targets are one bulk write, not a statement each.
+    await tx.copy_rows(
+        "targets",
+        _TARGET_COLUMNS,
         [
             (
                 message_id,

@@ -141,6 +141,12 @@ def _deadline_row(state: AttemptState, now: int) -> tuple[object, ...]:
     )
 
 
+_HISTORY_COLUMNS = (
+    "attempt_id", "event_key", "status", "event_time", "applied_time", "vendor_code",
+    "vendor_detail", "source", "changed_status",
+)  # fmt: skip
+
+
 def _history_row(event: StatusEvent, now: int, changed: bool) -> tuple[object, ...]:
     return (
         event.attempt_id,
@@ -221,13 +227,8 @@ async def _write(
         if s.became_final:
             outcome_rows.append((s.attempt_id, s.status, s.status_time, now))
             result.outcomes.append(Outcome(s.attempt_id, s.status, s.status_time))
-    if history:
-        tx.queue(
-            "INSERT INTO attempt_events (attempt_id, event_key, status, event_time, applied_time,"
-            " vendor_code, vendor_detail, source, changed_status)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            history,
-        )
+    if history:  # COPY on PostgreSQL: one bulk write, not a statement per event
+        await tx.copy_rows("attempt_events", _HISTORY_COLUMNS, history)
     if status_rows:
         tx.queue(
             "UPDATE attempts SET status = ?, status_time = ?, is_final = ?, vendor_code = ?,"

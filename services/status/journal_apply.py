@@ -21,7 +21,7 @@ from smlog.services.status.payloads import (
     voxology_call_event,
     voxology_sms_event,
 )
-from smlog.store import Database, row_lock
+from smlog.store import Database, queue_in, row_lock
 
 __all__ = ["JOURNAL_APPLIED", "JOURNAL_NEW", "JOURNAL_PARKED", "JOURNAL_REJECTED", "JournalBatch"]
 
@@ -36,6 +36,7 @@ class JournalBatch:
     """What one journal batch did, for metrics and the follow-ups after its commit."""
 
     rows: int = 0  # rows this batch applied, parked or rejected
+    first_id: int | None = None  # the oldest row read as new
     # Rows read as new that another status instance was applying meanwhile (or had applied):
     # that instance is draining the journal, so this one stops until its next wake.
     skipped: int = 0
@@ -61,21 +62,26 @@ def _decode(vendor: str, kind: str, body: bytes, attempt_id: int) -> ParsedEvent
 
 
 async def apply_journal_batch(
-    db: Database, limit: int, now: int, default_sender: str = ""
+    db: Database, limit: int, now: int, default_sender: str = "", *, since_id: int = 0
 ) -> JournalBatch:
-    """The oldest ``limit`` new journal rows, applied in one transaction. The rows are read and
-    decoded before the transaction, so the write lock is held for the state machine and the
-    writes only, not for parsing thousands of bodies; the transaction then claims those still
-    new (on PostgreSQL with row locks that skip rows another status instance holds), so each
-    row is applied by exactly one instance, once."""
+    """The oldest ``limit`` new journal rows from ``since_id`` on, applied in one transaction.
+    The rows are read and decoded before the transaction, so the write lock is held for the
+    state machine and the writes only, not for parsing thousands of bodies; the transaction
+    then claims those still new (on PostgreSQL with row locks that skip rows another status
+    instance holds), so each row is applied by exactly one instance, once.
+
+    ``since_id`` lets the reader start where new rows begin: the index on (state, id) keeps
+    an entry for every row applied since the last vacuum, and a read from the start of the
+    new ones visits each of those rows first (``StatusWorker.drain``)."""
     batch = JournalBatch()
     rows = await db.fetch_all(
         "SELECT id, vendor, kind, body, attempt_id FROM webhook_journal WHERE state = ?"
-        " ORDER BY id LIMIT ?",
-        (JOURNAL_NEW, limit),
+        " AND id >= ? ORDER BY id LIMIT ?",
+        (JOURNAL_NEW, since_id, limit),
     )
     if not rows:
         return batch
+    batch.first_id = int(rows[0][0])
     decoded_rows: list[tuple[int, str, ParsedEvent | InboundText | PayloadError]] = []
     for row in rows:
         row_id, vendor = int(row[0]), str(row[1])
@@ -138,8 +144,16 @@ async def apply_journal_batch(
                 batch.help_replies.append(reply)
             updates.append((JOURNAL_APPLIED, "", row_id))
         applied = max(now, now_us())  # as the commit, for the status lag
-        tx.queue(
-            "UPDATE webhook_journal SET state = ?, reason = ?, applied_time = ? WHERE id = ?",
-            [(state, reason, applied, row_id) for state, reason, row_id in updates],
-        )
+        # One statement per (state, reason), in id order: nearly all rows become Applied.
+        by_outcome: dict[tuple[int, str], list[int]] = {}
+        for state, reason, row_id in updates:
+            by_outcome.setdefault((state, reason), []).append(row_id)
+        for (state, reason), ids in sorted(by_outcome.items()):
+            queue_in(
+                tx,
+                "UPDATE webhook_journal SET state = ?, reason = ?, applied_time = ?"
+                " WHERE id IN ({marks})",
+                sorted(ids),
+                before=(state, reason, applied),
+            )
     return batch

@@ -31,6 +31,9 @@ log = logging.getLogger("smlog.status.worker")
 
 _MAINTENANCE_SECONDS = 60.0
 _COALESCE_SECONDS = 0.01
+# How often the journal is read from its oldest new row rather than from the last one read
+# (``drain``): a row committed late below that one is applied within this time.
+_FULL_READ_SECONDS = 5.0
 HELP_ANSWER_WINDOW_SECONDS = 3600.0
 _HELP_ANSWERS_REMEMBERED = 100_000
 
@@ -48,6 +51,8 @@ class StatusWorker:
         self._notifier = notifier
         self._texts = texts
         self._wake = asyncio.Event()
+        self._since_id = 0  # the oldest row the last read found new
+        self._next_full_read = 0.0  # monotonic time of the next read from the start
         self._task: asyncio.Task[None] | None = None
         self._replies: set[asyncio.Task[None]] = set()
         # (number, short code) -> when HELP was last answered (monotonic), oldest first.
@@ -71,14 +76,26 @@ class StatusWorker:
         await asyncio.gather(*self._replies, return_exceptions=True)
 
     async def drain(self) -> int:
-        """Apply journal rows until none is new; returns how many rows were handled."""
+        """Apply journal rows until none is new; returns how many rows were handled.
+
+        Reads start at the oldest row the previous read found new: below it every row was
+        applied then, and each applied row still costs a read from the start of the new ones a
+        visit until it is vacuumed (thousands a second in a burst). A row that another status
+        instance committed late, below that point, is found by the read from the start that
+        runs every ``_FULL_READ_SECONDS`` (and the first one)."""
         total = 0
         limit = max(self._settings.status_apply_batch_size, 1)
         while True:
             now = now_us()
+            since = self._since_id
+            if time.monotonic() >= self._next_full_read:
+                since = 0
+                self._next_full_read = time.monotonic() + _FULL_READ_SECONDS
             batch = await apply_journal_batch(
-                self._db, limit, now, self._settings.voxology_from_number
+                self._db, limit, now, self._settings.voxology_from_number, since_id=since
             )
+            if batch.first_id is not None:
+                self._since_id = batch.first_id
             total += batch.rows
             self._after_commit(batch, now)
             if batch.skipped or batch.rows < limit:

@@ -2,7 +2,7 @@
 
 from smlog.store.database import Database, ReadOnly, Row, SqliteDatabase, Transaction
 from smlog.store.dialect import row_lock
-from smlog.store.lists import IN_CHUNK, chunked, fetch_in, in_marks
+from smlog.store.lists import IN_CHUNK, chunked, fetch_in, in_marks, queue_in
 from smlog.store.migrations import migrate
 from smlog.store.opening import open_database
 
@@ -18,5 +18,6 @@ __all__ = [
     "in_marks",
     "migrate",
     "open_database",
+    "queue_in",
     "row_lock",
 ]

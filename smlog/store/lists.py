@@ -7,12 +7,12 @@ values themselves are always passed as parameters, never written into the SQL.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Protocol, TypeVar
 
 from smlog.store.database import Params, Row
 
-__all__ = ["IN_CHUNK", "chunked", "fetch_in", "in_marks"]
+__all__ = ["IN_CHUNK", "chunked", "fetch_in", "in_marks", "queue_in"]
 
 IN_CHUNK = 500
 T = TypeVar("T")
@@ -20,6 +20,10 @@ T = TypeVar("T")
 
 class Reads(Protocol):
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]: ...
+
+
+class Queues(Protocol):
+    def queue(self, sql: str, rows: Iterable[Params]) -> None: ...
 
 
 def in_marks(count: int) -> str:
@@ -50,3 +54,19 @@ async def fetch_in(
         query = sql.format(marks=in_marks(len(chunk)))
         rows += await reader.fetch_all(query, [*before, *chunk, *after])
     return rows
+
+
+def queue_in(
+    writer: Queues,
+    sql: str,
+    values: Sequence[Any],
+    *,
+    before: Params = (),
+    after: Params = (),
+    size: int = IN_CHUNK,
+) -> None:
+    """Queue ``sql`` (holding ``{marks}``) for every value, one statement a chunk: the same
+    change to many rows as one write, not one statement per row (which PostgreSQL executes
+    row by row). ``before`` and ``after`` are the parameters around the list."""
+    for chunk in chunked(values, size):
+        writer.queue(sql.format(marks=in_marks(len(chunk))), [(*before, *chunk, *after)])
