@@ -38,6 +38,7 @@ from smlog.readmodel.masking import mask_detail, show_device
 from smlog.readmodel.rows import DeliveryRow
 from smlog.store import ReadOnly, Row, in_marks
 from smlog.store.dialect import PREFIX_TOP, folded
+from smlog.store.search import not_driving
 from smlog.v1.common_pb2 import DeliveryMode, MessageStatus
 from smlog.v1.log_pb2 import SearchDeliveriesRequest
 
@@ -166,7 +167,7 @@ class DeliverySearch:
         elif modes:
             where.append(f"t.mode IN ({in_marks(len(modes))})")
             params.extend(modes)
-        visible, visible_params = self._visible()
+        visible, visible_params = self._visible(dialect)
         where.append(visible)
         params.extend(visible_params)
         if after is not None:
@@ -175,16 +176,17 @@ class DeliverySearch:
             params.extend([after[0], after[0], after[1]])
         return " AND ".join(where), params
 
-    def _visible(self) -> tuple[str, list[Any]]:
+    def _visible(self, dialect: str) -> tuple[str, list[Any]]:
         """The log's visibility and the date range, on ``messages m``, in SQL (each row found is
         checked again with may_see)."""
         viewer = self.viewer
         types = viewer.types or (0,)
-        # The unary "+" keeps SQLite's planner from driving the search from the district's
-        # messages (its indexes lead with district_id): the search term's index drives it.
+        # The search term's index drives the search, not the district's messages.
+        district = not_driving(dialect, "m.district_id")
+        kind = not_driving(dialect, "m.message_type")
         where = [
-            "+m.district_id = ? AND m.sent_time IS NOT NULL AND m.status <> ?",
-            f"+m.message_type IN ({in_marks(len(types))})",
+            f"{district} = ? AND m.sent_time IS NOT NULL AND m.status <> ?",
+            f"{kind} IN ({in_marks(len(types))})",
         ]
         params: list[Any] = [viewer.district_id, _DRAFT, *types]
         if not viewer.all_messages:
@@ -206,7 +208,7 @@ class DeliverySearch:
         """The different folded names starting with the prefix on messages the viewer may
         see (so the limit says nothing of hidden ones), walking the folded-name index."""
         column = folded(dialect, "r.name")
-        visible, visible_params = self._visible()
+        visible, visible_params = self._visible(dialect)
         names: list[str] = []
         low, op = self.value, ">="
         while len(names) <= MAX_NAMES:

@@ -12,7 +12,7 @@ from smlog.errors import InvalidArgumentError
 from smlog.readmodel import PageTokens, page_size, show_device
 from smlog.readmodel.filters import _local_midnight_us
 from smlog.store.dialect import POSTGRES, SQLITE
-from smlog.store.search import has_subject_index, word_trigrams
+from smlog.store.search import has_subject_index, not_driving, word_trigrams
 from tests.support.builders import EMAIL, INBOX, TEXT, VOICE
 
 
@@ -92,3 +92,9 @@ def test_which_texts_the_trigram_index_can_find() -> None:
     assert not has_subject_index(POSTGRES, "a b")
     assert has_subject_index(POSTGRES, "a bus")
     assert not has_subject_index(SQLITE, "ab")
+
+
+def test_only_sqlite_hides_a_condition_from_the_planner() -> None:
+    # PostgreSQL estimates "m.district_id = ?" from statistics; "+m.district_id" it cannot.
+    assert not_driving(SQLITE, "m.district_id") == "+m.district_id"
+    assert not_driving(POSTGRES, "m.district_id") == "m.district_id"
