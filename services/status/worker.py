@@ -33,7 +33,7 @@ _MAINTENANCE_SECONDS = 60.0
 _COALESCE_SECONDS = 0.01
 # How often the journal is read from its oldest new row rather than from the last one read
 # (``drain``): a row committed late below that one is applied within this time.
-_FULL_READ_SECONDS = 5.0
+FULL_READ_SECONDS = 5.0
 HELP_ANSWER_WINDOW_SECONDS = 3600.0
 _HELP_ANSWERS_REMEMBERED = 100_000
 
@@ -82,7 +82,7 @@ class StatusWorker:
         applied then, and each applied row still costs a read from the start of the new ones a
         visit until it is vacuumed (thousands a second in a burst). A row that another status
         instance committed late, below that point, is found by the read from the start that
-        runs every ``_FULL_READ_SECONDS`` (and the first one)."""
+        runs every ``FULL_READ_SECONDS`` (and the first one)."""
         total = 0
         limit = max(self._settings.status_apply_batch_size, 1)
         while True:
@@ -90,7 +90,7 @@ class StatusWorker:
             since = self._since_id
             if time.monotonic() >= self._next_full_read:
                 since = 0
-                self._next_full_read = time.monotonic() + _FULL_READ_SECONDS
+                self._next_full_read = time.monotonic() + FULL_READ_SECONDS
             batch = await apply_journal_batch(
                 self._db, limit, now, self._settings.voxology_from_number, since_id=since
             )

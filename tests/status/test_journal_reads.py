@@ -32,7 +32,7 @@ async def _journal(db: Database, rows: list[tuple[int, int]]) -> None:
 async def test_a_row_committed_below_the_last_read_is_applied_by_a_read_from_the_start(
     status_settings: Settings, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(worker_module, "_FULL_READ_SECONDS", 0.5)
+    monkeypatch.setattr(worker_module, "FULL_READ_SECONDS", 0.5)
     await add_district(db)
     first, second, third, late = await add_attempts(db, VOICE, 4)
     parts = await create_parts(status_settings, http_port=0)  # not started: drained here
