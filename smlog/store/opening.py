@@ -17,25 +17,40 @@ def sqlite_path(url: str) -> str | None:
 
 
 async def connect(
-    url: str, *, readers: int = 2, read_only: bool = False, pool_size: int = 10
+    url: str,
+    *,
+    readers: int = 2,
+    read_only: bool = False,
+    pool_size: int = 10,
+    plan_each_call: bool = False,
 ) -> Database:
-    """The store at ``url``, without migrating it."""
+    """The store at ``url``, without migrating it; ``plan_each_call``: see
+    ``PostgresDatabase.open``."""
     path = sqlite_path(url)
     if path is not None:
         return await SqliteDatabase.open(path, readers=readers, read_only=read_only)
-    return await PostgresDatabase.open(url, pool_size=pool_size)
+    return await PostgresDatabase.open(url, pool_size=pool_size, plan_each_call=plan_each_call)
 
 
 async def open_database(
     settings: Settings, *, readers: int = 2, reads_only: bool = False
 ) -> Database:
     """The store, migrated. A service that only reads (``reads_only``) opens ``read_db_url``
-    when it is set (a replica, which the primary's migrations reach by replication)."""
+    when it is set (a replica, which the primary's migrations reach by replication), and on
+    PostgreSQL plans each of its statements for its own values (``PostgresDatabase.open``)."""
     if reads_only and settings.read_db_url:
         return await connect(
-            settings.store_url(read=True), readers=readers, pool_size=settings.db_pool_size
+            settings.store_url(read=True),
+            readers=readers,
+            pool_size=settings.db_pool_size,
+            plan_each_call=True,
         )
-    db = await connect(settings.store_url(), readers=readers, pool_size=settings.db_pool_size)
+    db = await connect(
+        settings.store_url(),
+        readers=readers,
+        pool_size=settings.db_pool_size,
+        plan_each_call=reads_only,
+    )
     try:
         await migrate(db)
     except BaseException:
