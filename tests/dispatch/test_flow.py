@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from smlog.config import Settings
 from smlog.services.dispatch.flow import RECENT_EVENTS, FlowControl, Lag, measure_lag
-from smlog.store import Database, migrate
-from smlog.store.opening import connect
+from smlog.store import Database
 
 TARGET, FLOOR = 5.0, 200.0
 T = 100.0  # seconds on the controller's clock
@@ -100,36 +98,27 @@ async def _rows(db: Database) -> None:
         )
 
 
-async def test_the_lag_is_measured_from_the_store(settings: Settings) -> None:
-    db = await connect(settings.store_url())
-    try:
-        await migrate(db)
-        assert await measure_lag(db, NOW) == Lag()
-        await _rows(db)
-        lag = await measure_lag(db, NOW)
-        assert lag == Lag(apply_s=1.0, journal_s=2.0, settle_s=4.0, callbacks_s=3.0)
-        assert lag.seconds == 4.0
-        # The vendor's side alone does not set the limit.
-        assert Lag(callbacks_s=300.0).seconds == 0.0
-    finally:
-        await db.close()
+async def test_the_lag_is_measured_from_the_store(migrated: Database) -> None:
+    db = migrated
+    assert await measure_lag(db, NOW) == Lag()
+    await _rows(db)
+    lag = await measure_lag(db, NOW)
+    assert lag == Lag(apply_s=1.0, journal_s=2.0, settle_s=4.0, callbacks_s=3.0)
+    assert lag.seconds == 4.0
+    # The vendor's side alone does not set the limit.
+    assert Lag(callbacks_s=300.0).seconds == 0.0
 
 
 async def test_a_backlog_longer_than_the_rows_read_is_aged_from_its_oldest_row(
-    settings: Settings,
+    migrated: Database,
 ) -> None:
-    db = await connect(settings.store_url())
-    try:
-        await migrate(db)
-        async with db.transaction() as tx:
-            # Every one of the newest rows waits: the oldest waiting row is further back.
-            waiting = RECENT_EVENTS + 50
-            await tx.executemany(
-                "INSERT INTO webhook_journal (vendor, kind, body, received_time, state)"
-                " VALUES ('voxology', 'call', ?, ?, 0)",
-                [(b"{}", NOW - (waiting - i) * SECOND) for i in range(waiting)],
-            )
-        lag = await measure_lag(db, NOW)
-        assert lag.journal_s == float(waiting)
-    finally:
-        await db.close()
+    async with migrated.transaction() as tx:
+        # Every one of the newest rows waits: the oldest waiting row is further back.
+        waiting = RECENT_EVENTS + 50
+        await tx.executemany(
+            "INSERT INTO webhook_journal (vendor, kind, body, received_time, state)"
+            " VALUES ('voxology', 'call', ?, ?, 0)",
+            [(b"{}", NOW - (waiting - i) * SECOND) for i in range(waiting)],
+        )
+    lag = await measure_lag(migrated, NOW)
+    assert lag.journal_s == float(waiting)
