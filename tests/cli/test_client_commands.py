@@ -17,6 +17,7 @@ from smlog.services.status.payloads import InboundText
 from tests.support.dispatch import Harness
 from tests.support.reports import ReportEnv, read_csv, running
 from tests.support.tokens import user_token
+from tests.support.waiting import wait_for
 
 RIGHTS = [
     "sent_message_log", "all_messages", "type_general", "type_emergency", "send_messages",
@@ -148,6 +149,11 @@ async def test_cancel_and_refusals_print_one_line(cli: Cli, tmp_path: Path) -> N
         "dispatch", "send", _campaign(tmp_path, 2, "+15555550105"), "--json"
     )
     message_id = json.loads(out)["message_id"]
+
+    async def call_placed() -> bool:  # canceled before that, the message would end at once
+        return any(a["request_time"] is not None for a in await cli.h.attempts(message_id))
+
+    await wait_for(call_placed)
     code, out, err = await cli.run("dispatch", "cancel", str(message_id))
     assert (code, err) == (0, "")
     assert out.startswith(f"message {message_id}: ")
