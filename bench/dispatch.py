@@ -52,7 +52,7 @@ from smlog.cli.stackrun import (
 from smlog.cli.up import Stack
 from smlog.config import Settings
 from smlog.runtime import open_channel
-from smlog.store.opening import connect
+from smlog.store.opening import reading
 from smlog.v1 import common_pb2, dispatch_pb2_grpc
 
 DEADLINE_SECONDS = 60
@@ -86,15 +86,12 @@ async def bench_dispatch(
 
 async def sending_seconds(settings: Settings, message_id: int) -> float:
     """Dispatch start → the last attempt's vendor request accepted (inbox: written)."""
-    db = await connect(settings.store_url(), readers=1, read_only=True)
-    try:
+    async with reading(settings.store_url()) as db:
         row = await db.fetch_one(
             "SELECT (SELECT MAX(request_time) FROM attempts WHERE message_id = m.id)"
             " - m.sent_time FROM messages m WHERE m.id = ?",
             (message_id,),
         )
-    finally:
-        await db.close()
     return int(row[0]) / 1e6 if row is not None and row[0] is not None else 0.0
 
 
@@ -106,9 +103,8 @@ async def _books(settings: Settings) -> Account:
 async def _callbacks_drained(settings: Settings, say: Any) -> None:
     """Wait until both simulators have posted every callback they hold and the status and
     dispatch services have applied and counted them (at most ``DRAIN_LIMIT_SECONDS``)."""
-    db = await connect(settings.store_url(), readers=1, read_only=True)
     waited = 0.0
-    try:
+    async with reading(settings.store_url()) as db:
         while waited < DRAIN_LIMIT_SECONDS:
             held = 0
             for url in (settings.voxology_url, settings.mailgun_url):
@@ -131,8 +127,6 @@ async def _callbacks_drained(settings: Settings, say: Any) -> None:
             await asyncio.sleep(DRAIN_POLL_SECONDS)
             waited += DRAIN_POLL_SECONDS
         say(f"  gave up waiting for the callbacks after {DRAIN_LIMIT_SECONDS} s")
-    finally:
-        await db.close()
 
 
 async def _run(stack: Stack, count: int, say: Any) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from smlog.cli.stackrun import seconds
 from smlog.cli.up import Stack
 from smlog.config import Settings
 from smlog.domain import status_group
-from smlog.store.opening import connect
+from smlog.store.opening import reading
 from smlog.v1 import common_pb2
 
 
@@ -24,8 +24,7 @@ async def _store_figures(
 ) -> tuple[dict[int, int], float]:
     """Attempts by status over the (private) store, each campaign's ``first_p95_s``, and the
     sending window: the first dispatch start to the last vendor request accepted."""
-    db = await connect(settings.store_url(), readers=1, read_only=True)
-    try:
+    async with reading(settings.store_url()) as db:
         rows = await db.fetch_all("SELECT status, count(*) FROM attempts GROUP BY status")
         firsts = await db.fetch_all(
             "SELECT a.message_id, a.status_time - m.sent_time FROM attempts a"
@@ -36,8 +35,6 @@ async def _store_figures(
             "SELECT (SELECT max(request_time) FROM attempts)"
             " - (SELECT min(sent_time) FROM messages)"
         )
-    finally:
-        await db.close()
     by_message: dict[int, list[float]] = {}
     for row in firsts:
         by_message.setdefault(int(row[0]), []).append(int(row[1]) / 1e6)

@@ -18,7 +18,7 @@ import math
 
 from smlog.bench.loadtest_figures import percentile
 from smlog.config import Settings
-from smlog.store.opening import connect
+from smlog.store.opening import reading
 
 __all__ = ["status_lags"]
 
@@ -30,8 +30,7 @@ def _round(value: float) -> float:
 
 
 async def status_lags(settings: Settings) -> dict[str, float | int]:
-    db = await connect(settings.store_url(), readers=1, read_only=True)
-    try:
+    async with reading(settings.store_url()) as db:
         applied = await db.fetch_all(
             "SELECT applied_time - received_time FROM webhook_journal"
             " WHERE state = ? AND kind <> 'inbound' AND applied_time IS NOT NULL",
@@ -48,8 +47,6 @@ async def status_lags(settings: Settings) -> dict[str, float | int]:
         revised = await db.fetch_one(
             "SELECT count(*) FROM attempt_events WHERE source = 'deadline'"
         )
-    finally:
-        await db.close()
     status = [max(int(r[0]), 0) / 1e6 for r in applied]
     settle = [max(int(r[0]), 0) / 1e6 for r in counted]
     return {

@@ -16,7 +16,7 @@ import aiohttp
 
 from smlog.config import Settings
 from smlog.store import Database
-from smlog.store.opening import connect
+from smlog.store.opening import reading
 from smlog.v1 import common_pb2
 
 M = common_pb2
@@ -73,8 +73,7 @@ async def _count(db: Database, sql: str, params: tuple[Any, ...] = ()) -> int:
 
 async def account(settings: Settings, voxology: dict[str, Any], mailgun: dict[str, Any]) -> Account:
     """Every campaign in the (private) store against both simulators' stats."""
-    db = await connect(settings.store_url(), readers=1, read_only=True)
-    try:
+    async with reading(settings.store_url()) as db:
         sent = await _count(
             db,
             "SELECT count(*) FROM attempts WHERE mode != ? AND vendor_reference IS NOT NULL",
@@ -84,8 +83,6 @@ async def account(settings: Settings, voxology: dict[str, Any], mailgun: dict[st
             db, "SELECT count(*) FROM attempts WHERE status IN (?, ?)", NO_STATUS
         )
         open_targets = await _count(db, "SELECT count(*) FROM targets WHERE is_final = 0")
-    finally:
-        await db.close()
     return Account(
         accepted=sum(voxology["accepted"].values()) + sum(mailgun["accepted"].values()),
         sent=sent,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from smlog.config import Settings
 from smlog.store.database import Database, SqliteDatabase
 from smlog.store.migrations import migrate
 from smlog.store.postgres import PostgresDatabase
 
-__all__ = ["connect", "open_database", "sqlite_path"]
+__all__ = ["connect", "open_database", "reading", "sqlite_path"]
 
 
 def sqlite_path(url: str) -> str | None:
@@ -30,6 +33,17 @@ async def connect(
     if path is not None:
         return await SqliteDatabase.open(path, readers=readers, read_only=read_only)
     return await PostgresDatabase.open(url, pool_size=pool_size, plan_each_call=plan_each_call)
+
+
+@asynccontextmanager
+async def reading(url: str) -> AsyncIterator[Database]:
+    """The store at ``url``, opened read-only (one reader) for a few reads, closed after: what
+    a benchmark, the accounting or a test reads while the services write."""
+    db = await connect(url, readers=1, read_only=True)
+    try:
+        yield db
+    finally:
+        await db.close()
 
 
 async def open_database(

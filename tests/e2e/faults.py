@@ -19,7 +19,7 @@ from smlog.cli.stackrun import draft, private_settings, sender_token, upsert_dis
 from smlog.cli.up import Stack
 from smlog.runtime import open_channel
 from smlog.store import Database
-from smlog.store.opening import connect
+from smlog.store.opening import reading
 from smlog.v1 import common_pb2 as c
 from smlog.v1 import dispatch_pb2, dispatch_pb2_grpc
 from tests.pgserver import store_url_for_test
@@ -128,12 +128,11 @@ async def fault_stack(tmp_path: Path, **overrides: str) -> AsyncIterator[Run]:
         store = {"db_url": url} if url else {}
         settings, args = private_settings(tmp_path, {**FAST, **store, **overrides})
         logs = tmp_path / "logs"
-        async with running_stack(settings, args, PROCESSES, log_dir=logs) as stack:
-            db = await connect(settings.store_url(), readers=1, read_only=True)
-            try:
-                yield Run(stack, db)
-            finally:
-                await db.close()
+        async with (
+            running_stack(settings, args, PROCESSES, log_dir=logs) as stack,
+            reading(settings.store_url()) as db,
+        ):
+            yield Run(stack, db)
 
 
 def by_outcome(statuses: Counter[int], outcomes: Mapping[str, tuple[int, ...]]) -> dict[str, int]:

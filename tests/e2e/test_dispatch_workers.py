@@ -21,7 +21,7 @@ import pytest
 from smlog.cli.stackrun import private_settings, recipients
 from smlog.cli.up import Stack, scaled
 from smlog.runtime.tasks import free_port
-from smlog.store.opening import connect
+from smlog.store.opening import reading
 from smlog.v1 import common_pb2 as c
 from tests.e2e.faults import (
     FAST,
@@ -74,8 +74,7 @@ async def test_a_killed_dispatch_worker_loses_nothing_and_sends_nothing_twice(
             settings, PROCESSES, extra_args=args, log_dir=tmp_path / "logs", instances=instances
         )
         await stack.start()
-        db = await connect(settings.store_url(), read_only=True)
-        try:
+        async with reading(settings.store_url()) as db:
             run = Run(stack, db)
             await run.faults("voxology", {"slow": 1.0, "slow_s": 1.5})
             message_id = await run.send(recipients(PEOPLE), [VOICE, TEXT, EMAIL])
@@ -134,7 +133,5 @@ async def test_a_killed_dispatch_worker_loses_nothing_and_sends_nothing_twice(
             await sims_agree(run, message_id)
             await no_status_applied_twice(run)
             await counters_match_rows(run, message_id)
-        finally:
-            await db.close()
             await stack.stop()
             await asyncio.sleep(0)

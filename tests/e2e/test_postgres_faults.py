@@ -16,7 +16,7 @@ import pytest
 from smlog.cli.stackrun import private_settings, recipients
 from smlog.cli.up import Stack
 from smlog.runtime.tasks import free_port
-from smlog.store.opening import connect
+from smlog.store.opening import reading
 from smlog.v1 import common_pb2 as c
 from tests.e2e.balancer import Balancer
 from tests.e2e.faults import FAST, PROCESSES, Run, S, no_status_applied_twice, sims_agree
@@ -60,11 +60,8 @@ async def two_status_stack(
         await stack.start()
         try:
             await second.start()
-            db = await connect(settings.store_url(), read_only=True)
-            try:
+            async with reading(settings.store_url()) as db:
                 yield Run(stack, db), balancer
-            finally:
-                await db.close()
         finally:
             await second.stop()
             await stack.stop()
